@@ -1,0 +1,1 @@
+"""Exchange-agnostic core: types, errors, throttler, transport, order book, order tracking."""

@@ -1,0 +1,122 @@
+"""The one exception tree of the library.
+
+ConnectorError
+ ├── ConfigurationError          wrong use of the library (unknown rate-limit id, bad settings)
+ ├── UnknownTradingPairError     a symbol or trading pair the connector does not know
+ ├── OrderValidationError        the caller's order breaks a trading rule; never sent
+ ├── ParseError                  a payload from the exchange is malformed or unexpected
+ ├── TransportError              the request or socket failed below the exchange's answer
+ │    ├── RequestTimeoutError    no answer in time (the request may have been executed)
+ │    └── ConnectionLostError    connection refused/reset/closed
+ └── ExchangeError               the exchange answered with an error (code, message, status)
+      ├── AuthenticationError    bad key, signature, passphrase, permissions, IP whitelist
+      │    └── InvalidTimestampError   request timestamp outside the server's window
+      ├── RateLimitError         HTTP 429 / rate-limit codes; carries retry_after_s
+      ├── ExchangeUnavailableError   5xx, maintenance, system busy (may have been executed)
+      ├── InvalidOrderError      the exchange rejected an order
+      │    └── InsufficientFundsError
+      └── OrderNotFoundError     the order does not exist (or no longer)
+
+No aiohttp exception ever reaches a caller: the transport layer maps them here.
+Never match on str(exc): use the class and the attributes.
+"""
+
+from __future__ import annotations
+
+
+class ConnectorError(Exception):
+    """Base of every error this library raises."""
+
+
+class ConfigurationError(ConnectorError):
+    """The library was set up or called in a way that can never work."""
+
+
+class UnknownTradingPairError(ConnectorError):
+    def __init__(self, trading_pair: str) -> None:
+        super().__init__(f"unknown trading pair or symbol: {trading_pair!r}")
+        self.trading_pair = trading_pair
+
+
+class OrderValidationError(ConnectorError):
+    """An order rejected locally, before sending, because it breaks a trading rule."""
+
+    def __init__(self, message: str, *, rule: str) -> None:
+        super().__init__(message)
+        self.rule = rule
+
+
+class ParseError(ConnectorError):
+    """A payload from the exchange could not be parsed into the expected shape."""
+
+
+class TransportError(ConnectorError):
+    """The request did not get an exchange answer.
+
+    ``may_have_executed`` is True when the request may have reached the server (timeout,
+    connection cut after sending): an order placement must then be resolved by lookup.
+    """
+
+    def __init__(self, message: str, *, may_have_executed: bool = True) -> None:
+        super().__init__(message)
+        self.may_have_executed = may_have_executed
+
+
+class RequestTimeoutError(TransportError):
+    pass
+
+
+class ConnectionLostError(TransportError):
+    pass
+
+
+class ExchangeError(ConnectorError):
+    """The exchange answered with an error."""
+
+    may_have_executed = False
+
+    def __init__(
+        self, message: str, *, code: str | None = None, http_status: int | None = None
+    ) -> None:
+        super().__init__(message)
+        self.code = code
+        self.http_status = http_status
+
+
+class AuthenticationError(ExchangeError):
+    pass
+
+
+class InvalidTimestampError(AuthenticationError):
+    pass
+
+
+class RateLimitError(ExchangeError):
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        http_status: int | None = 429,
+        retry_after_s: float | None = None,
+    ) -> None:
+        super().__init__(message, code=code, http_status=http_status)
+        self.retry_after_s = retry_after_s
+
+
+class ExchangeUnavailableError(ExchangeError):
+    """5xx or maintenance: the exchange may or may not have executed the request."""
+
+    may_have_executed = True
+
+
+class InvalidOrderError(ExchangeError):
+    pass
+
+
+class InsufficientFundsError(InvalidOrderError):
+    pass
+
+
+class OrderNotFoundError(ExchangeError):
+    pass

@@ -1,0 +1,112 @@
+"""Exchange-agnostic domain types, in Hummingbot's vocabulary."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from enum import Enum
+
+
+class OrderType(Enum):
+    LIMIT = "LIMIT"
+    LIMIT_MAKER = "LIMIT_MAKER"  # post-only: rejected instead of taking liquidity
+    MARKET = "MARKET"
+
+    def is_limit_type(self) -> bool:
+        return self is not OrderType.MARKET
+
+
+class TradeType(Enum):
+    BUY = "BUY"
+    SELL = "SELL"
+
+
+class TimeInForce(Enum):
+    GTC = "GTC"  # good till cancelled
+    GTT = "GTT"  # good till time (cancel after N seconds)
+    IOC = "IOC"  # immediate or cancel
+    FOK = "FOK"  # fill or kill
+
+
+class OrderState(Enum):
+    """Life cycle of a tracked order.
+
+    PENDING_CREATE -> OPEN -> PARTIALLY_FILLED -> FILLED
+                   \\-> FAILED          \\-> PENDING_CANCEL -> CANCELED
+    PLACEMENT_UNKNOWN: the placement request was sent but its response was lost
+    (timeout, 5xx, cut connection). The order may or may not exist on the exchange; it is
+    resolved by looking it up by client order id, never by placing it again.
+    """
+
+    PENDING_CREATE = "PENDING_CREATE"
+    PLACEMENT_UNKNOWN = "PLACEMENT_UNKNOWN"
+    OPEN = "OPEN"
+    PARTIALLY_FILLED = "PARTIALLY_FILLED"
+    PENDING_CANCEL = "PENDING_CANCEL"
+    CANCELED = "CANCELED"
+    FILLED = "FILLED"
+    FAILED = "FAILED"
+
+    @property
+    def is_done(self) -> bool:
+        return self in _DONE_STATES
+
+    @property
+    def is_open(self) -> bool:
+        return self in _OPEN_STATES
+
+
+_DONE_STATES = frozenset({OrderState.CANCELED, OrderState.FILLED, OrderState.FAILED})
+_OPEN_STATES = frozenset(
+    {OrderState.OPEN, OrderState.PARTIALLY_FILLED, OrderState.PENDING_CANCEL}
+)
+
+
+class PositionMode(Enum):
+    """Perpetual position modes (used by derivative connectors)."""
+
+    ONEWAY = "ONEWAY"
+    HEDGE = "HEDGE"
+
+
+class PositionAction(Enum):
+    OPEN = "OPEN"
+    CLOSE = "CLOSE"
+    NIL = "NIL"
+
+
+class PositionSide(Enum):
+    LONG = "LONG"
+    SHORT = "SHORT"
+    BOTH = "BOTH"
+
+
+@dataclass(frozen=True, slots=True)
+class TradingRule:
+    """What the exchange allows for one trading pair; every amount is in exact Decimal."""
+
+    trading_pair: str
+    min_order_size: Decimal = Decimal(0)
+    max_order_size: Decimal | None = None
+    min_price_increment: Decimal = Decimal("1e-8")
+    min_base_amount_increment: Decimal = Decimal("1e-8")
+    min_quote_amount_increment: Decimal = Decimal("1e-8")
+    min_notional_size: Decimal = Decimal(0)
+    max_notional_size: Decimal | None = None
+    supports_limit_orders: bool = True
+    supports_market_orders: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Balance:
+    asset: str
+    total: Decimal
+    available: Decimal
+
+
+def split_trading_pair(trading_pair: str) -> tuple[str, str]:
+    """'BTC-USDT' -> ('BTC', 'USDT'). Trading pairs are always BASE-QUOTE in this library."""
+    base, sep, quote = trading_pair.partition("-")
+    if not sep or not base or not quote or "-" in quote:
+        raise ValueError(f"trading pair must look like BASE-QUOTE, got {trading_pair!r}")
+    return base, quote
