@@ -28,6 +28,37 @@ class TimeInForce(Enum):
     FOK = "FOK"  # fill or kill
 
 
+class SelfTradePrevention(Enum):
+    DECREASE_AND_CANCEL = "DC"
+    CANCEL_OLDEST = "CO"
+    CANCEL_NEWEST = "CN"
+    CANCEL_BOTH = "CB"
+
+
+class StopType(Enum):
+    LOSS = "loss"  # triggers when the last price moves to or below the stop price
+    ENTRY = "entry"  # triggers when the last price moves to or above the stop price
+
+
+@dataclass(frozen=True, slots=True)
+class OrderOptions:
+    """Optional order parameters beyond pair/side/type/amount/price.
+
+    ``quote_amount`` is for MARKET orders sized in quote currency (KuCoin's ``funds``);
+    ``visible_size`` makes a LIMIT order an iceberg.
+    """
+
+    time_in_force: TimeInForce = TimeInForce.GTC
+    cancel_after_s: int | None = None
+    hidden: bool = False
+    visible_size: Decimal | None = None
+    self_trade_prevention: SelfTradePrevention | None = None
+    stop: StopType | None = None
+    stop_price: Decimal | None = None
+    quote_amount: Decimal | None = None
+    remark: str | None = None
+
+
 class OrderState(Enum):
     """Life cycle of a tracked order.
 

@@ -1,0 +1,109 @@
+"""kucoin_connector: an async, Hummingbot-style KuCoin connector and a local KuCoin simulator.
+
+The public names are listed in ``__all__`` (a test guards the list). Everything else is an
+implementation detail that may change.
+"""
+
+from .core.errors import (
+    AuthenticationError,
+    ConfigurationError,
+    ConnectionLostError,
+    ConnectorError,
+    ExchangeError,
+    ExchangeUnavailableError,
+    InsufficientFundsError,
+    InvalidOrderError,
+    InvalidTimestampError,
+    OrderNotFoundError,
+    OrderValidationError,
+    ParseError,
+    RateLimitError,
+    RequestTimeoutError,
+    TransportError,
+    UnknownTradingPairError,
+)
+from .core.events import (
+    BalanceUpdatedEvent,
+    ConnectorEvent,
+    EventBus,
+    OrderBookResyncedEvent,
+    OrderCancelledEvent,
+    OrderCompletedEvent,
+    OrderCreatedEvent,
+    OrderFailedEvent,
+    OrderFilledEvent,
+    OrderLostEvent,
+)
+from .core.exchange import ReconcileSettings
+from .core.in_flight_order import InFlightOrder, OrderUpdate, TradeFee, TradeUpdate
+from .core.order_book import OrderBook
+from .core.types import (
+    Balance,
+    OrderOptions,
+    OrderState,
+    OrderType,
+    PositionAction,
+    PositionMode,
+    PositionSide,
+    SelfTradePrevention,
+    StopType,
+    TimeInForce,
+    TradeType,
+    TradingRule,
+)
+from .kucoin.exchange import KUCOIN_BASE_URL, KucoinExchange
+from .kucoin.level2 import Level2Calibrator, SyncState
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "KUCOIN_BASE_URL",
+    "AuthenticationError",
+    "Balance",
+    "BalanceUpdatedEvent",
+    "ConfigurationError",
+    "ConnectionLostError",
+    "ConnectorError",
+    "ConnectorEvent",
+    "EventBus",
+    "ExchangeError",
+    "ExchangeUnavailableError",
+    "InFlightOrder",
+    "InsufficientFundsError",
+    "InvalidOrderError",
+    "InvalidTimestampError",
+    "KucoinExchange",
+    "Level2Calibrator",
+    "OrderBook",
+    "OrderBookResyncedEvent",
+    "OrderCancelledEvent",
+    "OrderCompletedEvent",
+    "OrderCreatedEvent",
+    "OrderFailedEvent",
+    "OrderFilledEvent",
+    "OrderLostEvent",
+    "OrderNotFoundError",
+    "OrderOptions",
+    "OrderState",
+    "OrderType",
+    "OrderUpdate",
+    "OrderValidationError",
+    "ParseError",
+    "PositionAction",
+    "PositionMode",
+    "PositionSide",
+    "RateLimitError",
+    "ReconcileSettings",
+    "RequestTimeoutError",
+    "SelfTradePrevention",
+    "StopType",
+    "SyncState",
+    "TimeInForce",
+    "TradeFee",
+    "TradeType",
+    "TradeUpdate",
+    "TradingRule",
+    "TransportError",
+    "UnknownTradingPairError",
+    "__version__",
+]

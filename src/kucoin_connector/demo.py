@@ -1,0 +1,162 @@
+"""`kucoin-connector demo`: the connector against the embedded simulator, end to end.
+
+Starts the simulator on a free loopback port, connects a ``KucoinExchange`` to it over real
+HTTP and WebSocket, shows the live top of book, places a resting LIMIT, a LIMIT_MAKER and
+a MARKET order, cancels, prints every event as it happens and ends with a summary.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import TextIO
+
+from .core.events import (
+    BalanceUpdatedEvent,
+    ConnectorEvent,
+    OrderBookResyncedEvent,
+    OrderCancelledEvent,
+    OrderCompletedEvent,
+    OrderCreatedEvent,
+    OrderFailedEvent,
+    OrderFilledEvent,
+)
+from .core.order_book import OrderBook
+from .core.types import OrderType, TradeType, split_trading_pair
+from .kucoin.exchange import KucoinExchange
+from .simulator.server import KucoinSimulator
+
+
+@dataclass(frozen=True)
+class DemoSettings:
+    pair: str = "BTC-USDT"
+    seconds: float = 6.0
+    seed: int = 7
+
+
+def describe_event(event: ConnectorEvent) -> str | None:
+    """One readable line per event (None for events the demo does not narrate)."""
+    cid = getattr(event, "client_order_id", "")
+    short = cid[-8:] if cid else ""
+    if isinstance(event, OrderCreatedEvent):
+        price = f" @ {event.price}" if event.price is not None else ""
+        return (f"order …{short} accepted: {event.trade_type.value} {event.amount} "
+                f"{event.trading_pair} {event.order_type.value}{price}")
+    if isinstance(event, OrderFilledEvent):
+        role = {True: "maker", False: "taker"}.get(event.is_maker, "?")
+        return (f"order …{short} filled {event.amount} @ {event.price} ({role}, "
+                f"fee {event.fee.amount.normalize()} {event.fee.asset})")
+    if isinstance(event, OrderCompletedEvent):
+        return (f"order …{short} completely filled: {event.base_asset_amount} for "
+                f"{event.quote_asset_amount.normalize()} (avg {event.average_price})")
+    if isinstance(event, OrderCancelledEvent):
+        return f"order …{short} cancelled"
+    if isinstance(event, OrderFailedEvent):
+        return f"order …{short} failed: {event.reason}"
+    if isinstance(event, BalanceUpdatedEvent):
+        return f"balance {event.asset}: total {event.total.normalize()}, available {event.available.normalize()}"
+    if isinstance(event, OrderBookResyncedEvent):
+        return f"order book {event.trading_pair} synced ({event.reason})"
+    return None
+
+
+def format_top_of_book(book: OrderBook, depth: int = 3) -> str:
+    asks = list(reversed(book.asks(depth)))
+    bids = book.bids(depth)
+    lines = [f"    ask {price:>14} x {size}" for price, size in asks]
+    spread = book.best_ask - book.best_bid if book.best_ask and book.best_bid else None
+    lines.append(f"    ---- spread {spread} ----")
+    lines += [f"    bid {price:>14} x {size}" for price, size in bids]
+    return "\n".join(lines)
+
+
+async def run_demo(settings: DemoSettings, out: TextIO) -> int:
+    start = time.monotonic()
+    say: Callable[[str], None] = lambda text: print(  # noqa: E731
+        f"[{time.monotonic() - start:6.2f}s] {text}", file=out, flush=True
+    )
+    base, quote = split_trading_pair(settings.pair)
+    counts: Counter[str] = Counter()
+    say(f"starting the local KuCoin simulator (seed {settings.seed}, pair {settings.pair})")
+    async with KucoinSimulator(
+        pairs=[settings.pair], seed=settings.seed, activity=True,
+        balances={quote: Decimal(100_000), base: Decimal(5)},
+    ) as sim:
+        say(f"simulator serving KuCoin's REST API at {sim.rest_url}")
+        creds = sim.credentials
+        exchange = KucoinExchange(
+            creds.api_key, creds.api_secret, creds.passphrase,
+            trading_pairs=[settings.pair], base_url=sim.rest_url,
+        )
+
+        def narrate(event: ConnectorEvent) -> None:
+            counts[type(event).__name__] += 1
+            line = describe_event(event)
+            if line:
+                say(line)
+
+        exchange.add_listener(narrate)
+        async with exchange:
+            await exchange.wait_ready()
+            say("connector ready: rules loaded, balances fetched, streams live")
+            book = exchange.get_order_book(settings.pair)
+            say(f"top of book {settings.pair}:\n{format_top_of_book(book)}")
+            await _trade(exchange, settings, say)
+            await _watch(exchange, settings, say)
+            await exchange.cancel_all()
+            await asyncio.sleep(0.3)
+            _summary(exchange, settings, counts, say)
+    return 0
+
+
+async def _trade(
+    exchange: KucoinExchange, settings: DemoSettings, say: Callable[[str], None]
+) -> None:
+    pair = settings.pair
+    book = exchange.get_order_book(pair)
+    bid, ask = book.best_bid, book.best_ask
+    assert bid is not None and ask is not None
+    say(f"placing a resting LIMIT buy 0.01 {pair} at {bid * Decimal('0.98')}")
+    limit = await exchange.place_order(TradeType.BUY, pair, Decimal("0.01"), OrderType.LIMIT,
+                                       bid * Decimal("0.98"))
+    say(f"placing a LIMIT_MAKER (post-only) sell 0.01 at {ask * Decimal('1.02')}")
+    maker = await exchange.place_order(TradeType.SELL, pair, Decimal("0.01"),
+                                       OrderType.LIMIT_MAKER, ask * Decimal("1.02"))
+    say("placing a MARKET buy of 0.02")
+    await exchange.place_order(TradeType.BUY, pair, Decimal("0.02"), OrderType.MARKET)
+    await asyncio.sleep(0.5)
+    for order in (limit, maker):
+        say(f"cancelling order …{order.client_order_id[-8:]}")
+        await exchange.cancel_order(pair, order.client_order_id)
+
+
+async def _watch(
+    exchange: KucoinExchange, settings: DemoSettings, say: Callable[[str], None]
+) -> None:
+    deadline = time.monotonic() + settings.seconds
+    book = exchange.get_order_book(settings.pair)
+    while time.monotonic() < deadline:
+        await asyncio.sleep(min(1.5, max(0.0, deadline - time.monotonic())))
+        say(f"live book {settings.pair}: bid {book.best_bid} / ask {book.best_ask}, "
+            f"{book.bid_depth}+{book.ask_depth} levels, sequence {book.last_update_id}")
+
+
+def _summary(
+    exchange: KucoinExchange,
+    settings: DemoSettings,
+    counts: Counter[str],
+    say: Callable[[str], None],
+) -> None:
+    base, quote = split_trading_pair(settings.pair)
+    say("summary:")
+    for name, count in sorted(counts.items()):
+        say(f"    {name:<24} {count}")
+    for asset in (base, quote):
+        say(f"    balance {asset:<6} total {exchange.get_balance(asset).normalize()} "
+            f"available {exchange.get_available_balance(asset).normalize()}")
+    open_orders = [o for o in exchange.in_flight_orders.values() if not o.is_done]
+    say(f"    open orders left: {len(open_orders)}")

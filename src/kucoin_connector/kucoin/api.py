@@ -1,0 +1,160 @@
+"""KucoinApi: typed calls to KuCoin's REST API, classic or high-frequency (HF) flavour.
+
+Every call goes through ``RestClient`` (throttle -> sign -> send -> envelope -> typed error)
+using an ``Endpoint`` declared once in ``endpoints.py``; every response is parsed at this
+edge into a model from ``schemas.py``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from kucoin_connector.core.errors import OrderNotFoundError, ParseError
+from kucoin_connector.core.rest import RestClient
+
+from .endpoints import ENDPOINTS
+from .level2 import L2Snapshot, parse_l2snapshot
+from .schemas import (
+    Account,
+    BulletResponse,
+    Fill,
+    HfOrderDetail,
+    OrderDetail,
+    SymbolInfo,
+    TradeFeeRate,
+    parse_model,
+)
+from .ws_adapter import BulletToken
+
+HF_ACCOUNT = "trade_hf"
+
+
+class KucoinApi:
+    def __init__(self, rest: RestClient, *, account_type: str) -> None:
+        self._rest = rest
+        self.account_type = account_type
+        self.is_hf = account_type == HF_ACCOUNT
+
+    async def call(
+        self,
+        name: str,
+        *,
+        path_params: Mapping[str, str] | None = None,
+        params: Mapping[str, Any] | None = None,
+        body: Mapping[str, Any] | None = None,
+    ) -> Any:
+        endpoint = ENDPOINTS[name]
+        path = endpoint.format_path(**(path_params or {}))
+        return await self._rest.request(
+            endpoint.method,
+            path,
+            limit_id=endpoint.limit_id,
+            params=params,
+            body=body,
+            signed=endpoint.signed,
+        )
+
+    # ------------------------------------------------------------------ public
+    async def server_time_ms(self) -> int:
+        data = await self.call("server_time")
+        if not isinstance(data, int):
+            raise ParseError(f"server time is not an integer: {data!r}")
+        return data
+
+    async def symbols(self) -> list[SymbolInfo]:
+        data = await self.call("symbols")
+        return [parse_model(SymbolInfo, item) for item in _as_list(data)]
+
+    async def level2_snapshot(self, symbol: str, *, full_depth: bool) -> L2Snapshot:
+        name = "orderbook_full" if full_depth else "orderbook_level2_100"
+        return parse_l2snapshot(await self.call(name, params={"symbol": symbol}))
+
+    async def bullet(self, *, private: bool) -> BulletToken:
+        data = await self.call("bullet_private" if private else "bullet_public")
+        bullet = parse_model(BulletResponse, data)
+        if not bullet.instance_servers:
+            raise ParseError("bullet response has no instance server")
+        server = bullet.instance_servers[0]
+        return BulletToken(
+            token=bullet.token,
+            endpoint=server.endpoint,
+            ping_interval_ms=server.ping_interval_ms,
+            ping_timeout_ms=server.ping_timeout_ms,
+        )
+
+    # ------------------------------------------------------------------ private
+    async def accounts(self) -> list[Account]:
+        data = await self.call("accounts", params={"type": self.account_type})
+        return [parse_model(Account, item) for item in _as_list(data)]
+
+    async def trade_fees(self, symbols: list[str]) -> list[TradeFeeRate]:
+        rates: list[TradeFeeRate] = []
+        for start in range(0, len(symbols), 10):  # KuCoin takes at most 10 symbols a call
+            chunk = ",".join(symbols[start : start + 10])
+            data = await self.call("trade_fees", params={"symbols": chunk})
+            rates.extend(parse_model(TradeFeeRate, item) for item in _as_list(data))
+        return rates
+
+    async def place_order(self, body: Mapping[str, Any], *, stop: bool) -> str:
+        name = "place_stop_order" if stop else ("hf_place_order" if self.is_hf else "place_order")
+        data = await self.call(name, body=body)
+        order_id = data.get("orderId") if isinstance(data, dict) else None
+        if not isinstance(order_id, str) or not order_id:
+            raise ParseError("place-order response carries no orderId")
+        return order_id
+
+    async def cancel_by_client_oid(self, client_oid: str, symbol: str, *, stop: bool) -> None:
+        if stop:
+            await self.call(
+                "cancel_stop_order_by_client_oid", params={"clientOid": client_oid, "symbol": symbol}
+            )
+        elif self.is_hf:
+            await self.call(
+                "hf_cancel_order_by_client_oid",
+                path_params={"clientOid": client_oid},
+                params={"symbol": symbol},
+            )
+        else:
+            await self.call("cancel_order_by_client_oid", path_params={"clientOid": client_oid})
+
+    async def order_by_client_oid(self, client_oid: str, symbol: str) -> OrderDetail | HfOrderDetail:
+        """The order, or OrderNotFoundError (KuCoin answers null or an error for unknown ids)."""
+        if self.is_hf:
+            data = await self.call(
+                "hf_get_order_by_client_oid",
+                path_params={"clientOid": client_oid},
+                params={"symbol": symbol},
+            )
+            model: type[OrderDetail] | type[HfOrderDetail] = HfOrderDetail
+        else:
+            data = await self.call("get_order_by_client_oid", path_params={"clientOid": client_oid})
+            model = OrderDetail
+        if not data:
+            raise OrderNotFoundError(f"order {client_oid} not found", code=None)
+        return parse_model(model, data)
+
+    async def stop_order_by_client_oid(self, client_oid: str, symbol: str) -> OrderDetail:
+        data = await self.call(
+            "get_stop_order_by_client_oid", params={"clientOid": client_oid, "symbol": symbol}
+        )
+        items = _as_list(data)
+        if not items:
+            raise OrderNotFoundError(f"stop order {client_oid} not found", code=None)
+        return parse_model(OrderDetail, items[0])
+
+    async def fills(self, order_id: str, symbol: str) -> list[Fill]:
+        if self.is_hf:
+            data = await self.call("hf_fills", params={"symbol": symbol, "orderId": order_id})
+        else:
+            data = await self.call("fills", params={"orderId": order_id, "pageSize": 500})
+        items = data.get("items") if isinstance(data, dict) else data
+        return [parse_model(Fill, item) for item in _as_list(items)]
+
+
+def _as_list(data: Any) -> list[Any]:
+    if data is None:
+        return []
+    if not isinstance(data, list):
+        raise ParseError(f"expected a list, got {type(data).__name__}")
+    return data

@@ -1,0 +1,384 @@
+"""KucoinExchange: the KuCoin spot connector (connector id ``kucoin``).
+
+Composed of small parts: ``KucoinAuth`` signs, ``AsyncThrottler`` paces, ``RestClient`` +
+``KucoinApi`` talk REST, ``KucoinOrderBookDataSource`` keeps calibrated books,
+``KucoinUserStream`` feeds order and balance events into the ``ClientOrderTracker`` that
+``ExchangeBase`` owns. No I/O happens in the constructor: ``await start()`` (or
+``async with``) connects.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from decimal import Decimal
+from types import TracebackType
+from typing import Any, Self
+
+import aiohttp
+from bidict import bidict
+
+from kucoin_connector.core.errors import (
+    ConfigurationError,
+    OrderNotFoundError,
+    UnknownTradingPairError,
+)
+from kucoin_connector.core.exchange import ExchangeBase, OrderStatus, ReconcileSettings
+from kucoin_connector.core.in_flight_order import InFlightOrder, OrderUpdate, TradeUpdate
+from kucoin_connector.core.order_book import OrderBook
+from kucoin_connector.core.order_rules import PreparedOrder
+from kucoin_connector.core.rest import RestClient
+from kucoin_connector.core.throttler import AsyncThrottler, RateLimit
+from kucoin_connector.core.time_sync import TimeSynchronizer
+from kucoin_connector.core.types import Balance, OrderOptions, TradingRule
+from kucoin_connector.core.ws import WsClient
+
+from .api import KucoinApi
+from .auth import KucoinAuth
+from .endpoints import rate_limits as kucoin_rate_limits
+from .errors import raise_for_kucoin
+from .order_book_data_source import KucoinOrderBookDataSource
+from .orders import order_body
+from .schemas import BalanceMessage, OrderChangeMessage
+from .translate import (
+    balance_from_message,
+    order_status_from_detail,
+    trade_update_from_fill,
+    trading_rule_from_symbol,
+    updates_from_order_change,
+)
+from .user_stream import KucoinUserStream
+from .ws_adapter import KucoinWsAdapter
+
+log = logging.getLogger(__name__)
+
+KUCOIN_BASE_URL = "https://api.kucoin.com"
+ACCOUNT_TYPES = ("trade", "trade_hf")
+
+
+def default_client_order_id() -> str:
+    """'kc' + 32 hex digits: unique, 34 characters (KuCoin allows 40), never reused."""
+    return "kc" + uuid.uuid4().hex
+
+
+class KucoinExchange(ExchangeBase):
+    name = "kucoin"
+
+    def __init__(
+        self,
+        api_key: str | None = None,
+        api_secret: str | None = None,
+        passphrase: str | None = None,
+        *,
+        trading_pairs: Sequence[str] = (),
+        base_url: str = KUCOIN_BASE_URL,
+        account_type: str = "trade",
+        key_version: int = 2,
+        session: aiohttp.ClientSession | None = None,
+        clock_ms: Callable[[], int] | None = None,
+        client_order_id_factory: Callable[[], str] | None = None,
+        rate_limits: Sequence[RateLimit] | None = None,
+        limits_share: float = 1.0,
+        request_timeout_s: float = 10.0,
+        reconcile: ReconcileSettings | None = None,
+        max_topics_per_connection: int = 100,
+    ) -> None:
+        if account_type not in ACCOUNT_TYPES:
+            raise ConfigurationError(f"account_type must be one of {ACCOUNT_TYPES}")
+        keys = (api_key, api_secret, passphrase)
+        if any(keys) and not all(keys):
+            raise ConfigurationError("give api_key, api_secret and passphrase together")
+        self._clock = clock_ms or (lambda: int(time.time() * 1000))
+        super().__init__(
+            clock_ms=self._clock,
+            client_order_id_factory=client_order_id_factory or default_client_order_id,
+            reconcile=reconcile,
+        )
+        self._trading_pairs = list(dict.fromkeys(trading_pairs))
+        self._base_url = base_url.rstrip("/")
+        self._session = session
+        self._time = TimeSynchronizer(clock_s=lambda: self._clock() / 1000)
+        self._auth = (
+            KucoinAuth(api_key, api_secret, passphrase, key_version=key_version,
+                       time_ms=self._time.time_ms)
+            if api_key and api_secret and passphrase
+            else None
+        )
+        self._throttler = AsyncThrottler(
+            rate_limits if rate_limits is not None else kucoin_rate_limits(),
+            limits_share=limits_share,
+        )
+        self._rest = RestClient(
+            self._base_url,
+            throttler=self._throttler,
+            response_handler=raise_for_kucoin,
+            signer=self._auth,
+            session=session,
+            timeout_s=request_timeout_s,
+            time_resync=self._sync_time,
+        )
+        self.api = KucoinApi(self._rest, account_type=account_type)
+        self._symbols: bidict[str, str] = bidict()  # exchange symbol -> trading pair
+        self._fee_rates: dict[str, tuple[Decimal, Decimal]] = {}  # symbol -> (maker, taker)
+        self._account_ids: set[str] = set()
+        self._stop_orders: set[str] = set()  # client order ids placed as stop orders
+        self._order_books = KucoinOrderBookDataSource(
+            fetch_snapshot=self._fetch_snapshot,
+            ws_factory=self._public_ws,
+            events=self.events,
+            clock_ms=self._clock,
+            symbol_to_pair=self.pair_for_symbol,
+            max_topics_per_connection=max_topics_per_connection,
+        )
+        self._user_stream: KucoinUserStream | None = None
+        self._started = False
+
+    # ------------------------------------------------------------------ life cycle
+    async def __aenter__(self) -> Self:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.stop()
+
+    @property
+    def is_authenticated(self) -> bool:
+        return self._auth is not None
+
+    @property
+    def account_type(self) -> str:
+        return self.api.account_type
+
+    async def start(self) -> None:
+        """Sync time, load rules, balances and fees, open the streams, sync the books."""
+        if self._started:
+            return
+        self._started = True
+        try:
+            await self._sync_time()
+            await self._load_trading_rules()
+            if self._auth is not None:
+                await self._load_fee_rates()
+                await self.refresh_balances()
+                self._user_stream = KucoinUserStream(
+                    self._private_ws,
+                    on_order_change=self._on_order_change,
+                    on_balance=self._on_balance,
+                    on_reconnected=self.request_reconcile,
+                )
+                await self._user_stream.start()
+                self._spawn(self._reconcile_loop())
+            await self._order_books.start([self.symbol_for_pair(p) for p in self._trading_pairs])
+        except BaseException:
+            await self.stop()
+            raise
+
+    async def stop(self) -> None:
+        await self._cancel_tasks()
+        await self._order_books.stop()
+        if self._user_stream is not None:
+            await self._user_stream.stop()
+            self._user_stream = None
+        await self._rest.close()
+        self._started = False
+        self._closing = False
+
+    async def wait_ready(self, timeout_s: float = 30.0) -> None:
+        async with asyncio.timeout(timeout_s):
+            while not self.ready:
+                await asyncio.sleep(0.05)
+
+    @property
+    def status_dict(self) -> dict[str, bool]:
+        status = {
+            "symbols_mapping_initialized": bool(self._symbols),
+            "trading_rule_initialized": bool(self._trading_rules),
+            "order_books_initialized": all(
+                self._order_books.is_live(self.symbol_for_pair(p)) for p in self._trading_pairs
+            ),
+        }
+        if self._auth is not None:
+            status["account_balance"] = self._balances_fetched
+            status["user_stream_initialized"] = (
+                self._user_stream is not None and self._user_stream.is_connected
+            )
+        return status
+
+    @property
+    def ready(self) -> bool:
+        return all(self.status_dict.values())
+
+    @property
+    def trading_pairs(self) -> list[str]:
+        return list(self._trading_pairs)
+
+    # ------------------------------------------------------------------ pairs and books
+    def symbol_for_pair(self, trading_pair: str) -> str:
+        try:
+            return self._symbols.inverse[trading_pair]
+        except KeyError:
+            raise UnknownTradingPairError(trading_pair) from None
+
+    def pair_for_symbol(self, symbol: str) -> str:
+        try:
+            return self._symbols[symbol]
+        except KeyError:
+            raise UnknownTradingPairError(symbol) from None
+
+    def get_order_book(self, trading_pair: str) -> OrderBook:
+        return self._order_books.order_book(self.symbol_for_pair(trading_pair))
+
+    @property
+    def order_book_source(self) -> KucoinOrderBookDataSource:
+        return self._order_books
+
+    async def add_trading_pair(self, trading_pair: str) -> None:
+        symbol = self.symbol_for_pair(trading_pair)
+        if trading_pair not in self._trading_pairs:
+            self._trading_pairs.append(trading_pair)
+        await self._order_books.add_symbol(symbol)
+
+    async def remove_trading_pair(self, trading_pair: str) -> None:
+        symbol = self.symbol_for_pair(trading_pair)
+        if trading_pair in self._trading_pairs:
+            self._trading_pairs.remove(trading_pair)
+        await self._order_books.remove_symbol(symbol)
+
+    # ------------------------------------------------------------------ start-up data
+    async def _sync_time(self) -> None:
+        await self._time.update(self.api.server_time_ms)
+
+    async def _load_trading_rules(self) -> None:
+        symbols: bidict[str, str] = bidict()
+        rules: dict[str, TradingRule] = {}
+        for info in await self.api.symbols():
+            if not info.enable_trading:
+                continue
+            pair = f"{info.base_currency}-{info.quote_currency}"
+            if pair in symbols.inverse:
+                log.warning("two symbols map to %s; keeping %s", pair, symbols.inverse[pair])
+                continue
+            symbols[info.symbol] = pair
+            rules[pair] = trading_rule_from_symbol(info, pair)
+        self._symbols = symbols
+        self._trading_rules = rules
+        for pair in self._trading_pairs:
+            self.symbol_for_pair(pair)  # fail loudly on a pair the exchange does not trade
+
+    async def _load_fee_rates(self) -> None:
+        symbols = [self.symbol_for_pair(p) for p in self._trading_pairs]
+        if not symbols:
+            return
+        for rate in await self.api.trade_fees(symbols):
+            self._fee_rates[rate.symbol] = (rate.maker_fee_rate, rate.taker_fee_rate)
+
+    async def _fetch_snapshot(self, symbol: str) -> Any:
+        return await self.api.level2_snapshot(symbol, full_depth=self._auth is not None)
+
+    def _public_ws(self, on_message: Callable[[Any], None], on_reconnected: Any) -> WsClient:
+        adapter = KucoinWsAdapter(
+            lambda: self.api.bullet(private=self._auth is not None),
+            private=False,
+            connect_id_factory=lambda: uuid.uuid4().hex,
+        )
+        return WsClient(adapter, on_message=on_message, on_reconnected=on_reconnected,
+                        session=self._session, name="kucoin-public")
+
+    def _private_ws(self, on_message: Callable[[Any], None], on_reconnected: Any) -> WsClient:
+        adapter = KucoinWsAdapter(
+            lambda: self.api.bullet(private=True),
+            private=True,
+            connect_id_factory=lambda: uuid.uuid4().hex,
+        )
+        return WsClient(adapter, on_message=on_message, on_reconnected=on_reconnected,
+                        session=self._session, name="kucoin-private")
+
+    # ------------------------------------------------------------------ ExchangeBase hooks
+    async def _place_order_on_exchange(
+        self, order: InFlightOrder, prepared: PreparedOrder, options: OrderOptions
+    ) -> str:
+        self._require_auth()
+        body = order_body(order, prepared, options, self.symbol_for_pair(order.trading_pair))
+        is_stop = options.stop is not None
+        if is_stop:
+            self._stop_orders.add(order.client_order_id)
+        return await self.api.place_order(body, stop=is_stop)
+
+    async def _cancel_order_on_exchange(self, order: InFlightOrder) -> None:
+        self._require_auth()
+        symbol = self.symbol_for_pair(order.trading_pair)
+        is_stop = order.client_order_id in self._stop_orders
+        await self.api.cancel_by_client_oid(order.client_order_id, symbol, stop=is_stop)
+
+    async def _fetch_order_status(self, order: InFlightOrder) -> OrderStatus:
+        self._require_auth()
+        symbol = self.symbol_for_pair(order.trading_pair)
+        try:
+            detail = await self.api.order_by_client_oid(order.client_order_id, symbol)
+        except OrderNotFoundError:
+            if order.client_order_id not in self._stop_orders:
+                raise
+            detail = await self.api.stop_order_by_client_oid(order.client_order_id, symbol)
+        return order_status_from_detail(detail, order, self._clock())
+
+    async def _fetch_trade_updates(self, order: InFlightOrder) -> list[TradeUpdate]:
+        self._require_auth()
+        if order.exchange_order_id is None:
+            return []
+        symbol = self.symbol_for_pair(order.trading_pair)
+        fills = await self.api.fills(order.exchange_order_id, symbol)
+        return [
+            trade_update_from_fill(fill, order)
+            for fill in fills
+            if fill.order_id == order.exchange_order_id
+        ]
+
+    async def _fetch_balances(self) -> dict[str, Balance]:
+        self._require_auth()
+        balances: dict[str, Balance] = {}
+        account_ids: set[str] = set()
+        for account in await self.api.accounts():
+            if account.account_type.value != self.account_type:
+                continue
+            account_ids.add(account.id)
+            balances[account.currency] = Balance(account.currency, account.balance,
+                                                 account.available)
+        self._account_ids = account_ids
+        return balances
+
+    def _require_auth(self) -> None:
+        if self._auth is None:
+            raise ConfigurationError("this call needs API keys (api_key, api_secret, passphrase)")
+
+    # ------------------------------------------------------------------ user stream
+    def _on_order_change(self, message: OrderChangeMessage) -> None:
+        order = self.order_tracker.fetch_order(
+            client_order_id=message.client_oid, exchange_order_id=message.order_id
+        )
+        fee_rates = self._fee_rates.get(message.symbol)
+        try:
+            pair = self.pair_for_symbol(message.symbol)
+        except UnknownTradingPairError:
+            log.warning("order change for unknown symbol %s ignored", message.symbol)
+            return
+        trade, update = updates_from_order_change(message, order, pair, fee_rates)
+        if trade is not None:
+            self.order_tracker.process_trade_update(trade)
+        if update is not None:
+            self.order_tracker.process_order_update(update)
+
+    def _on_balance(self, message: BalanceMessage) -> None:
+        balance = balance_from_message(message, self.account_type, self._account_ids)
+        if balance is not None:
+            self._set_balance(balance)
+
+
+__all__ = ["KUCOIN_BASE_URL", "KucoinExchange", "OrderUpdate", "default_client_order_id"]

@@ -1,0 +1,237 @@
+"""Live order books for KuCoin spot: level2 diffs over WebSocket, snapshots over REST.
+
+The data source only moves bytes: decoded ``trade.l2update`` messages go to each symbol's
+``Level2Calibrator`` (which does the seed's calibration), snapshots come from a fetch
+callback. A gap, a stale snapshot, a crossed book or a reconnect resyncs that symbol alone
+and publishes ``OrderBookResyncedEvent``. Topics are split across connections so that none
+carries more than ``max_topics_per_connection``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from decimal import Decimal
+from typing import Any
+
+from kucoin_connector.core.errors import ConnectorError, ParseError, UnknownTradingPairError
+from kucoin_connector.core.events import EventBus, OrderBookResyncedEvent
+from kucoin_connector.core.order_book import OrderBook
+from kucoin_connector.core.ws import WsClient
+
+from .level2 import L2Snapshot, Level2Calibrator, SyncState, parse_l2update
+
+log = logging.getLogger(__name__)
+
+SnapshotFetcher = Callable[[str], Awaitable[L2Snapshot]]
+WsFactory = Callable[
+    [Callable[[Any], None], Callable[[], Awaitable[None]]], WsClient
+]
+
+_TOPICS_PER_SYMBOL = 2  # /market/level2 and /market/match
+
+
+class _Connection:
+    """One WebSocket connection and the symbols whose topics it carries."""
+
+    def __init__(self, client: WsClient) -> None:
+        self.client = client
+        self.symbols: set[str] = set()
+
+
+class KucoinOrderBookDataSource:
+    def __init__(
+        self,
+        *,
+        fetch_snapshot: SnapshotFetcher,
+        ws_factory: WsFactory,
+        events: EventBus,
+        clock_ms: Callable[[], int],
+        symbol_to_pair: Callable[[str], str],
+        max_topics_per_connection: int = 100,
+        snapshot_retry_s: float = 1.0,
+        max_crossed_updates: int = 50,
+    ) -> None:
+        self._fetch_snapshot = fetch_snapshot
+        self._ws_factory = ws_factory
+        self._events = events
+        self._clock_ms = clock_ms
+        self._symbol_to_pair = symbol_to_pair
+        self._max_symbols = max(1, max_topics_per_connection // _TOPICS_PER_SYMBOL)
+        self._snapshot_retry_s = snapshot_retry_s
+        self._max_crossed = max_crossed_updates
+        self._calibrators: dict[str, Level2Calibrator] = {}
+        self._connections: list[_Connection] = []
+        self._resync_tasks: dict[str, asyncio.Task[None]] = {}
+        self._last_trade_price: dict[str, Decimal] = {}
+        self._started = False
+        self.parse_errors = 0
+
+    # ------------------------------------------------------------------ queries
+    def order_book(self, symbol: str) -> OrderBook:
+        calibrator = self._calibrators.get(symbol)
+        if calibrator is None:
+            raise UnknownTradingPairError(symbol)
+        return calibrator.order_book
+
+    def is_live(self, symbol: str) -> bool:
+        calibrator = self._calibrators.get(symbol)
+        return calibrator is not None and calibrator.state is SyncState.LIVE
+
+    @property
+    def all_live(self) -> bool:
+        return bool(self._calibrators) and all(
+            c.state is SyncState.LIVE for c in self._calibrators.values()
+        )
+
+    @property
+    def symbols(self) -> frozenset[str]:
+        return frozenset(self._calibrators)
+
+    def calibrator(self, symbol: str) -> Level2Calibrator:
+        return self._calibrators[symbol]
+
+    def last_trade_price(self, symbol: str) -> Decimal | None:
+        return self._last_trade_price.get(symbol)
+
+    @property
+    def connection_count(self) -> int:
+        return len(self._connections)
+
+    # ------------------------------------------------------------------ life cycle
+    async def start(self, symbols: list[str]) -> None:
+        self._started = True
+        for symbol in symbols:
+            await self.add_symbol(symbol)
+
+    async def stop(self) -> None:
+        self._started = False
+        tasks = list(self._resync_tasks.values())
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        self._resync_tasks.clear()
+        await asyncio.gather(*(c.client.stop() for c in self._connections))
+        self._connections.clear()
+
+    async def add_symbol(self, symbol: str) -> None:
+        """Start following a symbol (also while running)."""
+        if symbol in self._calibrators:
+            return
+        self._calibrators[symbol] = Level2Calibrator(
+            symbol, max_crossed_updates=self._max_crossed
+        )
+        connection = await self._connection_with_room()
+        connection.symbols.add(symbol)
+        await connection.client.subscribe(_topics(symbol))
+        self._schedule_resync(symbol, "initial snapshot")
+
+    async def remove_symbol(self, symbol: str) -> None:
+        if self._calibrators.pop(symbol, None) is None:
+            return
+        task = self._resync_tasks.pop(symbol, None)
+        if task is not None:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+        for connection in list(self._connections):
+            if symbol in connection.symbols:
+                connection.symbols.discard(symbol)
+                await connection.client.unsubscribe(_topics(symbol))
+                if not connection.symbols:
+                    self._connections.remove(connection)
+                    await connection.client.stop()
+
+    async def _connection_with_room(self) -> _Connection:
+        for connection in self._connections:
+            if len(connection.symbols) < self._max_symbols:
+                return connection
+        holder: list[_Connection] = []
+
+        async def on_reconnected() -> None:
+            await self._on_reconnected(holder[0])
+
+        connection = _Connection(self._ws_factory(self._on_message, on_reconnected))
+        holder.append(connection)
+        self._connections.append(connection)
+        await connection.client.start()
+        await connection.client.wait_connected(timeout_s=30.0)
+        return connection
+
+    async def _on_reconnected(self, connection: _Connection) -> None:
+        for symbol in connection.symbols:
+            self._schedule_resync(symbol, "websocket reconnected")
+
+    # ------------------------------------------------------------------ hot path
+    def _on_message(self, message: Any) -> None:
+        subject = message.get("subject") if isinstance(message, dict) else None
+        if subject == "trade.l2update":
+            self._on_l2update(message)
+        elif subject == "trade.l3match":
+            self._on_match(message)
+
+    def _on_l2update(self, message: Mapping[str, Any]) -> None:
+        try:
+            update = parse_l2update(message)
+        except ParseError as exc:
+            self.parse_errors += 1
+            log.warning("dropping malformed level2 message: %s", exc)
+            return
+        calibrator = self._calibrators.get(update.symbol)
+        if calibrator is None:
+            return  # unsubscribed symbol, late message
+        if calibrator.on_update(update) is SyncState.NEEDS_RESYNC:
+            self._schedule_resync(update.symbol, calibrator.resync_reason or "resync needed")
+
+    def _on_match(self, message: Mapping[str, Any]) -> None:
+        data = message.get("data")
+        if not isinstance(data, dict):
+            return
+        symbol, price = data.get("symbol"), data.get("price")
+        if isinstance(symbol, str) and isinstance(price, str):
+            try:
+                self._last_trade_price[symbol] = Decimal(price)
+            except ArithmeticError:
+                self.parse_errors += 1
+
+    # ------------------------------------------------------------------ resync
+    def _schedule_resync(self, symbol: str, reason: str) -> None:
+        if not self._started or symbol in self._resync_tasks:
+            return
+        task = asyncio.get_running_loop().create_task(self._resync(symbol, reason))
+        self._resync_tasks[symbol] = task
+        task.add_done_callback(lambda _t: self._resync_tasks.pop(symbol, None))
+
+    async def _resync(self, symbol: str, reason: str) -> None:
+        calibrator = self._calibrators.get(symbol)
+        if calibrator is None:
+            return
+        calibrator.reset()
+        delay = self._snapshot_retry_s
+        while True:
+            try:
+                snapshot = await self._fetch_snapshot(symbol)
+            except ConnectorError as exc:
+                log.warning("%s: snapshot fetch failed (%s); retrying", symbol, exc)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 30.0)
+                continue
+            state = calibrator.on_snapshot(snapshot)
+            if state is SyncState.NEEDS_RESYNC:
+                log.info("%s: %s; fetching another snapshot", symbol, calibrator.resync_reason)
+                calibrator.reset()
+                await asyncio.sleep(delay)
+                continue
+            break
+        log.info("%s: order book synced at %d (%s)", symbol, snapshot.sequence, reason)
+        self._events.publish(
+            OrderBookResyncedEvent(
+                timestamp_ms=self._clock_ms(),
+                trading_pair=self._symbol_to_pair(symbol),
+                reason=reason,
+            )
+        )
+
+
+def _topics(symbol: str) -> list[str]:
+    return [f"/market/level2:{symbol}", f"/market/match:{symbol}"]

@@ -1,0 +1,69 @@
+"""KuCoin's private stream: order changes and balance changes over one private WebSocket."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from kucoin_connector.core.errors import ParseError
+from kucoin_connector.core.ws import WsClient
+
+from .schemas import BalanceMessage, OrderChangeMessage, parse_model
+
+log = logging.getLogger(__name__)
+
+ORDER_TOPIC = "/spotMarket/tradeOrders"
+BALANCE_TOPIC = "/account/balance"
+
+WsFactory = Callable[[Callable[[Any], None], Callable[[], Awaitable[None]]], WsClient]
+
+
+class KucoinUserStream:
+    """Parses private messages at the edge and hands typed values to its owner."""
+
+    def __init__(
+        self,
+        ws_factory: WsFactory,
+        *,
+        on_order_change: Callable[[OrderChangeMessage], None],
+        on_balance: Callable[[BalanceMessage], None],
+        on_reconnected: Callable[[], None],
+    ) -> None:
+        self._on_order_change = on_order_change
+        self._on_balance = on_balance
+        self._notify_reconnected = on_reconnected
+        self._client = ws_factory(self._on_message, self._reconnected)
+        self.parse_errors = 0
+
+    @property
+    def is_connected(self) -> bool:
+        return self._client.is_connected
+
+    @property
+    def client(self) -> WsClient:
+        return self._client
+
+    async def start(self) -> None:
+        await self._client.start()
+        await self._client.wait_connected(timeout_s=30.0)
+        await self._client.subscribe([ORDER_TOPIC, BALANCE_TOPIC])
+
+    async def stop(self) -> None:
+        await self._client.stop()
+
+    async def _reconnected(self) -> None:
+        self._notify_reconnected()
+
+    def _on_message(self, message: Any) -> None:
+        if not isinstance(message, dict):
+            return
+        subject = message.get("subject")
+        try:
+            if subject == "orderChange":
+                self._on_order_change(parse_model(OrderChangeMessage, message.get("data")))
+            elif subject == "account.balance":
+                self._on_balance(parse_model(BalanceMessage, message.get("data")))
+        except ParseError as exc:
+            self.parse_errors += 1
+            log.warning("dropping malformed private message (%s): %s", subject, exc)
