@@ -260,13 +260,18 @@ class ExchangeBase(ABC):
         order_type: OrderType,
         exc: ConnectorError,
     ) -> None:
-        """A background order rejected locally still gets tracked and a failed event."""
+        """A background order rejected locally still gets tracked and a failed event.
+
+        Its amounts may be invalid (that may be why it was rejected): it is recorded with a
+        placeholder amount of 1, never used since the order is never sent.
+        """
+        valid = amount.is_finite() and amount > 0
         order = InFlightOrder(
             client_order_id=client_order_id,
             trading_pair=trading_pair,
             order_type=order_type,
             trade_type=trade_type,
-            amount=amount if amount.is_finite() and amount > 0 else Decimal(0),
+            amount=amount if valid else Decimal(1),
             creation_timestamp_ms=self._clock_ms(),
         )
         self.order_tracker.start_tracking_order(order)

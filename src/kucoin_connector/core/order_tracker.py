@@ -1,0 +1,502 @@
+"""ClientOrderTracker: the set of tracked orders, their life cycle and their events.
+
+Where an order lives:
+
+* ``active_orders``: not done yet (plus FILLED orders still waiting for fills, see below);
+* ``cached_orders``: done orders, kept ``cached_order_ttl_ms`` (injected clock, pruned on
+  access, no background task) so that late fills and updates still match them;
+* ``lost_orders``: active orders the exchange answered "not found" for
+  ``lost_order_count_limit`` times in a row. They are kept: still fetched, still
+  reconciled (``orders_to_reconcile``), and any later update for one resolves it (it
+  leaves ``lost_orders`` and its events fire normally).
+
+Events, each at most once per order (per trade for fills), published after the tracker's
+state is consistent again (listeners may call back into the tracker):
+
+* OrderCreatedEvent when the order is first seen existing on the exchange (OPEN,
+  PARTIALLY_FILLED, FILLED, CANCELED, or a fill), always before its other events;
+  an order whose tracking starts in such a state counts as already announced;
+* OrderFilledEvent once per trade id (also for orders already done, e.g. a fill that
+  happened before a cancel);
+* OrderCancelledEvent / OrderFailedEvent (with the reason) on CANCELED / FAILED;
+* OrderCompletedEvent - choice: it fires once, when the order is FILLED *and* its fills
+  account for the whole amount, so its totals are final. If the FILLED status arrives
+  before the last fills, the order stays in ``active_orders`` (thus in
+  ``orders_to_reconcile``: the connector should fetch its fills) and the event fires with
+  the fill that completes it (after that fill's OrderFilledEvent). Safety net: if the
+  fills are still missing ``cached_order_ttl_ms`` after the FILLED status, the event
+  fires (at the next start_tracking/process_* call) with the totals known then (logged)
+  and later fills still emit filled events.
+  Market orders by funds (target base unknown) complete at the FILLED status.
+
+Event timestamps are those of the update that caused them (the clock for lost orders).
+Updates for unknown orders are buffered (bounded, with a TTL) by client order id, or by
+exchange order id when they carry none, and applied when the order starts being tracked
+or its exchange order id becomes known: exchange events may race the placement response.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TypeAlias
+
+from kucoin_connector.core.events import (
+    ConnectorEvent,
+    EventBus,
+    OrderCancelledEvent,
+    OrderCompletedEvent,
+    OrderCreatedEvent,
+    OrderFailedEvent,
+    OrderFilledEvent,
+    OrderLostEvent,
+)
+from kucoin_connector.core.in_flight_order import InFlightOrder, OrderUpdate, TradeUpdate
+from kucoin_connector.core.types import OrderState
+
+logger = logging.getLogger(__name__)
+
+Update: TypeAlias = OrderUpdate | TradeUpdate
+
+_EXISTS_STATES = frozenset(
+    {OrderState.OPEN, OrderState.PARTIALLY_FILLED, OrderState.FILLED, OrderState.CANCELED}
+)
+_BY_CLIENT_ID = "cid"
+_BY_EXCHANGE_ID = "eid"
+
+
+@dataclass(slots=True)
+class _OrderMeta:
+    """Tracker bookkeeping for one order."""
+
+    not_found_count: int = 0
+    announced: set[str] = field(default_factory=set)  # created/cancelled/failed/completed
+    filled_seen_ms: int | None = None  # clock when FILLED was seen without all fills
+
+
+class _PendingUpdates:
+    """Updates for orders not tracked yet: bounded, with a TTL, in arrival order."""
+
+    def __init__(
+        self, clock_ms: Callable[[], int], ttl_ms: int, max_keys: int, max_per_key: int
+    ) -> None:
+        self._clock_ms = clock_ms
+        self._ttl_ms = ttl_ms
+        self._max_keys = max_keys
+        self._max_per_key = max_per_key
+        self._seq = 0
+        # (kind, id) -> [(sequence, received_ms, update)]
+        self._items: dict[tuple[str, str], list[tuple[int, int, Update]]] = {}
+
+    def __len__(self) -> int:
+        return sum(len(items) for items in self._items.values())
+
+    def add(self, kind: str, key: str, update: Update) -> None:
+        entries = self._items.get((kind, key))
+        if entries is None:
+            if len(self._items) >= self._max_keys:
+                oldest = next(iter(self._items))
+                dropped = self._items.pop(oldest)
+                logger.warning(
+                    "pending buffer full: dropped %d updates for %s", len(dropped), oldest
+                )
+            entries = self._items[(kind, key)] = []
+        if len(entries) >= self._max_per_key:
+            logger.warning("pending buffer for %s %s full: update dropped", kind, key)
+            return
+        self._seq += 1
+        entries.append((self._seq, self._clock_ms(), update))
+
+    def pop(self, kind: str, key: str | None) -> list[tuple[int, Update]]:
+        if key is None:
+            return []
+        return [(seq, update) for seq, _, update in self._items.pop((kind, key), [])]
+
+    def prune(self, now_ms: int) -> None:
+        for key in list(self._items):
+            kept = [e for e in self._items[key] if now_ms - e[1] < self._ttl_ms]
+            if len(kept) < len(self._items[key]):
+                logger.info(
+                    "dropped %d expired updates for unknown order %s",
+                    len(self._items[key]) - len(kept),
+                    key,
+                )
+            if kept:
+                self._items[key] = kept
+            else:
+                del self._items[key]
+
+
+class ClientOrderTracker:
+    """Tracks orders by client order id and turns updates into connector events."""
+
+    def __init__(
+        self,
+        events: EventBus,
+        *,
+        clock_ms: Callable[[], int],
+        lost_order_count_limit: int = 3,
+        cached_order_ttl_ms: int = 300_000,
+        pending_update_ttl_ms: int = 60_000,
+        max_pending_orders: int = 1_000,
+        max_pending_updates_per_order: int = 1_000,
+    ) -> None:
+        self._events = events
+        self._clock_ms = clock_ms
+        self._lost_order_count_limit = max(1, lost_order_count_limit)
+        self._cached_order_ttl_ms = cached_order_ttl_ms
+        self._active: dict[str, InFlightOrder] = {}
+        self._lost: dict[str, InFlightOrder] = {}
+        self._cached: dict[str, InFlightOrder] = {}
+        self._cache_expiry_ms: dict[str, int] = {}
+        self._meta: dict[str, _OrderMeta] = {}
+        self._by_exchange_id: dict[str, str] = {}
+        self._pending = _PendingUpdates(
+            clock_ms, pending_update_ttl_ms, max_pending_orders, max_pending_updates_per_order
+        )
+
+    # ----- views ------------------------------------------------------------------------
+
+    @property
+    def active_orders(self) -> dict[str, InFlightOrder]:
+        """A copy: client order id -> order, for orders not done (or awaiting fills)."""
+        self._prune()
+        return dict(self._active)
+
+    @property
+    def cached_orders(self) -> dict[str, InFlightOrder]:
+        self._prune()
+        return dict(self._cached)
+
+    @property
+    def lost_orders(self) -> dict[str, InFlightOrder]:
+        self._prune()
+        return dict(self._lost)
+
+    @property
+    def all_fillable_orders(self) -> dict[str, InFlightOrder]:
+        """Active + cached + lost: every order a fill may still be matched to."""
+        self._prune()
+        return {**self._cached, **self._lost, **self._active}
+
+    @property
+    def all_fillable_orders_by_exchange_order_id(self) -> dict[str, InFlightOrder]:
+        self._prune()
+        return {eid: self._get(cid) for eid, cid in self._by_exchange_id.items()}
+
+    @property
+    def orders_to_reconcile(self) -> dict[str, InFlightOrder]:
+        """Active + lost: the orders whose status the connector should poll."""
+        self._prune()
+        return {**self._lost, **self._active}
+
+    @property
+    def pending_update_count(self) -> int:
+        """Buffered updates for orders not tracked yet."""
+        self._prune()
+        return len(self._pending)
+
+    def fetch_order(
+        self, client_order_id: str | None = None, exchange_order_id: str | None = None
+    ) -> InFlightOrder | None:
+        """An active, lost or cached order by client order id, else by exchange order id."""
+        self._prune()
+        return self._find(client_order_id, exchange_order_id)
+
+    def not_found_count(self, client_order_id: str) -> int:
+        meta = self._meta.get(client_order_id)
+        return 0 if meta is None else meta.not_found_count
+
+    # ----- tracking ---------------------------------------------------------------------
+
+    def start_tracking_order(self, order: InFlightOrder) -> None:
+        """Track ``order``, then apply any update that arrived for it before."""
+        events: list[ConnectorEvent] = []
+        self._prune(events)
+        cid = order.client_order_id
+        existing = self._get_or_none(cid)
+        if existing is order:
+            return
+        if existing is not None:
+            logger.warning("order %s tracked again: the previous record is replaced", cid)
+            self._forget(cid)
+        self._active[cid] = order
+        meta = self._meta[cid] = _OrderMeta()
+        if order.current_state in _EXISTS_STATES or order.order_fills:
+            meta.announced.add("created")
+        if order.is_done:
+            if order.is_filled and not (order.is_by_funds or order.is_fully_executed):
+                meta.filled_seen_ms = self._clock_ms()  # completes when its fills arrive
+            else:
+                meta.announced.add(_final_kind(order.current_state))
+        pending = self._pending.pop(_BY_CLIENT_ID, cid)
+        pending += self._pending.pop(_BY_EXCHANGE_ID, order.exchange_order_id)
+        self._index(order, events)
+        for _, update in sorted(pending, key=lambda item: item[0]):
+            self._apply(order, update, events)
+        self._relocate(order)
+        self._publish(events)
+
+    def stop_tracking_order(self, client_order_id: str) -> None:
+        """Stop tracking an active or lost order: it moves to the cache, no event fires."""
+        order = self._active.pop(client_order_id, None) or self._lost.pop(client_order_id, None)
+        if order is not None:
+            self._to_cache(order)
+
+    # ----- updates ----------------------------------------------------------------------
+
+    def process_order_update(self, update: OrderUpdate) -> None:
+        self._process(update, update.client_order_id)
+
+    def process_trade_update(self, update: TradeUpdate) -> None:
+        self._process(update, update.client_order_id or None)
+
+    def process_order_not_found(self, client_order_id: str) -> None:
+        """The exchange does not know this order; repeated answers make it lost (kept)."""
+        events: list[ConnectorEvent] = []
+        self._prune(events)
+        order = self._active.get(client_order_id)
+        if order is None:
+            if client_order_id not in self._lost and client_order_id not in self._cached:
+                logger.debug("not-found answer for untracked order %s", client_order_id)
+            self._publish(events)
+            return
+        meta = self._meta[client_order_id]
+        meta.not_found_count += 1
+        if meta.not_found_count >= self._lost_order_count_limit:
+            logger.warning(
+                "order %s not found %d times: now lost (still reconciled)",
+                client_order_id,
+                meta.not_found_count,
+            )
+            del self._active[client_order_id]
+            self._lost[client_order_id] = order
+            events.append(OrderLostEvent(self._clock_ms(), client_order_id, order.trading_pair))
+        self._publish(events)
+
+    def _process(self, update: Update, client_order_id: str | None) -> None:
+        events: list[ConnectorEvent] = []
+        self._prune(events)
+        order = self._find(client_order_id, update.exchange_order_id)
+        if order is None:
+            self._buffer(update, client_order_id)
+        else:
+            self._apply(order, update, events)
+            self._relocate(order)
+        self._publish(events)
+
+    def _buffer(self, update: Update, client_order_id: str | None) -> None:
+        if client_order_id is not None:
+            self._pending.add(_BY_CLIENT_ID, client_order_id, update)
+        elif update.exchange_order_id is not None:
+            self._pending.add(_BY_EXCHANGE_ID, update.exchange_order_id, update)
+        else:
+            logger.warning("update without any order id dropped: %r", update)
+
+    def _apply(self, order: InFlightOrder, update: Update, events: list[ConnectorEvent]) -> None:
+        self._mark_found(order)
+        if isinstance(update, TradeUpdate):
+            if order.update_with_trade_update(update):
+                self._announce_created(order, update.fill_timestamp_ms, events)
+                events.append(_filled_event(order, update))
+            timestamp_ms = update.fill_timestamp_ms
+        else:
+            order.update_with_order_update(update)
+            timestamp_ms = update.update_timestamp_ms
+        self._announce_created(order, timestamp_ms, events)
+        self._announce_final(order, timestamp_ms, events)
+        self._index(order, events)
+
+    def _mark_found(self, order: InFlightOrder) -> None:
+        cid = order.client_order_id
+        self._meta[cid].not_found_count = 0
+        if self._lost.pop(cid, None) is not None:
+            logger.info("lost order %s found again", cid)
+            self._active[cid] = order
+
+    def _index(self, order: InFlightOrder, events: list[ConnectorEvent]) -> None:
+        """Index a newly learnt exchange order id and apply updates buffered under it."""
+        eid = order.exchange_order_id
+        if eid is None or eid in self._by_exchange_id:
+            return
+        self._by_exchange_id[eid] = order.client_order_id
+        for _, update in self._pending.pop(_BY_EXCHANGE_ID, eid):
+            self._apply(order, update, events)
+
+    # ----- events -----------------------------------------------------------------------
+
+    def _announce_created(
+        self, order: InFlightOrder, timestamp_ms: int, events: list[ConnectorEvent]
+    ) -> None:
+        meta = self._meta[order.client_order_id]
+        if "created" in meta.announced or order.current_state not in _EXISTS_STATES:
+            return
+        meta.announced.add("created")
+        events.append(
+            OrderCreatedEvent(
+                timestamp_ms,
+                order.client_order_id,
+                order.exchange_order_id,
+                order.trading_pair,
+                order.order_type,
+                order.trade_type,
+                order.amount,
+                order.price,
+            )
+        )
+
+    def _announce_final(
+        self, order: InFlightOrder, timestamp_ms: int, events: list[ConnectorEvent]
+    ) -> None:
+        if not order.is_done:
+            return
+        meta = self._meta[order.client_order_id]
+        kind = _final_kind(order.current_state)
+        if kind in meta.announced:
+            return
+        if order.is_cancelled:
+            events.append(
+                OrderCancelledEvent(
+                    timestamp_ms, order.client_order_id, order.exchange_order_id, order.trading_pair
+                )
+            )
+        elif order.is_failure:
+            reason = order.reason or "unknown"
+            events.append(
+                OrderFailedEvent(
+                    timestamp_ms,
+                    order.client_order_id,
+                    order.trading_pair,
+                    order.order_type,
+                    reason,
+                )
+            )
+        elif order.is_by_funds or order.is_fully_executed:
+            events.append(_completed_event(order, timestamp_ms))
+        else:
+            if meta.filled_seen_ms is None:
+                meta.filled_seen_ms = self._clock_ms()
+            return
+        meta.announced.add(kind)
+
+    def _publish(self, events: list[ConnectorEvent]) -> None:
+        for event in events:
+            self._events.publish(event)
+
+    # ----- storage ----------------------------------------------------------------------
+
+    def _relocate(self, order: InFlightOrder) -> None:
+        """Move a finished order (done, and completed if FILLED) to the cache."""
+        cid = order.client_order_id
+        if cid in self._cached or not order.is_done:
+            return
+        if order.is_filled and "completed" not in self._meta[cid].announced:
+            return
+        self._active.pop(cid, None)
+        self._lost.pop(cid, None)
+        self._to_cache(order)
+
+    def _to_cache(self, order: InFlightOrder) -> None:
+        cid = order.client_order_id
+        self._cached[cid] = order
+        self._cache_expiry_ms[cid] = self._clock_ms() + self._cached_order_ttl_ms
+
+    def _prune(self, events: list[ConnectorEvent] | None = None) -> None:
+        """Drop expired cached orders and pending updates. With ``events``, also complete
+        FILLED orders whose missing fills never came (the safety net)."""
+        now_ms = self._clock_ms()
+        for cid, expiry_ms in list(self._cache_expiry_ms.items()):
+            if expiry_ms <= now_ms:
+                self._forget(cid)
+        self._pending.prune(now_ms)
+        if events is None:
+            return
+        for order in list(self._active.values()):
+            meta = self._meta[order.client_order_id]
+            seen_ms = meta.filled_seen_ms
+            if seen_ms is None or "completed" in meta.announced:
+                continue
+            if now_ms - seen_ms >= self._cached_order_ttl_ms:
+                logger.warning(
+                    "order %s FILLED but fills still missing (executed %s of %s): completed",
+                    order.client_order_id,
+                    order.executed_amount_base,
+                    order.amount,
+                )
+                meta.announced.add("completed")
+                events.append(_completed_event(order, now_ms))
+                self._relocate(order)
+
+    def _forget(self, client_order_id: str) -> None:
+        order = self._get_or_none(client_order_id)
+        for store in (self._active, self._lost, self._cached):
+            store.pop(client_order_id, None)
+        self._cache_expiry_ms.pop(client_order_id, None)
+        self._meta.pop(client_order_id, None)
+        eid = None if order is None else order.exchange_order_id
+        if eid is not None and self._by_exchange_id.get(eid) == client_order_id:
+            del self._by_exchange_id[eid]
+
+    def _get_or_none(self, client_order_id: str) -> InFlightOrder | None:
+        return (
+            self._active.get(client_order_id)
+            or self._lost.get(client_order_id)
+            or self._cached.get(client_order_id)
+        )
+
+    def _get(self, client_order_id: str) -> InFlightOrder:
+        order = self._get_or_none(client_order_id)
+        assert order is not None, client_order_id
+        return order
+
+    def _find(
+        self, client_order_id: str | None, exchange_order_id: str | None
+    ) -> InFlightOrder | None:
+        if client_order_id is not None:
+            order = self._get_or_none(client_order_id)
+            if order is not None:
+                return order
+        if exchange_order_id is not None:
+            cid = self._by_exchange_id.get(exchange_order_id)
+            if cid is not None:
+                return self._get_or_none(cid)
+        return None
+
+
+def _final_kind(state: OrderState) -> str:
+    return {
+        OrderState.CANCELED: "cancelled",
+        OrderState.FAILED: "failed",
+        OrderState.FILLED: "completed",
+    }[state]
+
+
+def _filled_event(order: InFlightOrder, update: TradeUpdate) -> OrderFilledEvent:
+    return OrderFilledEvent(
+        update.fill_timestamp_ms,
+        order.client_order_id,
+        order.exchange_order_id,
+        order.trading_pair,
+        order.order_type,
+        order.trade_type,
+        update.trade_id,
+        update.fill_price,
+        update.fill_base_amount,
+        update.fee,
+        update.is_maker,
+    )
+
+
+def _completed_event(order: InFlightOrder, timestamp_ms: int) -> OrderCompletedEvent:
+    return OrderCompletedEvent(
+        timestamp_ms,
+        order.client_order_id,
+        order.exchange_order_id,
+        order.trading_pair,
+        order.order_type,
+        order.trade_type,
+        order.executed_amount_base,
+        order.executed_amount_quote,
+        order.average_executed_price,
+    )

@@ -1,0 +1,480 @@
+"""Exchange-agnostic WebSocket client: connect, welcome, keepalive, backoff, resubscribe.
+
+The protocol specifics (token, welcome, ping/pong, subscribe/ack frames) come from an
+injected :class:`WsAdapter`. One background task owns the connection loop:
+
+connect_spec() (fresh token) -> ws_connect -> wait for the welcome -> start the reader and
+the keepalive -> (re)subscribe every remembered topic, awaiting acks -> connected ->
+on_reconnected() after a re-connect -> ... -> on close/error/silence: exponential backoff
+with equal jitter, then again.
+
+The keepalive sends the adapter's ping every ``ping_interval_s`` regardless of traffic and
+drops the connection when nothing at all (pong or data) arrived for
+``ping_interval_s + ping_timeout_s``. URLs are logged without their query (it holds the token);
+aiohttp exception messages (which may embed the URL) are never logged, only their class.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import logging
+import random
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+from urllib.parse import urlsplit, urlunsplit
+
+import aiohttp
+import ujson
+
+from kucoin_connector.core.errors import (
+    ConfigurationError,
+    ConnectionLostError,
+    ConnectorError,
+    ExchangeError,
+    ParseError,
+    RequestTimeoutError,
+)
+
+__all__ = ["Backoff", "WsAdapter", "WsClient", "WsConnectSpec", "redact_url"]
+
+logger = logging.getLogger(__name__)
+
+_MAX_MSG_SIZE = 64 * 1024 * 1024
+_CLOSED_TYPES = frozenset(
+    {aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSING, aiohttp.WSMsgType.CLOSED}
+)
+
+
+def redact_url(url: str) -> str:
+    """The URL without user info, query or fragment: safe to log."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if parts.port is not None:
+        host = f"{host}:{parts.port}"
+    return urlunsplit((parts.scheme, host, parts.path, "", ""))
+
+
+@dataclass(frozen=True, repr=False)
+class WsConnectSpec:
+    url: str
+    ping_interval_s: float
+    ping_timeout_s: float
+
+    def __post_init__(self) -> None:
+        if self.ping_interval_s <= 0 or self.ping_timeout_s < 0:
+            raise ConfigurationError("ping_interval_s must be > 0 and ping_timeout_s >= 0")
+
+    def __repr__(self) -> str:
+        return (
+            f"WsConnectSpec(url={redact_url(self.url)!r}, "
+            f"ping_interval_s={self.ping_interval_s!r}, ping_timeout_s={self.ping_timeout_s!r})"
+        )
+
+    __str__ = __repr__
+
+
+class WsAdapter(Protocol):
+    async def connect_spec(self) -> WsConnectSpec:
+        """Called before EVERY connect (fresh token)."""
+        ...
+
+    def is_welcome(self, message: Any) -> bool: ...
+
+    def ping_frame(self) -> str: ...
+
+    def is_pong(self, message: Any) -> bool: ...
+
+    def subscribe_frame(self, topic: str, request_id: str) -> str: ...
+
+    def unsubscribe_frame(self, topic: str, request_id: str) -> str: ...
+
+    def ack_id(self, message: Any) -> str | None:
+        """The request id this message acknowledges, if it is an ack."""
+        ...
+
+    def error_of(self, message: Any) -> tuple[str | None, str] | None:
+        """(request id, reason) if the message is an error reply."""
+        ...
+
+
+class Backoff:
+    """Exponential backoff (initial, x2, ... capped) with equal jitter: [d/2, d]."""
+
+    def __init__(self, initial_s: float, max_s: float, rng: random.Random) -> None:
+        if initial_s <= 0 or max_s < initial_s:
+            raise ConfigurationError("backoff needs 0 < initial <= max")
+        self._initial_s = initial_s
+        self._max_s = max_s
+        self._rng = rng
+        self.attempt = 0
+
+    def ceiling_s(self) -> float:
+        """The un-jittered delay of the next attempt."""
+        return min(self._max_s, self._initial_s * 2.0 ** min(self.attempt, 60))
+
+    def next_delay_s(self) -> float:
+        ceiling = self.ceiling_s()
+        self.attempt += 1
+        return ceiling / 2.0 + self._rng.uniform(0.0, ceiling / 2.0)
+
+    def reset(self) -> None:
+        self.attempt = 0
+
+
+def _describe(exc: BaseException) -> str:
+    """A log-safe description: aiohttp messages can embed the URL (and its token)."""
+    if isinstance(exc, ConnectorError):
+        return f"{type(exc).__name__}: {exc}"
+    if isinstance(exc, aiohttp.ClientResponseError):
+        return f"{type(exc).__name__} (HTTP {exc.status})"
+    return type(exc).__name__
+
+
+class _ConnectionEnded(Exception):
+    """Internal: the current connection is over (reason in the message)."""
+
+
+class WsClient:
+    def __init__(
+        self,
+        adapter: WsAdapter,
+        *,
+        on_message: Callable[[Any], None],
+        on_reconnected: Callable[[], Awaitable[None]] | None = None,
+        session: aiohttp.ClientSession | None = None,
+        decode: Callable[[str | bytes], Any] = ujson.loads,
+        backoff_initial_s: float = 0.5,
+        backoff_max_s: float = 30.0,
+        rng: random.Random | None = None,
+        name: str = "ws",
+        handshake_timeout_s: float = 10.0,
+        ack_timeout_s: float | None = None,
+    ) -> None:
+        if handshake_timeout_s <= 0:
+            raise ConfigurationError("handshake_timeout_s must be positive")
+        self._adapter = adapter
+        self._on_message = on_message
+        self._on_reconnected = on_reconnected
+        self._session = session
+        self._owns_session = session is None
+        self._decode = decode
+        self._backoff = Backoff(backoff_initial_s, backoff_max_s, rng or random.Random())
+        self._name = name
+        self._handshake_timeout_s = handshake_timeout_s
+        self._ack_timeout_s = ack_timeout_s if ack_timeout_s is not None else handshake_timeout_s
+        self._request_ids = itertools.count(1)
+        self._topics: dict[str, None] = {}  # remembered topics, insertion ordered
+        self._active: set[str] = set()  # topics acked on the current connection
+        self._pending: dict[str, asyncio.Future[str | None]] = {}  # request id -> error|None
+        self._ws: aiohttp.ClientWebSocketResponse | None = None
+        self._connected = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._last_rx_s = 0.0
+        self._connected_at_s: float | None = None
+        self._healthy_after_s = 0.0
+        self._connects = 0
+        self.reconnect_count = 0
+        self.last_backoff_s: float | None = None
+
+    # ---------------------------------------------------------------- public surface
+    @property
+    def name(self) -> str:
+        return self._name
+
+    @property
+    def topics(self) -> frozenset[str]:
+        return frozenset(self._topics)
+
+    @property
+    def is_connected(self) -> bool:
+        return self._connected.is_set()
+
+    async def start(self) -> None:
+        """Start the background connection loop; returns at once."""
+        if self._task is not None and not self._task.done():
+            return
+        self._task = asyncio.create_task(self._run(), name=f"{self._name}-loop")
+
+    async def wait_connected(self, timeout_s: float | None = None) -> None:
+        if self._task is None or self._task.done():
+            raise ConfigurationError(f"{self._name}: wait_connected() before start()")
+        try:
+            async with asyncio.timeout(timeout_s):
+                await self._connected.wait()
+        except TimeoutError as exc:
+            raise RequestTimeoutError(
+                f"{self._name}: not connected within {timeout_s} s", may_have_executed=False
+            ) from exc
+
+    async def stop(self) -> None:
+        """Cancel the loop, close the socket and an owned session. Safe to call twice."""
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._connected.clear()
+        if self._owns_session and self._session is not None:
+            session, self._session = self._session, None
+            await session.close()
+
+    async def subscribe(self, topics: Sequence[str]) -> None:
+        """Remember the topics; if connected, send them and await their acks.
+
+        A topic the server explicitly rejects is forgotten and raises ExchangeError. An ack
+        timeout or a connection loss only logs: the topic stays remembered and is sent again
+        after the next connect.
+        """
+        wanted = list(dict.fromkeys(topics))
+        for topic in wanted:
+            self._topics[topic] = None
+        if not self.is_connected:
+            return
+        rejected: list[str] = []
+        for topic in wanted:
+            if topic in self._active or topic not in self._topics:
+                continue
+            reason = await self._send_and_wait(topic, subscribe=True)
+            if reason is not None:
+                self._topics.pop(topic, None)
+                rejected.append(f"{topic}: {reason}")
+        if rejected:
+            raise ExchangeError(f"{self._name}: subscription rejected: " + "; ".join(rejected))
+
+    async def unsubscribe(self, topics: Sequence[str]) -> None:
+        """Forget the topics; if connected, send the unsubscribe frames (errors only logged)."""
+        for topic in dict.fromkeys(topics):
+            self._topics.pop(topic, None)
+            if self.is_connected and topic in self._active:
+                self._active.discard(topic)
+                reason = await self._send_and_wait(topic, subscribe=False)
+                if reason is not None:
+                    logger.warning("%s: unsubscribe %s rejected: %s", self._name, topic, reason)
+
+    # ---------------------------------------------------------------- connection loop
+    async def _run(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            self._connected_at_s = None
+            try:
+                await self._connect_once()
+            except Exception as exc:  # every failure ends in a reconnect
+                logger.warning("%s: connection ended: %s", self._name, _describe(exc))
+            connected_at_s = self._connected_at_s
+            if connected_at_s is not None and (
+                loop.time() - connected_at_s >= self._healthy_after_s
+            ):
+                self._backoff.reset()
+            delay = self._backoff.next_delay_s()
+            self.last_backoff_s = delay
+            logger.info("%s: reconnecting in %.3f s", self._name, delay)
+            await asyncio.sleep(delay)
+
+    async def _connect_once(self) -> None:
+        spec = await self._adapter.connect_spec()
+        self._healthy_after_s = spec.ping_interval_s
+        if self._session is None:
+            self._session = aiohttp.ClientSession()
+        safe_url = redact_url(spec.url)
+        logger.info("%s: connecting to %s", self._name, safe_url)
+        async with asyncio.timeout(self._handshake_timeout_s):
+            ws = await self._session.ws_connect(
+                spec.url,
+                heartbeat=None,
+                autoping=True,
+                max_msg_size=_MAX_MSG_SIZE,
+                timeout=aiohttp.ClientWSTimeout(ws_close=min(5.0, self._handshake_timeout_s)),
+            )
+        try:
+            self._ws = ws
+            await self._await_welcome(ws)
+            await self._serve(ws, spec)
+        finally:
+            self._ws = None
+            self._connected.clear()
+            self._active.clear()
+            await ws.close()
+            logger.info("%s: disconnected from %s", self._name, safe_url)
+
+    async def _await_welcome(self, ws: aiohttp.ClientWebSocketResponse) -> None:
+        async with asyncio.timeout(self._handshake_timeout_s):
+            while True:
+                msg = await ws.receive()
+                if msg.type in _CLOSED_TYPES or msg.type is aiohttp.WSMsgType.ERROR:
+                    raise ConnectionLostError(f"{self._name}: closed before the welcome")
+                if msg.type not in (aiohttp.WSMsgType.TEXT, aiohttp.WSMsgType.BINARY):
+                    continue
+                message = self._decode_frame(msg.data)
+                if message is None:
+                    continue
+                if self._adapter.is_welcome(message):
+                    self._last_rx_s = asyncio.get_running_loop().time()
+                    return
+                error = self._adapter.error_of(message)
+                if error is not None:
+                    raise ConnectionLostError(f"{self._name}: refused: {error[1]}")
+                logger.debug("%s: ignoring a frame before the welcome", self._name)
+
+    async def _serve(self, ws: aiohttp.ClientWebSocketResponse, spec: WsConnectSpec) -> None:
+        reader = asyncio.create_task(self._read_loop(ws), name=f"{self._name}-reader")
+        keepalive = asyncio.create_task(self._keepalive(ws, spec), name=f"{self._name}-keepalive")
+        try:
+            await self._resubscribe()
+            if reader.done() or keepalive.done():
+                raise ConnectionLostError(f"{self._name}: lost while subscribing")
+            self._connected.set()
+            self._connected_at_s = asyncio.get_running_loop().time()
+            self._connects += 1
+            logger.info("%s: connected (%d topics)", self._name, len(self._active))
+            if self._connects > 1:
+                self.reconnect_count += 1
+                await self._notify_reconnected()
+            await asyncio.wait({reader, keepalive}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in (reader, keepalive):
+                task.cancel()
+            await asyncio.gather(reader, keepalive, return_exceptions=True)
+            self._fail_pending()
+        for task in (reader, keepalive):
+            error = None if task.cancelled() else task.exception()
+            if error is not None:
+                raise error
+
+    async def _notify_reconnected(self) -> None:
+        if self._on_reconnected is None:
+            return
+        try:
+            await self._on_reconnected()
+        except Exception:
+            logger.exception("%s: on_reconnected callback failed", self._name)
+
+    async def _resubscribe(self) -> None:
+        sent: set[str] = set()
+        while todo := [t for t in self._topics if t not in sent]:
+            for topic in todo:
+                sent.add(topic)
+                if topic not in self._topics:
+                    continue
+                reason = await self._send_and_wait(topic, subscribe=True)
+                if reason is not None:
+                    logger.warning(
+                        "%s: resubscribe %s rejected: %s (kept)", self._name, topic, reason
+                    )
+        # Topics unsubscribed (while not yet connected) after their subscribe frame went out.
+        for topic in [t for t in self._active if t not in self._topics]:
+            self._active.discard(topic)
+            await self._send_and_wait(topic, subscribe=False)
+
+    async def _send_and_wait(self, topic: str, *, subscribe: bool) -> str | None:
+        """Send one (un)subscribe frame; the server's error reason, or None if acked."""
+        ws = self._ws
+        if ws is None:
+            return None
+        request_id = str(next(self._request_ids))
+        frame = (
+            self._adapter.subscribe_frame(topic, request_id)
+            if subscribe
+            else self._adapter.unsubscribe_frame(topic, request_id)
+        )
+        future: asyncio.Future[str | None] = asyncio.get_running_loop().create_future()
+        self._pending[request_id] = future
+        verb = "subscribe" if subscribe else "unsubscribe"
+        try:
+            await ws.send_str(frame)
+            async with asyncio.timeout(self._ack_timeout_s):
+                reason = await future
+        except TimeoutError:
+            logger.warning("%s: no ack for %s %s", self._name, verb, topic)
+            return None
+        except (ConnectionError, aiohttp.ClientError, ConnectorError) as exc:
+            logger.warning("%s: %s %s not confirmed: %s", self._name, verb, topic, _describe(exc))
+            return None
+        finally:
+            self._pending.pop(request_id, None)
+        if reason is None and subscribe and ws is self._ws:
+            self._active.add(topic)
+        return reason
+
+    def _fail_pending(self) -> None:
+        for future in self._pending.values():
+            if not future.done():
+                future.set_exception(ConnectionLostError(f"{self._name}: connection lost"))
+        self._pending.clear()
+
+    # ---------------------------------------------------------------- reader / keepalive
+    async def _read_loop(self, ws: aiohttp.ClientWebSocketResponse) -> None:
+        loop = asyncio.get_running_loop()
+        try:
+            while True:
+                msg = await ws.receive()
+                self._last_rx_s = loop.time()
+                if msg.type in (aiohttp.WSMsgType.TEXT, aiohttp.WSMsgType.BINARY):
+                    self._dispatch(msg.data)
+                elif msg.type in _CLOSED_TYPES:
+                    logger.info("%s: closed by the server (code %s)", self._name, ws.close_code)
+                    return
+                elif msg.type is aiohttp.WSMsgType.ERROR:
+                    raise ConnectionLostError(f"{self._name}: socket error: {_describe(msg.data)}")
+        finally:
+            self._fail_pending()
+
+    async def _keepalive(self, ws: aiohttp.ClientWebSocketResponse, spec: WsConnectSpec) -> None:
+        loop = asyncio.get_running_loop()
+        silence_limit_s = spec.ping_interval_s + spec.ping_timeout_s
+        next_ping_s = loop.time() + spec.ping_interval_s
+        while True:
+            now = loop.time()
+            deadline_s = self._last_rx_s + silence_limit_s
+            if now >= deadline_s:
+                logger.warning(
+                    "%s: nothing received for %.3f s, reconnecting", self._name, silence_limit_s
+                )
+                return
+            if now >= next_ping_s:
+                await ws.send_str(self._adapter.ping_frame())
+                next_ping_s = now + spec.ping_interval_s
+            await asyncio.sleep(max(0.0, min(next_ping_s, deadline_s) - loop.time()))
+
+    def _decode_frame(self, data: str | bytes) -> Any | None:
+        try:
+            return self._decode(data)
+        except Exception as exc:
+            error = ParseError(f"{self._name}: undecodable frame skipped ({type(exc).__name__})")
+            logger.warning("%s", error)
+            return None
+
+    def _dispatch(self, data: str | bytes) -> None:
+        message = self._decode_frame(data)
+        if message is None:
+            return
+        adapter = self._adapter
+        try:
+            if adapter.is_pong(message) or adapter.is_welcome(message):
+                return
+            error = adapter.error_of(message)
+            if error is not None:
+                self._on_error(*error)
+                return
+            ack = adapter.ack_id(message)
+        except Exception as exc:
+            logger.warning("%s: adapter failed on a frame: %s", self._name, _describe(exc))
+            return
+        if ack is not None:
+            future = self._pending.get(ack)
+            if future is not None and not future.done():
+                future.set_result(None)
+            return
+        try:
+            self._on_message(message)
+        except Exception:
+            logger.exception("%s: on_message callback failed", self._name)
+
+    def _on_error(self, request_id: str | None, reason: str) -> None:
+        future = self._pending.get(request_id) if request_id is not None else None
+        if future is not None and not future.done():
+            future.set_result(reason)
+        else:
+            logger.warning("%s: server error: %s", self._name, reason)

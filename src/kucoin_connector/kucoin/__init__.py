@@ -1,0 +1,1 @@
+"""KuCoin spot: authentication, endpoints, error mapping, payload schemas and the connector."""

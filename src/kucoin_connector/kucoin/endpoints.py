@@ -1,0 +1,281 @@
+"""Every KuCoin spot REST endpoint the connector uses, declared once, as data.
+
+Each endpoint has its own rate-limit id (its name), linked to a pool: ``public`` (per IP)
+for unsigned endpoints and ``private`` (per user) for signed ones. ``rate_limits()`` turns
+the declarations into the throttler table:
+
+- default: the seed documentation's request-count pools, 100 requests / 10 s public and
+  200 requests / 10 s private, every call weighing 1;
+- ``weighted_pools=TODAY_POOLS`` (or your own): today's weighted pools (e.g. spot
+  4000 / 30 s), every call consuming its endpoint's ``weight`` in its pool.
+
+``Endpoint.weight`` holds today's documented weight (resource-pool cost) of each call.
+"""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+from urllib.parse import quote
+
+from kucoin_connector.core.errors import ConfigurationError
+from kucoin_connector.core.throttler import LinkedLimit, RateLimit
+
+__all__ = [
+    "ENDPOINTS",
+    "PRIVATE_POOL",
+    "PUBLIC_POOL",
+    "SEED_POOLS",
+    "TODAY_POOLS",
+    "WS_CONNECT_LIMIT_ID",
+    "WS_SUBSCRIBE_LIMIT_ID",
+    "Endpoint",
+    "PoolLimit",
+    "rate_limits",
+]
+
+PUBLIC_POOL = "public"
+PRIVATE_POOL = "private"
+WS_CONNECT_LIMIT_ID = "ws_connect"
+WS_SUBSCRIBE_LIMIT_ID = "ws_subscribe"
+
+_METHODS = frozenset({"GET", "POST", "PUT", "DELETE"})
+_FORMATTER = string.Formatter()
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """One REST endpoint. ``path`` may hold ``{orderId}``-style placeholders."""
+
+    name: str
+    method: str
+    path: str
+    signed: bool
+    limit_id: str
+    weight: int = 1
+
+    def __post_init__(self) -> None:
+        if self.method not in _METHODS:
+            raise ConfigurationError(f"endpoint {self.name}: bad method {self.method!r}")
+        if not self.path.startswith("/") or "?" in self.path:
+            raise ConfigurationError(f"endpoint {self.name}: path must be '/...' w/o query")
+        if self.weight < 1:
+            raise ConfigurationError(f"endpoint {self.name}: weight must be >= 1")
+
+    @property
+    def pool(self) -> str:
+        """The rate-limit pool: private (per user) when signed, else public (per IP)."""
+        return PRIVATE_POOL if self.signed else PUBLIC_POOL
+
+    @property
+    def placeholders(self) -> frozenset[str]:
+        return frozenset(
+            field for _, field, _, _ in _FORMATTER.parse(self.path) if field is not None
+        )
+
+    def format_path(self, **params: str | int) -> str:
+        """The path with every placeholder filled, each value URL-quoted (no '/' kept).
+
+        ConfigurationError when a placeholder is missing, unexpected or empty.
+        """
+        expected = self.placeholders
+        given = frozenset(params)
+        if given != expected:
+            raise ConfigurationError(
+                f"endpoint {self.name} needs path parameters {sorted(expected)}, "
+                f"got {sorted(given)}"
+            )
+        quoted: dict[str, str] = {}
+        for key, value in params.items():
+            text = str(value)
+            if not text:
+                raise ConfigurationError(f"endpoint {self.name}: empty path parameter {key}")
+            quoted[key] = quote(text, safe="")
+        return self.path.format(**quoted)
+
+
+def _ep(name: str, method: str, path: str, *, signed: bool, weight: int) -> Endpoint:
+    return Endpoint(name, method, path, signed, limit_id=name, weight=weight)
+
+
+_ALL: tuple[Endpoint, ...] = (
+    # public market data and service
+    _ep("server_time", "GET", "/api/v1/timestamp", signed=False, weight=3),
+    _ep("service_status", "GET", "/api/v1/status", signed=False, weight=3),
+    _ep("symbols", "GET", "/api/v2/symbols", signed=False, weight=4),
+    _ep("symbols_v1", "GET", "/api/v1/symbols", signed=False, weight=4),
+    _ep("ticker", "GET", "/api/v1/market/orderbook/level1", signed=False, weight=2),
+    _ep("all_tickers", "GET", "/api/v1/market/allTickers", signed=False, weight=15),
+    _ep("orderbook_level2_20", "GET", "/api/v1/market/orderbook/level2_20", signed=False, weight=2),
+    _ep(
+        "orderbook_level2_100",
+        "GET",
+        "/api/v1/market/orderbook/level2_100",
+        signed=False,
+        weight=4,
+    ),
+    _ep("orderbook_full", "GET", "/api/v3/market/orderbook/level2", signed=True, weight=3),
+    _ep("bullet_public", "POST", "/api/v1/bullet-public", signed=False, weight=10),
+    _ep("bullet_private", "POST", "/api/v1/bullet-private", signed=True, weight=10),
+    # accounts
+    _ep("accounts", "GET", "/api/v1/accounts", signed=True, weight=5),
+    _ep("inner_transfer", "POST", "/api/v2/accounts/inner-transfer", signed=True, weight=1),
+    _ep("trade_fees", "GET", "/api/v1/trade-fees", signed=True, weight=3),
+    # classic orders (account type "trade")
+    _ep("place_order", "POST", "/api/v1/orders", signed=True, weight=2),
+    _ep("cancel_order", "DELETE", "/api/v1/orders/{orderId}", signed=True, weight=3),
+    _ep(
+        "cancel_order_by_client_oid",
+        "DELETE",
+        "/api/v1/order/client-order/{clientOid}",
+        signed=True,
+        weight=5,
+    ),
+    _ep("cancel_all_orders", "DELETE", "/api/v1/orders", signed=True, weight=20),
+    _ep("get_order", "GET", "/api/v1/orders/{orderId}", signed=True, weight=2),
+    _ep(
+        "get_order_by_client_oid",
+        "GET",
+        "/api/v1/order/client-order/{clientOid}",
+        signed=True,
+        weight=3,
+    ),
+    _ep("list_orders", "GET", "/api/v1/orders", signed=True, weight=2),
+    _ep("fills", "GET", "/api/v1/fills", signed=True, weight=10),
+    # stop orders
+    _ep("place_stop_order", "POST", "/api/v1/stop-order", signed=True, weight=2),
+    _ep("cancel_stop_order", "DELETE", "/api/v1/stop-order/{orderId}", signed=True, weight=3),
+    _ep(
+        "cancel_stop_order_by_client_oid",
+        "DELETE",
+        "/api/v1/stop-order/cancelOrderByClientOid",
+        signed=True,
+        weight=5,
+    ),
+    _ep(
+        "get_stop_order_by_client_oid",
+        "GET",
+        "/api/v1/stop-order/queryOrderByClientOid",
+        signed=True,
+        weight=3,
+    ),
+    # high-frequency orders (account type "trade_hf"); most take ?symbol=
+    _ep("hf_place_order", "POST", "/api/v1/hf/orders", signed=True, weight=1),
+    _ep("hf_cancel_order", "DELETE", "/api/v1/hf/orders/{orderId}", signed=True, weight=1),
+    _ep(
+        "hf_cancel_order_by_client_oid",
+        "DELETE",
+        "/api/v1/hf/orders/client-order/{clientOid}",
+        signed=True,
+        weight=1,
+    ),
+    _ep("hf_cancel_all_by_symbol", "DELETE", "/api/v1/hf/orders", signed=True, weight=2),
+    _ep("hf_cancel_all", "DELETE", "/api/v1/hf/orders/cancelAll", signed=True, weight=30),
+    _ep("hf_get_order", "GET", "/api/v1/hf/orders/{orderId}", signed=True, weight=2),
+    _ep(
+        "hf_get_order_by_client_oid",
+        "GET",
+        "/api/v1/hf/orders/client-order/{clientOid}",
+        signed=True,
+        weight=2,
+    ),
+    _ep("hf_active_orders", "GET", "/api/v1/hf/orders/active", signed=True, weight=2),
+    _ep("hf_done_orders", "GET", "/api/v1/hf/orders/done", signed=True, weight=2),
+    _ep("hf_fills", "GET", "/api/v1/hf/fills", signed=True, weight=2),
+)
+
+
+def _index(endpoints: Iterable[Endpoint]) -> Mapping[str, Endpoint]:
+    table: dict[str, Endpoint] = {}
+    for endpoint in endpoints:
+        if endpoint.name in table:
+            raise ConfigurationError(f"duplicate endpoint name {endpoint.name!r}")
+        table[endpoint.name] = endpoint
+    return MappingProxyType(table)
+
+
+ENDPOINTS: Mapping[str, Endpoint] = _index(_ALL)
+"""name -> Endpoint (read-only)."""
+
+
+@dataclass(frozen=True, slots=True)
+class PoolLimit:
+    """A pool's budget: ``limit`` units per ``time_interval_s`` seconds."""
+
+    limit: int
+    time_interval_s: float
+
+
+SEED_POOLS: Mapping[str, PoolLimit] = MappingProxyType(
+    {PUBLIC_POOL: PoolLimit(100, 10.0), PRIVATE_POOL: PoolLimit(200, 10.0)}
+)
+"""The seed documentation's limits: requests per 10 s, by IP (public) and user (private)."""
+
+TODAY_POOLS: Mapping[str, PoolLimit] = MappingProxyType(
+    {PUBLIC_POOL: PoolLimit(2000, 30.0), PRIVATE_POOL: PoolLimit(4000, 30.0)}
+)
+"""Today's weighted resource pools (VIP0): public 2000 / 30 s per IP, spot 4000 / 30 s."""
+
+# WebSocket budgets from the seed: 30 connects per minute, 120 (un)subscribes per minute.
+_WS_LIMITS = (
+    RateLimit(limit_id=WS_CONNECT_LIMIT_ID, limit=30, time_interval_s=60.0),
+    RateLimit(limit_id=WS_SUBSCRIBE_LIMIT_ID, limit=120, time_interval_s=60.0),
+)
+
+
+def _check_pool(name: str, pool: PoolLimit) -> None:
+    if isinstance(pool.limit, bool) or not isinstance(pool.limit, int) or pool.limit < 1:
+        raise ConfigurationError(f"rate-limit pool {name}: limit must be a positive int")
+    if not pool.time_interval_s > 0:
+        raise ConfigurationError(f"rate-limit pool {name}: interval must be > 0")
+
+
+def rate_limits(
+    public_per_10s: int = 100,
+    private_per_10s: int = 200,
+    *,
+    weighted_pools: Mapping[str, PoolLimit] | None = None,
+) -> list[RateLimit]:
+    """The throttler table: the two pools, one limit per endpoint, and the WS limits.
+
+    Without ``weighted_pools``: request-count pools of ``public_per_10s`` /
+    ``private_per_10s`` per 10 s (the seed's 100 / 200) and every call weighs 1.
+    With ``weighted_pools`` (must define ``public`` and ``private``; ``TODAY_POOLS`` is
+    today's default): those budgets, and each call consumes its endpoint's weight.
+    """
+    if weighted_pools is None:
+        pools: Mapping[str, PoolLimit] = {
+            PUBLIC_POOL: PoolLimit(public_per_10s, 10.0),
+            PRIVATE_POOL: PoolLimit(private_per_10s, 10.0),
+        }
+    else:
+        missing = {PUBLIC_POOL, PRIVATE_POOL} - set(weighted_pools)
+        if missing:
+            raise ConfigurationError(f"weighted_pools lacks {sorted(missing)}")
+        pools = weighted_pools
+    for pool_name, pool in pools.items():
+        _check_pool(pool_name, pool)
+    table = [
+        RateLimit(limit_id=name, limit=pool.limit, time_interval_s=pool.time_interval_s)
+        for name, pool in pools.items()
+    ]
+    declared = {limit.limit_id for limit in table}
+    for endpoint in ENDPOINTS.values():
+        if endpoint.limit_id in declared:  # endpoints may share one limit id
+            continue
+        declared.add(endpoint.limit_id)
+        pool = pools[endpoint.pool]
+        weight = 1 if weighted_pools is None else min(endpoint.weight, pool.limit)
+        table.append(
+            RateLimit(
+                limit_id=endpoint.limit_id,
+                limit=pool.limit,
+                time_interval_s=pool.time_interval_s,
+                weight=weight,
+                linked_limits=(LinkedLimit(endpoint.pool, weight),),
+            )
+        )
+    table.extend(_WS_LIMITS)
+    return table

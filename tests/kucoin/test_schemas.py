@@ -1,0 +1,635 @@
+"""Typed models of KuCoin payloads: real recorded data, documented examples, bad input."""
+
+from __future__ import annotations
+
+import copy
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from kucoin_connector.core.errors import ParseError
+from kucoin_connector.kucoin.schemas import (
+    Account,
+    AccountType,
+    BalanceMessage,
+    BulletResponse,
+    CancelledOrders,
+    Fill,
+    HfFillsPage,
+    HfOrderDetail,
+    Liquidity,
+    OrderChangeMessage,
+    OrderChangeStatus,
+    OrderChangeType,
+    OrderDetail,
+    OrderKind,
+    Page,
+    PlaceOrderResponse,
+    Side,
+    SymbolInfo,
+    TradeFeeRate,
+    WsMessage,
+    parse_list,
+    parse_model,
+    parse_server_time_ms,
+)
+
+# ----------------------------------------------------------------------------- symbols
+
+
+def test_every_recorded_symbol_parses(recorded_symbols_metadata: list[dict[str, Any]]) -> None:
+    symbols = parse_list(SymbolInfo, recorded_symbols_metadata)
+    assert len(symbols) == len(recorded_symbols_metadata) > 500
+    by_name = {s.symbol: s for s in symbols}
+    assert len(by_name) == len(symbols)
+    for raw, parsed in zip(recorded_symbols_metadata, symbols, strict=True):
+        assert parsed.price_increment == Decimal(raw["priceIncrement"])
+        assert parsed.base_increment == Decimal(raw["baseIncrement"])
+        assert parsed.base_min_size == Decimal(raw["baseMinSize"])
+        assert parsed.quote_min_size == Decimal(raw["quoteMinSize"])
+        assert parsed.enable_trading is raw["enableTrading"]
+        assert parsed.name == f"{parsed.base_currency}-{parsed.quote_currency}"
+        assert parsed.min_funds is None  # v1 has no minFunds
+    # The symbol code never changes after a rename, the name and currencies do: map
+    # trading pairs from baseCurrency/quoteCurrency, never by splitting the symbol.
+    renamed = {s.symbol: s.name for s in symbols if s.symbol != s.name}
+    assert renamed["BCHSV-USDT"] == "BSV-USDT"
+    assert renamed["WAX-USDT"] == "WAXP-USDT"
+    assert len(renamed) == 15
+
+
+def test_first_recorded_symbol_values(recorded_symbols_metadata: list[dict[str, Any]]) -> None:
+    first = parse_model(SymbolInfo, recorded_symbols_metadata[0])
+    assert first.symbol == "REQ-ETH"
+    assert first.base_currency == "REQ"
+    assert first.quote_currency == "ETH"
+    assert first.fee_currency == "ETH"
+    assert first.price_increment == Decimal("0.0000001")
+    assert first.base_min_size == Decimal("1")
+    assert first.is_margin_enabled is False
+
+
+V2_SYMBOL = {
+    "symbol": "BTC-USDT",
+    "name": "BTC-USDT",
+    "baseCurrency": "BTC",
+    "quoteCurrency": "USDT",
+    "feeCurrency": "USDT",
+    "market": "USDS",
+    "baseMinSize": "0.00001",
+    "quoteMinSize": "0.1",
+    "baseMaxSize": "10000000000",
+    "quoteMaxSize": "99999999",
+    "baseIncrement": "0.00000001",
+    "quoteIncrement": "0.000001",
+    "priceIncrement": "0.1",
+    "priceLimitRate": "0.1",
+    "minFunds": "0.1",
+    "isMarginEnabled": True,
+    "enableTrading": True,
+    "feeCategory": 1,
+    "makerFeeCoefficient": "1.00",
+    "takerFeeCoefficient": "1.00",
+    "st": False,
+}
+
+
+def test_v2_symbol_with_min_funds_and_extra_fields() -> None:
+    parsed = parse_model(SymbolInfo, V2_SYMBOL)
+    assert parsed.min_funds == Decimal("0.1")
+    assert parsed.price_increment == Decimal("0.1")
+
+
+def test_null_min_funds() -> None:
+    assert parse_model(SymbolInfo, {**V2_SYMBOL, "minFunds": None}).min_funds is None
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"priceIncrement": 0.1},  # float: precision would be lost
+        {"priceIncrement": "abc"},
+        {"priceIncrement": "NaN"},
+        {"priceIncrement": None},
+        {"enableTrading": "true"},
+        {"symbol": None},
+        {"baseMinSize": True},
+    ],
+)
+def test_bad_symbol_fields_are_parse_errors(change: dict[str, Any]) -> None:
+    with pytest.raises(ParseError):
+        parse_model(SymbolInfo, {**V2_SYMBOL, **change})
+
+
+def test_missing_required_field_is_parse_error_naming_the_field() -> None:
+    raw = dict(V2_SYMBOL)
+    del raw["baseIncrement"]
+    with pytest.raises(ParseError, match="baseIncrement"):
+        parse_model(SymbolInfo, raw)
+
+
+@pytest.mark.parametrize("raw", [None, [], "x", 5])
+def test_non_object_is_parse_error(raw: Any) -> None:
+    with pytest.raises(ParseError):
+        parse_model(SymbolInfo, raw)
+
+
+def test_parse_list_names_the_bad_index() -> None:
+    with pytest.raises(ParseError, match="index 1"):
+        parse_list(SymbolInfo, [V2_SYMBOL, {"symbol": "X"}])
+    with pytest.raises(ParseError):
+        parse_list(SymbolInfo, {"not": "a list"})
+
+
+def test_parse_error_never_chains_validation_error() -> None:
+    with pytest.raises(ParseError) as info:
+        parse_model(SymbolInfo, {})
+    assert info.value.__cause__ is None
+    assert info.value.__suppress_context__ is True
+
+
+def test_models_are_frozen() -> None:
+    parsed = parse_model(SymbolInfo, V2_SYMBOL)
+    with pytest.raises(Exception):  # noqa: B017 - pydantic's frozen error type
+        parsed.symbol = "ETH-USDT"  # type: ignore[misc]
+
+
+# ----------------------------------------------------------------------------- accounts
+
+SEED_ACCOUNTS = [
+    {
+        "id": "5bd6e9286d99522a52e458de",
+        "currency": "BTC",
+        "type": "main",
+        "balance": "237582.04299",
+        "available": "237582.032",
+        "holds": "0.01099",
+    },
+    {
+        "id": "5bd6e9216d99522a52e458d6",
+        "currency": "BTC",
+        "type": "trade",
+        "balance": "1234356",
+        "available": "1234356",
+        "holds": "0",
+    },
+]
+
+
+def test_seed_accounts() -> None:
+    main, trade = parse_list(Account, SEED_ACCOUNTS)
+    assert main.account_type is AccountType.MAIN
+    assert trade.account_type is AccountType.TRADE
+    assert trade.account_type == "trade"
+    assert main.balance == Decimal("237582.04299")
+    assert main.available == Decimal("237582.032")
+    assert main.holds == Decimal("0.01099")
+
+
+def test_hf_and_unknown_account_types() -> None:
+    hf = {
+        "balance": "3027.25165335",
+        "available": "3027.25165335",
+        "holds": "0",
+        "currency": "USDT",
+        "id": "2560047104",
+        "type": "trade_hf",
+    }
+    assert parse_model(Account, hf).account_type is AccountType.TRADE_HF
+    assert parse_model(Account, {**hf, "type": "pool"}).account_type is AccountType.UNKNOWN
+
+
+# ----------------------------------------------------------------------------- server time
+
+
+def test_server_time() -> None:
+    assert parse_server_time_ms(1546837113087) == 1546837113087
+    for bad in (None, "x", 1.5, True):
+        with pytest.raises(ParseError):
+            parse_server_time_ms(bad)
+
+
+# ----------------------------------------------------------------------------- bullet
+
+SEED_TOKEN = (
+    "vYNlCtbz4XNJ1QncwWilJnBtmmfe4geLQDUA62kKJsDChc6I4bRDQc73JfIrlFaVYIAE0Gv2--MROnLAgjVsWkcDq"
+    "_MuG7qV7EktfCEIphiqnlfpQn4Ybg==.IoORVxR2LmKV7_maOR9xOg=="
+)
+SEED_BULLET = {
+    "instanceServers": [
+        {
+            "pingInterval": 50000,
+            "endpoint": "wss://push1-v2.kucoin.com/endpoint",
+            "protocol": "websocket",
+            "encrypt": True,
+            "pingTimeout": 10000,
+        }
+    ],
+    "token": SEED_TOKEN,
+}
+
+
+def test_seed_bullet_response() -> None:
+    bullet = parse_model(BulletResponse, SEED_BULLET)
+    assert bullet.token == SEED_TOKEN
+    (server,) = bullet.instance_servers
+    assert server.endpoint == "wss://push1-v2.kucoin.com/endpoint"
+    assert server.ping_interval_ms == 50000
+    assert server.ping_timeout_ms == 10000
+    assert server.encrypt is True
+    assert SEED_TOKEN not in repr(bullet)
+    assert SEED_TOKEN not in str(bullet)
+
+
+@pytest.mark.parametrize("change", [{"instanceServers": []}, {"token": ""}, {"token": None}])
+def test_bad_bullet_is_parse_error_without_token(change: dict[str, Any]) -> None:
+    with pytest.raises(ParseError) as info:
+        parse_model(BulletResponse, {**SEED_BULLET, **change})
+    assert SEED_TOKEN not in str(info.value)
+
+
+def test_bullet_error_message_does_not_leak_token() -> None:
+    raw = copy.deepcopy(SEED_BULLET)
+    raw["instanceServers"][0]["pingInterval"] = SEED_TOKEN  # wrong type, echoes input
+    with pytest.raises(ParseError) as info:
+        parse_model(BulletResponse, raw)
+    assert "pingInterval" in str(info.value)
+    assert SEED_TOKEN not in str(info.value)
+
+
+# ----------------------------------------------------------------------------- orders
+
+SEED_ORDER = {
+    "id": "5c35c02703aa673ceec2a168",
+    "symbol": "BTC-USDT",
+    "opType": "DEAL",
+    "type": "limit",
+    "side": "buy",
+    "price": "10",
+    "size": "2",
+    "funds": "0",
+    "dealFunds": "0.166",
+    "dealSize": "2",
+    "fee": "0",
+    "feeCurrency": "USDT",
+    "stp": "",
+    "stop": "",
+    "stopTriggered": False,
+    "stopPrice": "0",
+    "timeInForce": "GTC",
+    "postOnly": False,
+    "hidden": False,
+    "iceberg": False,
+    "visibleSize": "0",
+    "cancelAfter": 0,
+    "channel": "IOS",
+    "clientOid": "",
+    "remark": "",
+    "tags": "",
+    "isActive": False,
+    "cancelExist": False,
+    "createdAt": 1547026471000,
+}
+
+
+def test_seed_order_detail() -> None:
+    order = parse_model(OrderDetail, SEED_ORDER)
+    assert order.id == "5c35c02703aa673ceec2a168"
+    assert order.order_type is OrderKind.LIMIT
+    assert order.side is Side.BUY
+    assert order.price == Decimal("10")
+    assert order.deal_funds == Decimal("0.166")
+    assert order.deal_size == Decimal("2")
+    assert order.client_oid is None  # "" means none
+    assert order.stop is None
+    assert order.stp is None
+    assert order.is_active is False
+    assert order.is_open is False
+    assert order.created_at_ms == 1547026471000
+
+
+def test_seed_order_list_page() -> None:
+    page = parse_model(
+        Page[OrderDetail],
+        {
+            "currentPage": 1,
+            "pageSize": 1,
+            "totalNum": 153408,
+            "totalPage": 153408,
+            "items": [SEED_ORDER],
+        },
+    )
+    assert page.total_num == 153408
+    assert page.items[0].id == SEED_ORDER["id"]
+
+
+def test_order_with_unknown_type_and_bad_side() -> None:
+    order = parse_model(OrderDetail, {**SEED_ORDER, "type": "twap"})
+    assert order.order_type is OrderKind.UNKNOWN
+    with pytest.raises(ParseError, match="side"):
+        parse_model(OrderDetail, {**SEED_ORDER, "side": "hold"})
+    with pytest.raises(ParseError, match="isActive"):
+        parse_model(OrderDetail, {k: v for k, v in SEED_ORDER.items() if k != "isActive"})
+
+
+HF_ORDER = {
+    "id": "5f3113a1c9b6d539dc614dc6",
+    "symbol": "KCS-BTC",
+    "opType": "DEAL",
+    "type": "limit",
+    "side": "buy",
+    "price": "0.00001",
+    "size": "1",
+    "funds": "0",
+    "dealFunds": "0",
+    "dealSize": "0",
+    "fee": "0",
+    "feeCurrency": "BTC",
+    "stp": "",
+    "timeInForce": "GTC",
+    "postOnly": False,
+    "hidden": False,
+    "iceberg": False,
+    "visibleSize": "0",
+    "cancelAfter": 0,
+    "channel": "API",
+    "clientOid": "6d539dc614db312",
+    "remark": "",
+    "tags": "",
+    "active": True,
+    "inOrderBook": False,
+    "cancelExist": False,
+    "createdAt": 1547026471000,
+    "lastUpdatedAt": 1547026471001,
+    "tradeType": "TRADE",
+}
+
+
+def test_hf_order_detail() -> None:
+    order = parse_model(HfOrderDetail, HF_ORDER)
+    assert order.client_oid == "6d539dc614db312"
+    assert order.active is True
+    assert order.is_open is True
+    assert order.in_order_book is False
+    assert order.last_updated_at_ms == 1547026471001
+    assert order.cancelled_size is None
+    done = parse_model(
+        HfOrderDetail, {**HF_ORDER, "active": False, "cancelledSize": "1", "remainSize": "0"}
+    )
+    assert done.is_open is False
+    assert done.cancelled_size == Decimal("1")
+
+
+def test_hf_order_is_not_a_classic_order() -> None:
+    with pytest.raises(ParseError, match="isActive"):
+        parse_model(OrderDetail, HF_ORDER)
+
+
+def test_place_and_cancel_responses() -> None:
+    placed = parse_model(PlaceOrderResponse, {"orderId": "5bd6e9286d99522a52e458de"})
+    assert placed.order_id == "5bd6e9286d99522a52e458de"
+    assert placed.client_oid is None
+    cancelled = parse_model(CancelledOrders, {"cancelledOrderIds": ["a", "b"]})
+    assert cancelled.order_ids == ("a", "b")
+    by_oid = parse_model(CancelledOrders, {"cancelledOrderId": "c", "clientOid": "x"})
+    assert by_oid.order_ids == ("c",)
+    with pytest.raises(ParseError):
+        parse_model(PlaceOrderResponse, {"orderId": None})
+
+
+# ----------------------------------------------------------------------------- fills
+
+SEED_FILL = {
+    "symbol": "BTC-USDT",
+    "tradeId": "5c35c02709e4f67d5266954e",
+    "orderId": "5c35c02703aa673ceec2a168",
+    "counterOrderId": "5c1ab46003aa676e487fa8e3",
+    "side": "buy",
+    "liquidity": "taker",
+    "forceTaker": True,
+    "price": "0.083",
+    "size": "0.8424304",
+    "funds": "0.0699217232",
+    "fee": "0",
+    "feeRate": "0",
+    "feeCurrency": "USDT",
+    "stop": "",
+    "type": "limit",
+    "createdAt": 1547026472000,
+}
+
+
+def test_seed_fills_page() -> None:
+    page = parse_model(
+        Page[Fill],
+        {
+            "currentPage": 1,
+            "pageSize": 1,
+            "totalNum": 251915,
+            "totalPage": 251915,
+            "items": [SEED_FILL],
+        },
+    )
+    (fill,) = page.items
+    assert fill.trade_id == "5c35c02709e4f67d5266954e"
+    assert fill.liquidity is Liquidity.TAKER
+    assert fill.price == Decimal("0.083")
+    assert fill.size == Decimal("0.8424304")
+    assert fill.funds == Decimal("0.0699217232")
+    assert fill.fee_currency == "USDT"
+    assert fill.created_at_ms == 1547026472000
+    assert fill.order_type is OrderKind.LIMIT
+
+
+def test_hf_fills_with_integer_ids() -> None:
+    hf_fill = {**SEED_FILL, "id": 2682265600, "tradeId": 609522034689, "tradeType": "TRADE"}
+    page = parse_model(HfFillsPage, {"lastId": 2682265600, "items": [hf_fill]})
+    assert page.last_id == 2682265600
+    assert page.items[0].trade_id == "609522034689"
+    assert page.items[0].id == "2682265600"
+
+
+@pytest.mark.parametrize("missing", ["tradeId", "orderId", "price", "size", "fee", "liquidity"])
+def test_fill_missing_what_we_rely_on(missing: str) -> None:
+    with pytest.raises(ParseError, match=missing):
+        parse_model(Fill, {k: v for k, v in SEED_FILL.items() if k != missing})
+
+
+def test_trade_fee_rate() -> None:
+    rate = parse_model(
+        TradeFeeRate, {"symbol": "BTC-USDT", "takerFeeRate": "0.001", "makerFeeRate": "0.0008"}
+    )
+    assert (rate.taker_fee_rate, rate.maker_fee_rate) == (Decimal("0.001"), Decimal("0.0008"))
+
+
+# ----------------------------------------------------------------------------- WS: orders
+
+ORDER_OPEN = {
+    "symbol": "KCS-USDT",
+    "orderType": "limit",
+    "side": "buy",
+    "orderId": "5efab07953bdea00089965d2",
+    "type": "open",
+    "orderTime": 1593487481683297666,
+    "size": "0.1",
+    "filledSize": "0",
+    "price": "0.937",
+    "clientOid": "1593487481000906",
+    "remainSize": "0.1",
+    "status": "open",
+    "ts": 1593487481683297666,
+}
+ORDER_MATCH = {
+    "symbol": "KCS-USDT",
+    "orderType": "limit",
+    "side": "sell",
+    "orderId": "5efab07953bdea00089965fa",
+    "liquidity": "taker",
+    "type": "match",
+    "orderTime": 1593487482038606180,
+    "size": "0.1",
+    "filledSize": "0.1",
+    "price": "0.938",
+    "matchPrice": "0.96738",
+    "matchSize": "0.1",
+    "tradeId": "5efab07a4ee4c7000a82d6d9",
+    "clientOid": "1593487481000313",
+    "remainSize": "0",
+    "status": "match",
+    "ts": 1593487482038606180,
+}
+
+
+def test_order_change_open() -> None:
+    message = parse_model(OrderChangeMessage, ORDER_OPEN)
+    assert message.event_type is OrderChangeType.OPEN
+    assert message.status is OrderChangeStatus.OPEN
+    assert message.order_type is OrderKind.LIMIT
+    assert message.side is Side.BUY
+    assert message.client_oid == "1593487481000906"
+    assert message.remain_size == Decimal("0.1")
+    assert message.ts_ms == 1593487481683
+    assert message.order_time_ms == 1593487481683
+    assert message.trade_id is None
+
+
+def test_order_change_match() -> None:
+    message = parse_model(OrderChangeMessage, ORDER_MATCH)
+    assert message.event_type is OrderChangeType.MATCH
+    assert message.liquidity is Liquidity.TAKER
+    assert message.match_price == Decimal("0.96738")
+    assert message.match_size == Decimal("0.1")
+    assert message.trade_id == "5efab07a4ee4c7000a82d6d9"
+    assert message.filled_size == Decimal("0.1")
+
+
+@pytest.mark.parametrize("missing", ["tradeId", "matchPrice", "matchSize"])
+def test_match_without_trade_details_is_parse_error(missing: str) -> None:
+    with pytest.raises(ParseError):
+        parse_model(OrderChangeMessage, {k: v for k, v in ORDER_MATCH.items() if k != missing})
+
+
+@pytest.mark.parametrize(
+    ("change_type", "status"),
+    [("received", "new"), ("update", "open"), ("filled", "done"), ("canceled", "done")],
+)
+def test_order_change_types(change_type: str, status: str) -> None:
+    message = parse_model(OrderChangeMessage, {**ORDER_OPEN, "type": change_type, "status": status})
+    assert message.event_type.value == change_type
+    assert message.status is not None and message.status.value == status
+
+
+def test_order_change_unknown_type_and_status_map_to_unknown() -> None:
+    message = parse_model(OrderChangeMessage, {**ORDER_OPEN, "type": "amend", "status": "x"})
+    assert message.event_type is OrderChangeType.UNKNOWN
+    assert message.status is OrderChangeStatus.UNKNOWN
+
+
+def test_order_change_with_ms_order_time_and_market_order_without_price() -> None:
+    raw = {
+        **ORDER_OPEN,
+        "orderType": "market",
+        "orderTime": 1730211033305,
+        "ts": 1730211033335000000,
+        "originSize": "0.00001",
+        "canceledSize": "0",
+    }
+    del raw["price"]
+    message = parse_model(OrderChangeMessage, raw)
+    assert message.order_time_ms == 1730211033305
+    assert message.ts_ms == 1730211033335
+    assert message.price is None
+    assert message.origin_size == Decimal("0.00001")
+    assert message.order_type is OrderKind.MARKET
+
+
+@pytest.mark.parametrize("missing", ["orderId", "side", "ts", "type", "symbol"])
+def test_order_change_missing_required(missing: str) -> None:
+    with pytest.raises(ParseError):
+        parse_model(OrderChangeMessage, {k: v for k, v in ORDER_OPEN.items() if k != missing})
+
+
+# ----------------------------------------------------------------------------- WS: balance
+
+SEED_BALANCE_MESSAGE = {
+    "type": "message",
+    "topic": "/account/balance",
+    "subject": "account.balance",
+    "data": {
+        "total": "88",
+        "available": "88",
+        "availableChange": "88",
+        "currency": "KCS",
+        "hold": "0",
+        "holdChange": "0",
+        "relationEvent": "main.deposit",
+        "relationEventId": "5c21e80303aa677bd09d7dff",
+        "time": "1545743136994",
+    },
+}
+
+
+def test_seed_balance_message() -> None:
+    envelope = parse_model(WsMessage, SEED_BALANCE_MESSAGE)
+    assert envelope.subject == "account.balance"
+    balance = parse_model(BalanceMessage, envelope.data)
+    assert balance.currency == "KCS"
+    assert balance.total == Decimal("88")
+    assert balance.available_change == Decimal("88")
+    assert balance.hold == Decimal("0")
+    assert balance.time_ms == 1545743136994
+    assert balance.relation_event == "main.deposit"
+    assert balance.account_type is AccountType.MAIN
+    assert balance.relation_context is None
+
+
+def test_trade_balance_message_with_context() -> None:
+    data = {
+        "accountId": "548674591753",
+        "currency": "USDT",
+        "total": "21.133773386762",
+        "available": "20.132773386762",
+        "hold": "1.001",
+        "availableChange": "-0.5005",
+        "holdChange": "0.5005",
+        "relationContext": {"symbol": "BTC-USDT", "orderId": "6721d0632db25b0007071fdc"},
+        "relationEvent": "trade.hold",
+        "relationEventId": "354689988084000",
+        "time": "1730269283892",
+    }
+    balance = parse_model(BalanceMessage, data)
+    assert balance.account_type is AccountType.TRADE
+    assert balance.account_id == "548674591753"
+    assert balance.available_change == Decimal("-0.5005")
+    assert balance.relation_context is not None
+    assert balance.relation_context.order_id == "6721d0632db25b0007071fdc"
+    assert balance.relation_context.trade_id is None
+
+
+@pytest.mark.parametrize(
+    "change", [{"total": 88.0}, {"time": "yesterday"}, {"currency": None}, {"hold": "x"}]
+)
+def test_bad_balance_message(change: dict[str, Any]) -> None:
+    with pytest.raises(ParseError):
+        parse_model(BalanceMessage, {**SEED_BALANCE_MESSAGE["data"], **change})

@@ -1,0 +1,268 @@
+"""InFlightOrder: state machine, fills, caps, fees, persistence round trip."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+
+import pytest
+
+from kucoin_connector.core.errors import OrderValidationError, ParseError
+from kucoin_connector.core.in_flight_order import (
+    InFlightOrder,
+    OrderUpdate,
+    TradeFee,
+    TradeUpdate,
+)
+from kucoin_connector.core.types import OrderState, OrderType, TradeType
+
+D = Decimal
+PAIR = "BTC-USDT"
+
+
+def make_order(
+    amount: str = "1",
+    *,
+    quote_amount: str | None = None,
+    state: OrderState = OrderState.PENDING_CREATE,
+    order_type: OrderType = OrderType.LIMIT,
+) -> InFlightOrder:
+    return InFlightOrder(
+        client_order_id="cid-1",
+        trading_pair=PAIR,
+        order_type=order_type,
+        trade_type=TradeType.BUY,
+        amount=D(amount),
+        creation_timestamp_ms=1_000,
+        price=D("100") if order_type is not OrderType.MARKET else None,
+        initial_state=state,
+        quote_amount=None if quote_amount is None else D(quote_amount),
+    )
+
+
+def status(state: OrderState, ts: int = 2_000, eid: str | None = "eid-1") -> OrderUpdate:
+    return OrderUpdate(PAIR, ts, state, client_order_id="cid-1", exchange_order_id=eid)
+
+
+def fill(
+    trade_id: str,
+    base: str,
+    price: str = "100",
+    *,
+    fee: str = "0.1",
+    fee_asset: str = "USDT",
+    ts: int = 3_000,
+) -> TradeUpdate:
+    return TradeUpdate(
+        trade_id=trade_id,
+        client_order_id="cid-1",
+        exchange_order_id="eid-1",
+        trading_pair=PAIR,
+        fill_timestamp_ms=ts,
+        fill_price=D(price),
+        fill_base_amount=D(base),
+        fill_quote_amount=D(base) * D(price),
+        fee=TradeFee(fee_asset, D(fee)),
+        is_maker=True,
+    )
+
+
+def test_new_order_defaults() -> None:
+    order = make_order()
+    assert order.is_pending_create and not order.is_open and not order.is_done
+    assert order.executed_amount_base == 0 and order.average_executed_price is None
+    assert order.last_update_timestamp_ms == 1_000
+    assert "cid-1" in repr(order)
+
+
+@pytest.mark.parametrize(("amount", "quote"), [("-1", None), ("0", None), ("1", "0"), ("0", "-5")])
+def test_invalid_amounts_rejected(amount: str, quote: str | None) -> None:
+    with pytest.raises(OrderValidationError):
+        make_order(amount, quote_amount=quote)
+
+
+def test_full_lifecycle_with_partial_fills() -> None:
+    order = make_order("1")
+    assert order.update_with_order_update(status(OrderState.OPEN))
+    assert order.is_open and order.exchange_order_id == "eid-1"
+    assert order.update_with_trade_update(fill("t1", "0.4", "100"))
+    assert order.current_state is OrderState.PARTIALLY_FILLED
+    assert order.update_with_trade_update(fill("t2", "0.6", "110", ts=4_000))
+    assert order.executed_amount_base == D("1.0")
+    assert order.executed_amount_quote == D("106.0")
+    assert order.average_executed_price == D("106")
+    assert order.is_fully_executed and order.remaining_amount_base == 0
+    assert order.update_with_order_update(status(OrderState.FILLED, ts=5_000))
+    assert order.is_filled and order.is_done
+    assert order.last_update_timestamp_ms == 5_000
+    assert order.cumulative_fees == {"USDT": D("0.2")}
+
+
+def test_duplicate_fill_ignored() -> None:
+    order = make_order("1", state=OrderState.OPEN)
+    assert order.update_with_trade_update(fill("t1", "0.5"))
+    assert not order.update_with_trade_update(fill("t1", "0.5"))
+    assert order.executed_amount_base == D("0.5")
+    assert list(order.order_fills) == ["t1"]
+
+
+def test_over_fill_rejected_and_logged(caplog: pytest.LogCaptureFixture) -> None:
+    order = make_order("1", state=OrderState.OPEN)
+    assert order.update_with_trade_update(fill("t1", "0.7"))
+    assert not order.update_with_trade_update(fill("t2", "0.4"))
+    assert order.executed_amount_base == D("0.7")
+    assert "t2" not in order.order_fills
+    assert any("inconsistent fill t2" in r.getMessage() for r in caplog.records)
+    assert order.update_with_trade_update(fill("t3", "0.3"))  # exactly fits
+    assert order.is_fully_executed
+
+
+@pytest.mark.parametrize("base", ["0", "-0.1"])
+def test_non_positive_fill_rejected(base: str) -> None:
+    order = make_order("1", state=OrderState.OPEN)
+    assert not order.update_with_trade_update(fill("t1", base))
+    assert order.order_fills == {}
+
+
+def test_market_order_by_funds_is_capped_on_quote() -> None:
+    order = make_order("0", quote_amount="100", state=OrderState.OPEN, order_type=OrderType.MARKET)
+    assert order.is_by_funds
+    assert order.update_with_trade_update(fill("t1", "0.6", "100"))  # 60 quote
+    assert not order.update_with_trade_update(fill("t2", "0.5", "100"))  # 110 > 100
+    assert order.update_with_trade_update(fill("t3", "0.4", "100"))  # 100 exactly
+    assert order.executed_amount_base == D("1.0")
+    assert order.executed_amount_quote == D("100.0")
+    assert order.is_fully_executed
+
+
+def test_fees_summed_per_asset_and_kept_per_fill() -> None:
+    order = make_order("3", state=OrderState.OPEN)
+    order.update_with_trade_update(fill("t1", "1", fee="0.1", fee_asset="USDT"))
+    order.update_with_trade_update(fill("t2", "1", fee="0.001", fee_asset="KCS"))
+    order.update_with_trade_update(fill("t3", "1", fee="0.2", fee_asset="USDT"))
+    assert order.cumulative_fees == {"USDT": D("0.3"), "KCS": D("0.001")}
+    assert order.order_fills["t2"].fee == TradeFee("KCS", D("0.001"))
+
+
+@pytest.mark.parametrize("done", [OrderState.FILLED, OrderState.CANCELED, OrderState.FAILED])
+def test_done_states_are_final(done: OrderState) -> None:
+    order = make_order()
+    order.update_with_order_update(status(done))
+    for other in OrderState:
+        if other is not done:
+            assert not order.update_with_order_update(status(other, ts=9_000))
+    assert order.current_state is done
+    assert order.last_update_timestamp_ms == 2_000
+
+
+def test_same_state_again_is_not_a_change() -> None:
+    order = make_order()
+    assert order.update_with_order_update(status(OrderState.OPEN))
+    assert not order.update_with_order_update(status(OrderState.OPEN, ts=2_500))
+
+
+def test_cancelled_order_still_accepts_earlier_fills() -> None:
+    order = make_order("1", state=OrderState.OPEN)
+    order.update_with_order_update(status(OrderState.CANCELED))
+    assert order.update_with_trade_update(fill("t1", "0.3"))
+    assert order.is_cancelled
+    assert order.executed_amount_base == D("0.3")
+
+
+@pytest.mark.parametrize("start", [OrderState.PENDING_CREATE, OrderState.PLACEMENT_UNKNOWN])
+@pytest.mark.parametrize("target", list(OrderState))
+def test_unplaced_states_may_move_anywhere(start: OrderState, target: OrderState) -> None:
+    order = make_order(state=start)
+    order.update_with_order_update(status(target))
+    assert order.current_state is target
+
+
+def test_placed_order_cannot_go_back_to_unplaced_states() -> None:
+    order = make_order(state=OrderState.OPEN)
+    assert not order.update_with_order_update(status(OrderState.PENDING_CREATE, eid=None))
+    assert not order.update_with_order_update(status(OrderState.PLACEMENT_UNKNOWN, eid=None))
+    assert order.is_open
+    assert order.update_with_order_update(status(OrderState.PENDING_CANCEL))
+    assert order.is_pending_cancel_confirmation and order.is_open
+
+
+def test_open_with_fills_is_partially_filled() -> None:
+    order = make_order("1", state=OrderState.PENDING_CANCEL)
+    order.update_with_trade_update(fill("t1", "0.5"))
+    assert order.current_state is OrderState.PENDING_CANCEL
+    order.update_with_order_update(status(OrderState.OPEN))  # e.g. the cancel was refused
+    assert order.current_state in (OrderState.PARTIALLY_FILLED,)
+
+
+@pytest.mark.parametrize("start", [OrderState.PENDING_CREATE, OrderState.PLACEMENT_UNKNOWN])
+def test_fill_proves_existence(start: OrderState) -> None:
+    order = make_order("1", state=start)
+    assert order.update_with_trade_update(fill("t1", "0.5"))
+    assert order.current_state is OrderState.PARTIALLY_FILLED
+    assert order.exchange_order_id == "eid-1"
+
+
+def test_placement_unknown_predicates() -> None:
+    order = make_order(state=OrderState.PLACEMENT_UNKNOWN)
+    assert order.is_placement_unknown and not order.is_pending_create
+    order.update_with_order_update(status(OrderState.FAILED))
+    assert order.is_failure and order.is_done
+
+
+def test_failure_reason_kept() -> None:
+    order = make_order()
+    order.update_with_order_update(
+        OrderUpdate(PAIR, 2_000, OrderState.FAILED, client_order_id="cid-1", reason="balance")
+    )
+    assert order.reason == "balance"
+
+
+def test_exchange_order_id_set_once(caplog: pytest.LogCaptureFixture) -> None:
+    order = make_order()
+    assert order.update_with_order_update(status(OrderState.OPEN, eid="eid-1"))
+    assert not order.update_with_order_update(status(OrderState.OPEN, eid="other"))
+    assert order.exchange_order_id == "eid-1"
+    assert any("conflicting exchange order id" in r.getMessage() for r in caplog.records)
+    # A conflicting id does not block the state itself.
+    assert order.update_with_order_update(status(OrderState.CANCELED, eid="other"))
+    assert order.is_cancelled and order.exchange_order_id == "eid-1"
+
+
+def test_update_for_another_client_order_id_ignored() -> None:
+    order = make_order()
+    update = OrderUpdate(PAIR, 2_000, OrderState.OPEN, client_order_id="cid-2")
+    assert not order.update_with_order_update(update)
+    assert order.is_pending_create
+
+
+def test_to_dict_is_json_safe_and_round_trips() -> None:
+    order = make_order("2", state=OrderState.OPEN)
+    order.update_with_order_update(status(OrderState.OPEN))
+    order.update_with_trade_update(fill("t1", "0.5", "100.5", fee="0.01"))
+    order.update_with_trade_update(fill("t2", "0.25", "101", fee="0.002", fee_asset="KCS"))
+    data = json.loads(json.dumps(order.to_dict()))
+    assert data["amount"] == "2" and data["price"] == "100"
+    restored = InFlightOrder.from_dict(data)
+    assert restored.to_dict() == order.to_dict()
+    assert restored.executed_amount_base == order.executed_amount_base
+    assert restored.executed_amount_quote == order.executed_amount_quote
+    assert restored.cumulative_fees == order.cumulative_fees
+    assert restored.order_fills == order.order_fills
+    assert restored.current_state is OrderState.PARTIALLY_FILLED
+    assert restored.last_update_timestamp_ms == order.last_update_timestamp_ms
+
+
+def test_round_trip_market_by_funds() -> None:
+    order = make_order("0", quote_amount="50", order_type=OrderType.MARKET)
+    restored = InFlightOrder.from_dict(json.loads(json.dumps(order.to_dict())))
+    assert restored.quote_amount == D("50") and restored.price is None and restored.is_by_funds
+
+
+@pytest.mark.parametrize(
+    "patch",
+    [{"amount": "abc"}, {"current_state": "NOPE"}, {"order_fills": [{"trade_id": "x"}]}],
+)
+def test_from_dict_rejects_malformed_records(patch: dict[str, object]) -> None:
+    data = make_order().to_dict() | patch
+    with pytest.raises(ParseError):
+        InFlightOrder.from_dict(data)

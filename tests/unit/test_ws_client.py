@@ -1,0 +1,426 @@
+"""WsClient against a real aiohttp WebSocket server on 127.0.0.1 speaking a KuCoin-like protocol."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import random
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import aiohttp
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestServer
+
+from kucoin_connector.core.errors import ConfigurationError, ExchangeError, RequestTimeoutError
+from kucoin_connector.core.ws import Backoff, WsClient, WsConnectSpec, redact_url
+
+INTERVAL_S = 0.05
+TIMEOUT_S = 0.1
+
+
+# ----------------------------------------------------------------------------- fake exchange
+@dataclass
+class Conn:
+    token: str
+    ws: web.WebSocketResponse
+    frames: list[dict[str, Any]] = field(default_factory=list)
+    closed: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def of_type(self, kind: str) -> list[dict[str, Any]]:
+        return [f for f in self.frames if f.get("type") == kind]
+
+
+class FakeExchange:
+    def __init__(self) -> None:
+        self.connections: list[Conn] = []
+        self.welcome_gate = asyncio.Event()
+        self.welcome_gate.set()
+        self.send_welcome = True
+        self.answer_pings = True
+        self.flood = False
+        self.after_welcome: list[str] = []
+        self.reject: set[str] = set()
+
+    async def handle(self, request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        conn = Conn(token=request.query["token"], ws=ws)
+        self.connections.append(conn)
+        flood: asyncio.Task[None] | None = None
+        try:
+            if self.send_welcome:
+                await self.welcome_gate.wait()
+                await ws.send_json({"id": request.query["connectId"], "type": "welcome"})
+            for raw in self.after_welcome:
+                await ws.send_str(raw)
+            if self.flood:
+                flood = asyncio.create_task(self._flood(ws))
+            async for msg in ws:
+                if msg.type is aiohttp.WSMsgType.TEXT:
+                    await self._on_frame(ws, conn, json.loads(msg.data))
+        finally:
+            if flood is not None:
+                flood.cancel()
+                await asyncio.gather(flood, return_exceptions=True)
+            conn.closed.set()
+        return ws
+
+    async def _on_frame(self, ws: web.WebSocketResponse, conn: Conn, frame: dict[str, Any]) -> None:
+        conn.frames.append(frame)
+        kind, rid = frame.get("type"), frame.get("id")
+        if kind == "ping" and self.answer_pings:
+            await ws.send_json({"id": rid, "type": "pong"})
+        elif kind in ("subscribe", "unsubscribe"):
+            if frame["topic"] in self.reject:
+                await ws.send_json({"id": rid, "type": "error", "code": 404, "data": "no topic"})
+            else:
+                await ws.send_json({"id": rid, "type": "ack"})
+
+    async def _flood(self, ws: web.WebSocketResponse) -> None:
+        n = 0
+        while not ws.closed:
+            n += 1
+            await ws.send_json({"type": "message", "topic": "/flood", "data": n})
+            await asyncio.sleep(0.002)
+
+
+class FakeAdapter:
+    def __init__(self, url: str, *, ping_interval_s: float = INTERVAL_S) -> None:
+        self.url = url
+        self.ping_interval_s = ping_interval_s
+        self.specs = 0
+
+    async def connect_spec(self) -> WsConnectSpec:
+        self.specs += 1
+        url = f"{self.url}?token=tok-{self.specs}&connectId=c{self.specs}"
+        return WsConnectSpec(url, self.ping_interval_s, TIMEOUT_S)
+
+    def is_welcome(self, message: Any) -> bool:
+        return bool(message.get("type") == "welcome")
+
+    def ping_frame(self) -> str:
+        return json.dumps({"id": "p", "type": "ping"})
+
+    def is_pong(self, message: Any) -> bool:
+        return bool(message.get("type") == "pong")
+
+    def subscribe_frame(self, topic: str, request_id: str) -> str:
+        return json.dumps({"id": request_id, "type": "subscribe", "topic": topic, "response": True})
+
+    def unsubscribe_frame(self, topic: str, request_id: str) -> str:
+        return json.dumps({"id": request_id, "type": "unsubscribe", "topic": topic})
+
+    def ack_id(self, message: Any) -> str | None:
+        return str(message["id"]) if message.get("type") == "ack" else None
+
+    def error_of(self, message: Any) -> tuple[str | None, str] | None:
+        if message.get("type") != "error":
+            return None
+        return message.get("id"), str(message.get("data"))
+
+
+async def eventually(predicate: Callable[[], bool], timeout_s: float = 5.0) -> None:
+    async with asyncio.timeout(timeout_s):
+        while not predicate():  # noqa: ASYNC110 - polling a test predicate
+            await asyncio.sleep(0.005)
+
+
+@pytest.fixture
+async def exchange() -> AsyncIterator[tuple[FakeExchange, str]]:
+    fx = FakeExchange()
+    app = web.Application()
+    app.router.add_get("/ws", fx.handle)
+    srv = TestServer(app, host="127.0.0.1")
+    await srv.start_server()
+    try:
+        yield fx, str(srv.make_url("/ws").with_scheme("ws"))
+    finally:
+        await srv.close()
+
+
+@dataclass
+class Harness:
+    client: WsClient
+    adapter: FakeAdapter
+    received: list[Any]
+    reconnected: list[int]
+
+
+MakeHarness = Callable[..., Awaitable[Harness]]
+
+
+@pytest.fixture
+async def make(exchange: tuple[FakeExchange, str]) -> AsyncIterator[MakeHarness]:
+    clients: list[WsClient] = []
+
+    async def factory(
+        *, url: str | None = None, on_message: Callable[[Any], None] | None = None, **kw: Any
+    ) -> Harness:
+        adapter = FakeAdapter(url or exchange[1])
+        received: list[Any] = []
+        reconnected: list[int] = []
+
+        async def on_reconnected() -> None:
+            reconnected.append(client.reconnect_count)
+
+        kw.setdefault("backoff_initial_s", 0.01)
+        kw.setdefault("backoff_max_s", 0.05)
+        kw.setdefault("handshake_timeout_s", 1.0)
+        kw.setdefault("rng", random.Random(7))
+        client = WsClient(
+            adapter,
+            on_message=on_message or received.append,
+            on_reconnected=on_reconnected,
+            name=f"wstest{len(clients)}",
+            **kw,
+        )
+        clients.append(client)
+        return Harness(client, adapter, received, reconnected)
+
+    yield factory
+    for client in clients:
+        await client.stop()
+
+
+# ----------------------------------------------------------------------------- tests
+async def test_waits_for_welcome_before_subscribing_and_pinging(
+    exchange: tuple[FakeExchange, str], make: MakeHarness
+) -> None:
+    fx, _ = exchange
+    fx.welcome_gate.clear()
+    h = await make()
+    await h.client.subscribe(["/market/level2:BTC-USDT"])  # remembered only
+    await h.client.start()
+    await eventually(lambda: len(fx.connections) == 1)
+    await asyncio.sleep(3 * INTERVAL_S)
+    assert not h.client.is_connected
+    assert fx.connections[0].frames == []  # nothing sent before the welcome
+    fx.welcome_gate.set()
+    await h.client.wait_connected(5)
+    assert [f["topic"] for f in fx.connections[0].of_type("subscribe")] == [
+        "/market/level2:BTC-USDT"
+    ]
+
+
+async def test_missing_welcome_times_out_and_reconnects_with_a_fresh_token(
+    exchange: tuple[FakeExchange, str], make: MakeHarness
+) -> None:
+    fx, _ = exchange
+    fx.send_welcome = False
+    h = await make(handshake_timeout_s=0.05)
+    await h.client.start()
+    await eventually(lambda: len(fx.connections) >= 3)
+    assert not h.client.is_connected
+    assert [c.token for c in fx.connections[:3]] == ["tok-1", "tok-2", "tok-3"]
+    with pytest.raises(RequestTimeoutError):
+        await h.client.wait_connected(0.01)
+
+
+async def test_pings_on_a_timer_even_under_constant_traffic(
+    exchange: tuple[FakeExchange, str], make: MakeHarness
+) -> None:
+    fx, _ = exchange
+    fx.flood = True
+    h = await make()
+    await h.client.start()
+    await h.client.wait_connected(5)
+    await eventually(lambda: len(fx.connections[0].of_type("ping")) >= 3)
+    assert len(h.received) > 10 and len(fx.connections) == 1
+
+
+async def test_reconnects_with_fresh_token_resubscribes_and_notifies(
+    exchange: tuple[FakeExchange, str], make: MakeHarness, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="kucoin_connector")
+    fx, _ = exchange
+    h = await make()
+    await h.client.subscribe(["/a", "/b"])
+    await h.client.start()
+    await h.client.wait_connected(5)
+    await h.client.subscribe(["/c"])
+    assert h.client.topics == {"/a", "/b", "/c"}
+    assert h.reconnected == []
+    for round_ in (1, 2):
+        await fx.connections[-1].ws.close()
+        await eventually(lambda r=round_: h.reconnected == list(range(1, r + 1)))  # type: ignore[misc]
+        assert h.client.is_connected and h.client.reconnect_count == round_
+        conn = fx.connections[-1]
+        assert conn.token == f"tok-{round_ + 1}"
+        assert sorted(f["topic"] for f in conn.of_type("subscribe")) == ["/a", "/b", "/c"]
+    assert h.adapter.specs == 3
+    ids = [f["id"] for c in fx.connections for f in c.of_type("subscribe")]
+    assert len(ids) == len(set(ids)) == 9  # per-client counter: unique request ids
+    assert "tok-" not in caplog.text and "token" not in caplog.text
+
+
+async def test_silence_past_the_deadline_triggers_a_reconnect(
+    exchange: tuple[FakeExchange, str], make: MakeHarness
+) -> None:
+    fx, _ = exchange
+    fx.answer_pings = False
+    h = await make()
+    await h.client.start()
+    await eventually(lambda: len(fx.connections) >= 2)
+    await eventually(fx.connections[0].closed.is_set)
+    assert fx.connections[0].of_type("ping")  # it did ping before giving up
+    assert fx.connections[1].token == "tok-2"
+
+
+async def test_malformed_frame_is_skipped_and_the_connection_stays_up(
+    exchange: tuple[FakeExchange, str], make: MakeHarness, caplog: pytest.LogCaptureFixture
+) -> None:
+    fx, _ = exchange
+    fx.after_welcome = ["{not json", json.dumps({"type": "message", "data": 1})]
+    h = await make()
+    await h.client.start()
+    await eventually(lambda: len(h.received) == 1)
+    assert h.received == [{"type": "message", "data": 1}]
+    assert "ParseError" in caplog.text or "undecodable" in caplog.text
+    await asyncio.sleep(2 * INTERVAL_S)
+    assert h.client.is_connected and len(fx.connections) == 1
+
+
+async def test_on_message_exceptions_are_logged_and_the_loop_continues(
+    exchange: tuple[FakeExchange, str], make: MakeHarness, caplog: pytest.LogCaptureFixture
+) -> None:
+    fx, _ = exchange
+    fx.after_welcome = [json.dumps({"type": "message", "data": i}) for i in range(3)]
+    got: list[Any] = []
+
+    def on_message(message: Any) -> None:
+        got.append(message["data"])
+        if message["data"] == 0:
+            raise ValueError("consumer bug")
+
+    h = await make(on_message=on_message)
+    await h.client.start()
+    await eventually(lambda: got == [0, 1, 2])
+    assert "on_message callback failed" in caplog.text
+    assert len(fx.connections) == 1
+
+
+async def test_subscribe_while_connected_acks_rejects_and_unsubscribes(
+    exchange: tuple[FakeExchange, str], make: MakeHarness
+) -> None:
+    fx, _ = exchange
+    fx.reject = {"/bad"}
+    h = await make()
+    await h.client.start()
+    await h.client.wait_connected(5)
+    await h.client.subscribe(["/good"])
+    with pytest.raises(ExchangeError):
+        await h.client.subscribe(["/bad"])
+    assert h.client.topics == {"/good"}
+    await h.client.unsubscribe(["/good"])
+    assert h.client.topics == frozenset()
+    conn = fx.connections[0]
+    assert [f["topic"] for f in conn.of_type("unsubscribe")] == ["/good"]
+
+
+async def test_rejected_resubscribe_is_kept_and_logged(
+    exchange: tuple[FakeExchange, str], make: MakeHarness, caplog: pytest.LogCaptureFixture
+) -> None:
+    fx, _ = exchange
+    fx.reject = {"/bad"}
+    h = await make()
+    await h.client.subscribe(["/bad", "/good"])
+    await h.client.start()
+    await h.client.wait_connected(5)
+    assert h.client.topics == {"/bad", "/good"}
+    assert "resubscribe /bad rejected: no topic" in caplog.text
+
+
+async def test_subscribe_while_disconnected_only_updates_the_set() -> None:
+    client = WsClient(FakeAdapter("ws://127.0.0.1:9/ws"), on_message=lambda m: None)
+    await client.subscribe(["/x", "/y", "/x"])
+    assert client.topics == {"/x", "/y"}
+    await client.unsubscribe(["/x"])
+    assert client.topics == {"/y"} and not client.is_connected
+    with pytest.raises(ConfigurationError):
+        await client.wait_connected(0.01)
+    await client.stop()  # never started: harmless
+
+
+def test_backoff_doubles_caps_jitters_and_resets() -> None:
+    backoff = Backoff(0.5, 4.0, random.Random(1))
+    ceilings, delays = [], []
+    for _ in range(6):
+        ceilings.append(backoff.ceiling_s())
+        delays.append(backoff.next_delay_s())
+    assert ceilings == [0.5, 1.0, 2.0, 4.0, 4.0, 4.0]
+    assert all(c / 2 <= d <= c for c, d in zip(ceilings, delays, strict=True))
+    assert len(set(delays[3:])) == 3  # jittered, not constant
+    backoff.reset()
+    assert backoff.ceiling_s() == 0.5
+    with pytest.raises(ConfigurationError):
+        Backoff(0, 1, random.Random())
+
+
+class RecordingRandom(random.Random):
+    def __init__(self) -> None:
+        super().__init__(3)
+        self.spans: list[float] = []
+
+    def uniform(self, a: float, b: float) -> float:
+        self.spans.append(b - a)
+        return super().uniform(a, b)
+
+
+async def test_backoff_grows_while_connects_keep_failing(make: MakeHarness) -> None:
+    probe = TestServer(web.Application(), host="127.0.0.1")
+    await probe.start_server()
+    dead_url = str(probe.make_url("/ws").with_scheme("ws"))
+    await probe.close()  # connection refused from now on
+    rng = RecordingRandom()
+    h = await make(url=dead_url, rng=rng, backoff_initial_s=0.004, backoff_max_s=0.016)
+    await h.client.start()
+    await eventually(lambda: h.adapter.specs >= 5)  # a fresh spec for every attempt
+    assert rng.spans[:4] == [0.002, 0.004, 0.008, 0.008]  # half-ceilings: x2, capped
+    last = h.client.last_backoff_s
+    assert last is not None and 0.008 <= last <= 0.016
+
+
+async def test_stop_is_clean(exchange: tuple[FakeExchange, str], make: MakeHarness) -> None:
+    fx, _ = exchange
+    h = await make()
+    await h.client.subscribe(["/a"])
+    await h.client.start()
+    await h.client.start()  # idempotent
+    await h.client.wait_connected(5)
+    session = h.client._session
+    await h.client.stop()
+    assert not h.client.is_connected
+    assert session is not None and session.closed
+    await eventually(fx.connections[0].closed.is_set)
+    name = h.client.name
+    leftovers = [t for t in asyncio.all_tasks() if (t.get_name() or "").startswith(name)]
+    assert leftovers == []
+    await h.client.stop()  # twice is fine
+    await h.client.start()  # and it can start again
+    await h.client.wait_connected(5)
+    assert len(fx.connections) == 2
+
+
+async def test_injected_session_is_left_open(
+    exchange: tuple[FakeExchange, str], make: MakeHarness
+) -> None:
+    async with aiohttp.ClientSession() as session:
+        h = await make(session=session)
+        await h.client.start()
+        await h.client.wait_connected(5)
+        await h.client.stop()
+        assert not session.closed
+
+
+def test_connect_spec_repr_hides_the_token() -> None:
+    spec = WsConnectSpec("wss://user:pw@push.example:443/endpoint?token=SECRET&connectId=1", 1, 2)
+    for text in (repr(spec), str(spec), f"{spec}"):
+        assert "SECRET" not in text and "pw" not in text
+        assert "wss://push.example:443/endpoint" in text
+    assert redact_url("ws://h/p?token=x#frag") == "ws://h/p"
+    with pytest.raises(ConfigurationError):
+        WsConnectSpec("ws://h", 0, 1)
