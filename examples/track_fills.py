@@ -29,7 +29,8 @@ async def main(url: str | None = None, pair: str = "BTC-USDT", amount: str = "0.
         if url is None:
             sim = await stack.enter_async_context(KucoinSimulator(pairs=[pair], seed=11))
             url = sim.rest_url
-            key, secret, passphrase = sim.credentials
+            creds = sim.credentials
+            key, secret, passphrase = creds.api_key, creds.api_secret, creds.passphrase
         exchange = KucoinExchange(key, secret, passphrase, trading_pairs=[pair], base_url=url)
         await stack.enter_async_context(exchange)
         await exchange.wait_ready()

@@ -28,7 +28,7 @@ from .core.events import (
 from .core.order_book import OrderBook
 from .core.types import OrderType, TradeType, split_trading_pair
 from .kucoin.exchange import KucoinExchange
-from .simulator.server import KucoinSimulator
+from .simulator import KucoinSimulator
 
 
 @dataclass(frozen=True)
@@ -36,6 +36,11 @@ class DemoSettings:
     pair: str = "BTC-USDT"
     seconds: float = 6.0
     seed: int = 7
+
+
+def plain(value: Decimal) -> str:
+    """A Decimal without trailing zeros and never in exponent notation."""
+    return f"{value.normalize():f}"
 
 
 def describe_event(event: ConnectorEvent) -> str | None:
@@ -47,18 +52,19 @@ def describe_event(event: ConnectorEvent) -> str | None:
         return (f"order …{short} accepted: {event.trade_type.value} {event.amount} "
                 f"{event.trading_pair} {event.order_type.value}{price}")
     if isinstance(event, OrderFilledEvent):
-        role = {True: "maker", False: "taker"}.get(event.is_maker, "?")
+        role = "?" if event.is_maker is None else ("maker" if event.is_maker else "taker")
         return (f"order …{short} filled {event.amount} @ {event.price} ({role}, "
-                f"fee {event.fee.amount.normalize()} {event.fee.asset})")
+                f"fee {plain(event.fee.amount)} {event.fee.asset})")
     if isinstance(event, OrderCompletedEvent):
         return (f"order …{short} completely filled: {event.base_asset_amount} for "
-                f"{event.quote_asset_amount.normalize()} (avg {event.average_price})")
+                f"{plain(event.quote_asset_amount)} (avg {event.average_price})")
     if isinstance(event, OrderCancelledEvent):
         return f"order …{short} cancelled"
     if isinstance(event, OrderFailedEvent):
         return f"order …{short} failed: {event.reason}"
     if isinstance(event, BalanceUpdatedEvent):
-        return f"balance {event.asset}: total {event.total.normalize()}, available {event.available.normalize()}"
+        return (f"balance {event.asset}: total {plain(event.total)}, "
+                f"available {plain(event.available)}")
     if isinstance(event, OrderBookResyncedEvent):
         return f"order book {event.trading_pair} synced ({event.reason})"
     return None
@@ -156,7 +162,7 @@ def _summary(
     for name, count in sorted(counts.items()):
         say(f"    {name:<24} {count}")
     for asset in (base, quote):
-        say(f"    balance {asset:<6} total {exchange.get_balance(asset).normalize()} "
-            f"available {exchange.get_available_balance(asset).normalize()}")
+        say(f"    balance {asset:<6} total {plain(exchange.get_balance(asset))} "
+            f"available {plain(exchange.get_available_balance(asset))}")
     open_orders = [o for o in exchange.in_flight_orders.values() if not o.is_done]
     say(f"    open orders left: {len(open_orders)}")

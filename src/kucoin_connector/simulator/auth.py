@@ -1,0 +1,127 @@
+"""KuCoin request authentication, written from the API docs (no connector code).
+
+prehash = KC-API-TIMESTAMP + METHOD + path-with-raw-query + raw body bytes;
+KC-API-SIGN = base64(HMAC-SHA256(secret, prehash)). Key version 1 sends the passphrase in
+clear; versions 2 and 3 send base64(HMAC-SHA256(secret, passphrase)).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+TIMESTAMP_WINDOW_MS = 5_000
+
+PERMISSION_GENERAL = "General"
+PERMISSION_TRADE = "Trade"
+PERMISSION_TRANSFER = "Transfer"
+ALL_PERMISSIONS = frozenset({PERMISSION_GENERAL, PERMISSION_TRADE, PERMISSION_TRANSFER})
+
+_REQUIRED = ("KC-API-KEY", "KC-API-SIGN", "KC-API-TIMESTAMP", "KC-API-PASSPHRASE")
+
+
+@dataclass(frozen=True)
+class ApiKey:
+    """One API key of one simulated user. The repr never shows the secret or passphrase."""
+
+    key: str
+    secret: str = field(repr=False)
+    passphrase: str = field(repr=False)
+    user_id: str
+    key_version: int = 2
+    permissions: frozenset[str] = ALL_PERMISSIONS
+    ip_whitelist: frozenset[str] = frozenset()
+
+
+class AuthFailure(Exception):
+    """A KuCoin authentication error: code 40000x with its HTTP status."""
+
+    def __init__(self, code: str, message: str, status: int) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.status = status
+
+
+def b64_hmac(secret: str, message: bytes) -> str:
+    digest = hmac.new(secret.encode("utf-8"), message, hashlib.sha256).digest()
+    return base64.b64encode(digest).decode("ascii")
+
+
+def expected_passphrase(key: ApiKey, version: int) -> str:
+    if version >= 2:
+        return b64_hmac(key.secret, key.passphrase.encode("utf-8"))
+    return key.passphrase
+
+
+class KeyStore:
+    """The API keys the simulator accepts."""
+
+    def __init__(self) -> None:
+        self._keys: dict[str, ApiKey] = {}
+
+    def add(self, key: ApiKey) -> None:
+        self._keys[key.key] = key
+
+    def get(self, key: str) -> ApiKey | None:
+        return self._keys.get(key)
+
+    def keys(self) -> list[ApiKey]:
+        return list(self._keys.values())
+
+
+def _parse_timestamp_ms(raw: str) -> Decimal | None:
+    try:
+        value = Decimal(raw)
+    except InvalidOperation:
+        return None
+    return value if value.is_finite() else None
+
+
+def verify_request(
+    store: KeyStore,
+    headers: Mapping[str, str],
+    method: str,
+    path_with_query: str,
+    body: bytes,
+    *,
+    now_ms: int,
+    remote_ip: str | None = None,
+    permission: str = PERMISSION_GENERAL,
+) -> ApiKey:
+    """Return the authenticated key or raise :class:`AuthFailure` with KuCoin's code."""
+    if any(not headers.get(name) for name in _REQUIRED):
+        raise AuthFailure("400001", "Please check the header of your request for KC-API-KEY, "
+                          "KC-API-SIGN, KC-API-TIMESTAMP, KC-API-PASSPHRASE", 401)
+    ts_raw = headers["KC-API-TIMESTAMP"]
+    ts = _parse_timestamp_ms(ts_raw)
+    if ts is None or abs(ts - now_ms) > TIMESTAMP_WINDOW_MS:
+        raise AuthFailure("400002", "Invalid KC-API-TIMESTAMP", 401)
+    key = store.get(headers["KC-API-KEY"])
+    if key is None:
+        raise AuthFailure("400003", "KC-API-KEY not exists", 401)
+    version = _header_version(headers.get("KC-API-KEY-VERSION"))
+    if (version >= 2) != (key.key_version >= 2) or not hmac.compare_digest(
+        headers["KC-API-PASSPHRASE"], expected_passphrase(key, version)
+    ):
+        raise AuthFailure("400004", "Invalid KC-API-PASSPHRASE", 401)
+    prehash = ts_raw.encode("utf-8") + method.upper().encode("ascii")
+    prehash += path_with_query.encode("utf-8") + body
+    if not hmac.compare_digest(headers["KC-API-SIGN"], b64_hmac(key.secret, prehash)):
+        raise AuthFailure("400005", "Signature verification failed", 401)
+    if key.ip_whitelist and remote_ip not in key.ip_whitelist:
+        raise AuthFailure("400006", "Invalid request ip, the current clientIp is: "
+                          f"{remote_ip}", 403)
+    if permission not in key.permissions:
+        raise AuthFailure("400007", "Access denied, require more permission.", 403)
+    return key
+
+
+def _header_version(raw: str | None) -> int:
+    if raw is None or not raw.strip().isdigit():
+        return 1
+    return int(raw.strip())

@@ -1,0 +1,469 @@
+"""Matching core of the simulator engine (state, order lifecycle, matching, settlement).
+
+``MatchingEngine`` (engine.py) adds the public API and queries on top of ``EngineCore``.
+The behaviour choices are documented in engine.py's module docstring.
+"""
+
+from __future__ import annotations
+
+import heapq
+from decimal import Decimal
+
+from kucoin_connector.simulator.accounts import Accounts
+from kucoin_connector.simulator.book import BookSide, SymbolBook
+from kucoin_connector.simulator.execution import (
+    ONE,
+    apply_fill,
+    check_rates,
+    crosses,
+    fok_fillable,
+    settle_fill,
+    taker_capacity,
+)
+from kucoin_connector.simulator.listener import EngineListener, NullListener
+from kucoin_connector.simulator.models import (
+    BUY,
+    CODE_BALANCE_INSUFFICIENT,
+    CODE_PARAMETER,
+    CODE_SYMBOL_NOT_EXISTS,
+    LIMIT,
+    MARKET,
+    ZERO,
+    Account,
+    ClockMs,
+    EngineError,
+    Fill,
+    IdFactory,
+    Order,
+    OrderRequest,
+    SequentialIds,
+    SymbolSpec,
+    Trade,
+)
+from kucoin_connector.simulator.validation import validate_request
+
+# why the matching loop stopped
+_STOP_DONE = 0  # the taker has nothing left it can execute
+_STOP_BOOK = 1  # no more crossing liquidity
+_STOP_STP = 2  # the taker was cancelled by self-trade prevention
+
+
+class EngineCore:
+    """State and the order lifecycle. Not used directly: see ``MatchingEngine``."""
+
+    def __init__(
+        self,
+        accounts: Accounts,
+        *,
+        clock_ms: ClockMs,
+        listener: EngineListener | None,
+        maker_fee_rate: Decimal,
+        taker_fee_rate: Decimal,
+        id_factory: IdFactory | None,
+        max_active_orders_per_symbol: int | None,
+        recent_trades: int,
+        initial_sequence: int,
+    ) -> None:
+        check_rates(maker_fee_rate, taker_fee_rate)
+        self._accounts = accounts
+        self._clock_ms = clock_ms
+        self._listener: EngineListener = listener if listener is not None else NullListener()
+        if accounts.listener is None and listener is not None:
+            accounts.listener = listener
+        self._ids: IdFactory = id_factory if id_factory is not None else SequentialIds()
+        self._maker_rate = maker_fee_rate
+        self._taker_rate = taker_fee_rate
+        self._fee_overrides: dict[str, tuple[Decimal, Decimal]] = {}
+        self._max_active = max_active_orders_per_symbol
+        self._recent_trades = recent_trades
+        self._initial_sequence = initial_sequence
+        self._books: dict[str, SymbolBook] = {}
+        self._orders: dict[str, Order] = {}
+        self._user_orders: dict[str, list[Order]] = {}
+        self._client_oids: dict[tuple[str, str], Order] = {}
+        self._active: dict[str, dict[str, Order]] = {}
+        self._fills: dict[str, list[Fill]] = {}
+        self._gtt: list[tuple[int, int, Order]] = []
+        self._seq = 0
+        self._in_stops = False
+
+    # ---- helpers -------------------------------------------------------------------
+    def _book(self, symbol: str) -> SymbolBook:
+        book = self._books.get(symbol)
+        if book is None:
+            raise EngineError(CODE_SYMBOL_NOT_EXISTS, f"symbol {symbol} not exists")
+        return book
+
+    def _rates(self, user_id: str) -> tuple[Decimal, Decimal]:
+        rates = self._fee_overrides.get(user_id)
+        return rates if rates is not None else (self._maker_rate, self._taker_rate)
+
+    def _l2(self, book: SymbolBook, side: str, price: Decimal, size: Decimal, now: int) -> None:
+        book.sequence += 1
+        self._listener.on_level2_change(book.spec.symbol, side, price, size, book.sequence, now)
+
+    def _emit(
+        self, order: Order, event: str, now: int, fill: Fill | None = None,
+        old_size: Decimal | None = None,
+    ) -> None:
+        self._listener.on_order_event(order, event, fill, old_size, now)
+
+    # ---- placement -----------------------------------------------------------------
+    def _place(self, user_id: str, req: OrderRequest) -> Order:
+        now = self._clock_ms()
+        if self._gtt:
+            self._expire(now)
+        book = self._book(req.symbol)
+        spec = book.spec
+        validate_request(spec, req)
+        if req.client_oid and (user_id, req.client_oid) in self._client_oids:
+            raise EngineError(CODE_PARAMETER, "The clientOid already exists")
+        self._check_active_limit(user_id, req)
+        order = self._new_order(user_id, req, spec, now)
+        deferred = bool(order.stop) and self._hold_is_all_available(order)
+        acc, amount = (None, ZERO) if deferred else self._hold_plan(order, spec)
+        self._register(order)
+        if order.stop:
+            if acc is not None:
+                self._hold(order, acc, amount)
+            book.stops.append(order)
+            self._emit(order, "stop", now)
+            return order
+        self._start(book, order, now, acc, amount)
+        return order
+
+    def _check_active_limit(self, user_id: str, req: OrderRequest) -> None:
+        limit = self._max_active
+        if limit is None:
+            return
+        count = sum(
+            1
+            for o in self._active.get(user_id, {}).values()
+            if o.symbol == req.symbol and o.account_type == req.account_type
+        )
+        if count >= limit:
+            raise EngineError(CODE_PARAMETER, f"the maximum of {limit} active orders is reached")
+
+    def _new_order(self, user_id: str, req: OrderRequest, spec: SymbolSpec, now: int) -> Order:
+        self._seq += 1
+        size = req.size if req.size is not None else ZERO
+        funds = req.funds if req.funds is not None else ZERO
+        fok = req.time_in_force == "FOK"
+        order = Order(
+            id=self._ids(), user_id=user_id, symbol=spec.symbol, side=req.side, type=req.type,
+            client_oid=req.client_oid, price=req.price if req.price is not None else ZERO,
+            size=size, funds=funds, time_in_force=req.time_in_force,
+            cancel_after_s=req.cancel_after_s, post_only=req.post_only, hidden=req.hidden,
+            iceberg=req.iceberg,
+            visible_size=req.visible_size if req.visible_size is not None else ZERO,
+            stp="CN" if fok and req.stp else req.stp, stop=req.stop,
+            stop_price=req.stop_price if req.stop_price is not None else ZERO,
+            remark=req.remark, tags=req.tags, account_type=req.account_type,
+            fee_currency=spec.quote_currency, created_at_ms=now, updated_at_ms=now,
+            seq=self._seq, remain_size=size, remain_funds=funds,
+            status="stop" if req.stop else "new",
+        )
+        if req.time_in_force == "GTT":
+            order.expire_at_ms = now + req.cancel_after_s * 1000
+        return order
+
+    def _hold_is_all_available(self, order: Order) -> bool:
+        """Market buy by size / market sell by funds hold the whole available balance."""
+        if order.type != MARKET:
+            return False
+        return not order.funds if order.side == BUY else not order.size
+
+    def _hold_plan(self, order: Order, spec: SymbolSpec) -> tuple[Account, Decimal]:
+        """The account and amount to hold; EngineError 200004 when not available."""
+        buy = order.side == BUY
+        currency = spec.quote_currency if buy else spec.base_currency
+        acc = self._accounts.account(order.user_id, currency, order.account_type)
+        available = acc.balance - acc.holds
+        if self._hold_is_all_available(order):
+            amount = available
+            if amount <= 0:
+                raise EngineError(CODE_BALANCE_INSUFFICIENT, "Balance insufficient!")
+            return acc, amount
+        if not buy:
+            amount = order.size
+        elif order.type == LIMIT:
+            order.hold_unit = order.price * (ONE + self._rates(order.user_id)[1])
+            amount = order.size * order.hold_unit
+        else:
+            amount = order.funds
+        if amount > available:
+            raise EngineError(CODE_BALANCE_INSUFFICIENT, "Balance insufficient!")
+        return acc, amount
+
+    def _register(self, order: Order) -> None:
+        uid = order.user_id
+        self._orders[order.id] = order
+        orders = self._user_orders.get(uid)
+        if orders is None:
+            orders = self._user_orders[uid] = []
+        orders.append(order)
+        if order.client_oid:
+            self._client_oids[(uid, order.client_oid)] = order
+        active = self._active.get(uid)
+        if active is None:
+            active = self._active[uid] = {}
+        active[order.id] = order
+        if order.expire_at_ms:
+            heapq.heappush(self._gtt, (order.expire_at_ms, order.seq, order))
+
+    def _hold(self, order: Order, acc: Account, amount: Decimal) -> None:
+        order.hold_currency = acc.currency
+        order.hold_remaining = amount
+        self._accounts.hold(acc, amount, order.id)
+
+    def _release_hold(self, order: Order, amount: Decimal) -> None:
+        if amount <= 0 or not order.hold_currency:
+            return
+        amount = min(amount, order.hold_remaining)
+        order.hold_remaining -= amount
+        acc = self._accounts.account(order.user_id, order.hold_currency, order.account_type)
+        self._accounts.release(acc, amount, order.id)
+
+    # ---- lifecycle -----------------------------------------------------------------
+    def _start(
+        self, book: SymbolBook, order: Order, now: int, acc: Account | None = None,
+        amount: Decimal = ZERO,
+    ) -> None:
+        """Run an accepted (or just triggered) order through the book. ``acc``/``amount``:
+        the hold to place first (a triggered stop computes its own if it has none)."""
+        rejected = False
+        if order.stop and not order.hold_currency:
+            try:
+                acc, amount = self._hold_plan(order, book.spec)
+            except EngineError:
+                rejected = True
+        if rejected or not self._can_execute(book, order):
+            self._emit(order, "received", now)
+            self._finish(order, "canceled", now)
+            return
+        if acc is not None:
+            self._hold(order, acc, amount)
+        self._emit(order, "received", now)
+        traded_before = book.trade_sequence
+        reason = self._match(book, order, now)
+        self._conclude(book, order, reason, now)
+        if book.trade_sequence != traded_before and book.stops and not self._in_stops:
+            self._in_stops = True
+            try:
+                self._run_stops(book, now)
+            finally:
+                self._in_stops = False
+
+    def _can_execute(self, book: SymbolBook, order: Order) -> bool:
+        """False for a post-only order that would take or a FOK order that cannot fill
+        completely (such orders are received then canceled, untouched)."""
+        if order.type != LIMIT:
+            return True
+        if order.post_only:
+            best = book.opposite(order.side).best_price()
+            return best is None or not crosses(order, best)
+        if order.time_in_force == "FOK":
+            return fok_fillable(book.opposite(order.side), order)
+        return True
+
+    def _conclude(self, book: SymbolBook, order: Order, reason: int, now: int) -> None:
+        """After matching: filled, canceled or rest the taker."""
+        if order.type == MARKET:
+            if order.size:
+                filled = not order.remain_size
+            else:
+                spent = reason == _STOP_DONE or not order.remain_funds
+                filled = spent and order.deal_size > 0
+            self._finish(order, "filled" if filled else "canceled", now)
+        elif not order.remain_size:
+            self._finish(order, "filled", now)
+        elif reason == _STOP_STP or order.time_in_force in ("IOC", "FOK"):
+            self._finish(order, "canceled", now)
+        else:
+            self._rest(book, order, now)
+
+    def _rest(self, book: SymbolBook, order: Order, now: int) -> None:
+        if order.iceberg:
+            order.visible = min(order.visible_size, order.remain_size)
+        elif not order.hidden:
+            order.visible = order.remain_size
+        order.status = "open"
+        order.updated_at_ms = now
+        changed = book.side(order.side).add(order)
+        self._emit(order, "open", now)
+        if changed is not None:
+            self._l2(book, order.side, order.price, changed, now)
+
+    def _finish(self, order: Order, reason: str, now: int) -> None:
+        order.status = "done"
+        order.done_reason = reason
+        order.is_active = False
+        order.updated_at_ms = now
+        if reason == "canceled":
+            order.cancelled_size = order.remain_size
+            order.remain_size = ZERO
+            order.cancel_exist = True
+        if order.hold_remaining:
+            self._release_hold(order, order.hold_remaining)
+        active = self._active.get(order.user_id)
+        if active is not None:
+            active.pop(order.id, None)
+        self._emit(order, reason, now)
+
+    def _cancel_active(self, order: Order, now: int) -> None:
+        """Cancel a resting order or an untriggered stop order."""
+        book = self._books[order.symbol]
+        if order.status == "stop":
+            book.stops.remove(order)
+        elif order.status == "open":
+            changed = book.side(order.side).remove(order)
+            if changed is not None:
+                self._l2(book, order.side, order.price, changed, now)
+        self._finish(order, "canceled", now)
+
+    def _expire(self, now: int) -> list[str]:
+        heap = self._gtt
+        expired: list[str] = []
+        while heap and heap[0][0] <= now:
+            order = heapq.heappop(heap)[2]
+            if order.is_active:
+                self._cancel_active(order, now)
+                expired.append(order.id)
+        return expired
+
+    def _run_stops(self, book: SymbolBook, now: int) -> None:
+        """Trigger stop orders whose condition the last trade price meets (cascading)."""
+        while book.stops and book.last_price is not None:
+            last = book.last_price
+            fired = [
+                o for o in book.stops
+                if (last <= o.stop_price if o.stop == "loss" else last >= o.stop_price)
+            ]
+            if not fired:
+                return
+            fired_ids = {o.id for o in fired}
+            book.stops = [o for o in book.stops if o.id not in fired_ids]
+            for order in fired:
+                order.stop_triggered = True
+                order.status = "new"
+                order.updated_at_ms = now
+                self._emit(order, "triggered", now)
+                self._start(book, order, now)
+
+    # ---- matching ------------------------------------------------------------------
+    def _match(self, book: SymbolBook, taker: Order, now: int) -> int:
+        side_book = book.opposite(taker.side)
+        levels = side_book.levels
+        buy = taker.side == BUY
+        limit = taker.price if taker.type == LIMIT else None
+        stp = taker.stp
+        taker_rate = self._rates(taker.user_id)[1]
+        while True:
+            best = side_book.best_price()
+            if best is None or (limit is not None and (best > limit if buy else best < limit)):
+                return _STOP_BOOK
+            qty = taker_capacity(book.spec, taker, best, taker_rate)
+            if qty <= 0:
+                return _STOP_DONE
+            maker = levels[best][0]
+            if stp and maker.user_id == taker.user_id:
+                if not self._self_trade(book, side_book, taker, maker, now):
+                    return _STOP_STP
+                continue
+            avail = maker.visible if maker.iceberg else maker.remain_size
+            self._execute(book, side_book, taker, maker, best, min(qty, avail), now)
+
+    def _self_trade(
+        self, book: SymbolBook, side_book: BookSide, taker: Order, maker: Order, now: int
+    ) -> bool:
+        """Apply the taker's STP mode; True when the taker goes on matching."""
+        mode = taker.stp
+        if mode == "CN":
+            return False
+        if mode in ("CO", "CB"):
+            self._cancel_active(maker, now)
+            return mode == "CO"
+        t_left, m_left = taker.remain_size, maker.remain_size  # DC (never a market taker)
+        if t_left > m_left:
+            self._cancel_active(maker, now)
+            self._decrease(taker, m_left, now)
+            return True
+        if t_left < m_left:
+            self._decrease(maker, t_left, now)
+            old_visible = maker.visible
+            if maker.iceberg:
+                maker.visible = min(maker.visible, maker.remain_size)
+            elif not maker.hidden:
+                maker.visible = maker.remain_size
+            changed = side_book.change_visible(maker.price, maker.visible - old_visible)
+            if changed is not None:
+                self._l2(book, maker.side, maker.price, changed, now)
+            return False
+        self._cancel_active(maker, now)
+        return False
+
+    def _decrease(self, order: Order, amount: Decimal, now: int) -> None:
+        """STP DC: shrink an order's size by ``amount`` and release that part's hold."""
+        old_size = order.size
+        order.size -= amount
+        order.remain_size -= amount
+        order.updated_at_ms = now
+        self._release_hold(order, amount * order.hold_unit if order.hold_unit else amount)
+        self._emit(order, "update", now, old_size=old_size)
+
+    def _execute(
+        self, book: SymbolBook, side_book: BookSide, taker: Order, maker: Order,
+        price: Decimal, qty: Decimal, now: int,
+    ) -> None:
+        spec = book.spec
+        funds = price * qty
+        maker_rates = self._rates(maker.user_id)
+        maker_rate = maker_rates[1] if (maker.hidden or maker.iceberg) else maker_rates[0]
+        taker_rate = self._rates(taker.user_id)[1]
+        maker_fee = funds * maker_rate
+        taker_fee = funds * taker_rate
+        apply_fill(maker, qty, funds, maker_fee, now)
+        apply_fill(taker, qty, funds, taker_fee, now)
+        if taker.funds:
+            taker.remain_funds -= funds + taker_fee if taker.side == BUY else funds
+        trade_id = self._ids()
+        book.trade_sequence += 1
+        trade = Trade(
+            spec.symbol, trade_id, book.trade_sequence, price, qty, taker.side, maker.id,
+            taker.id, now,
+        )
+        book.trades.append(trade)
+        book.last_price = price
+        self._listener.on_trade(trade)
+        maker_fill = self._record_fill(maker, taker, trade, "maker", maker_fee, maker_rate)
+        taker_fill = self._record_fill(taker, maker, trade, "taker", taker_fee, taker_rate)
+        self._emit(maker, "match", now, maker_fill)
+        self._emit(taker, "match", now, taker_fill)
+        changed = side_book.fill_maker(maker, qty)
+        if changed is not None:
+            self._l2(book, maker.side, maker.price, changed, now)
+        if taker.side == BUY:
+            settle_fill(self._accounts, spec, taker, maker, qty, funds, taker_fee, maker_fee,
+                        trade_id)
+        else:
+            settle_fill(self._accounts, spec, maker, taker, qty, funds, maker_fee, taker_fee,
+                        trade_id)
+        if not maker.remain_size:
+            self._finish(maker, "filled", now)
+
+    def _record_fill(
+        self, order: Order, counter: Order, trade: Trade, liquidity: str, fee: Decimal,
+        rate: Decimal,
+    ) -> Fill:
+        fill = Fill(
+            trade.trade_id, order.id, counter.id, order.user_id, order.symbol, order.side,
+            liquidity, trade.price, trade.size, trade.price * trade.size, fee, rate,
+            order.fee_currency, order.stop, order.type, trade.time_ms, order.account_type,
+            liquidity == "taker" and order.type == LIMIT,
+        )
+        fills = self._fills.get(order.user_id)
+        if fills is None:
+            fills = self._fills[order.user_id] = []
+        fills.append(fill)
+        return fill
+

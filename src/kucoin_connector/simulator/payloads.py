@@ -1,0 +1,238 @@
+"""JSON shapes of REST answers and private WS messages, from KuCoin's docs.
+
+Decimals are strings, timestamps ms (``orderTime``/``ts`` of orderChange in ns).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from .models import (
+    Account,
+    BalanceChange,
+    Fill,
+    HoldEntry,
+    LedgerEntry,
+    Order,
+    SymbolSpec,
+)
+from .wire import dec, dumps
+
+CURRENCY_NAMES = {"BTC": "Bitcoin", "ETH": "Ethereum", "USDT": "Tether", "KCS": "KuCoin Token",
+                  "USDC": "USD Coin", "SOL": "Solana", "XRP": "XRP"}
+
+
+def symbol_payload(spec: SymbolSpec, *, v2: bool = False) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "symbol": spec.symbol,
+        "name": spec.name,
+        "baseCurrency": spec.base_currency,
+        "quoteCurrency": spec.quote_currency,
+        "feeCurrency": spec.fee_currency,
+        "market": spec.market,
+        "baseMinSize": dec(spec.base_min_size),
+        "quoteMinSize": dec(spec.quote_min_size),
+        "baseMaxSize": dec(spec.base_max_size),
+        "quoteMaxSize": dec(spec.quote_max_size),
+        "baseIncrement": dec(spec.base_increment),
+        "quoteIncrement": dec(spec.quote_increment),
+        "priceIncrement": dec(spec.price_increment),
+        "priceLimitRate": dec(spec.price_limit_rate),
+        "minFunds": dec(spec.min_funds),
+        "isMarginEnabled": False,
+        "enableTrading": spec.enable_trading,
+    }
+    if v2:
+        data.update({"feeCategory": 1, "makerFeeCoefficient": "1.00",
+                     "takerFeeCoefficient": "1.00", "st": False})
+    return data
+
+
+def currency_payload(currency: str, precision: int, *, v3: bool = False) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "currency": currency,
+        "name": currency,
+        "fullName": CURRENCY_NAMES.get(currency, currency),
+        "precision": precision,
+        "confirms": None,
+        "contractAddress": None,
+        "isMarginEnabled": False,
+        "isDebitEnabled": False,
+    }
+    if v3:
+        data["chains"] = [{
+            "chainName": currency, "chainId": currency.lower(), "withdrawalMinSize": "0",
+            "depositMinSize": None, "withdrawFeeRate": "0", "withdrawalMinFee": "0",
+            "isWithdrawEnabled": False, "isDepositEnabled": False, "confirms": 1,
+            "preConfirms": 1, "contractAddress": "", "withdrawPrecision": precision,
+            "maxWithdraw": None, "maxDeposit": None, "needTag": False,
+        }]
+    else:
+        data.update({"withdrawalMinSize": "0", "withdrawalMinFee": "0",
+                     "isWithdrawEnabled": False, "isDepositEnabled": False})
+    return data
+
+
+def account_payload(acc: Account) -> dict[str, Any]:
+    return {"id": acc.id, "currency": acc.currency, "type": acc.type,
+            "balance": dec(acc.balance), "available": dec(acc.available),
+            "holds": dec(acc.holds)}
+
+
+def account_detail_payload(acc: Account) -> dict[str, Any]:
+    return {"currency": acc.currency, "balance": dec(acc.balance),
+            "available": dec(acc.available), "holds": dec(acc.holds)}
+
+
+def ledger_payload(entry: LedgerEntry) -> dict[str, Any]:
+    return {"id": entry.id, "currency": entry.currency, "amount": dec(entry.amount),
+            "fee": dec(entry.fee), "tax": "0", "balance": dec(entry.balance),
+            "accountType": entry.account_type.upper(), "bizType": entry.biz_type,
+            "direction": entry.direction, "createdAt": entry.created_at_ms,
+            "context": _context_text(entry.context)}
+
+
+def _context_text(context: dict[str, str]) -> str:
+    return dumps(context) if context else ""
+
+
+def hold_payload(entry: HoldEntry, now_ms: int) -> dict[str, Any]:
+    return {"currency": entry.currency, "holdAmount": dec(entry.hold_amount),
+            "bizType": entry.biz_type, "orderId": entry.order_id, "createdAt": now_ms,
+            "updatedAt": now_ms}
+
+
+def order_payload(order: Order) -> dict[str, Any]:
+    """Order detail for classic and HF endpoints (HF fields included)."""
+    done = not order.is_active
+    return {
+        "id": order.id,
+        "symbol": order.symbol,
+        "opType": order.op_type,
+        "type": order.type,
+        "side": order.side,
+        "price": dec(order.price),
+        "size": dec(order.size),
+        "funds": dec(order.funds),
+        "dealFunds": dec(order.deal_funds),
+        "dealSize": dec(order.deal_size),
+        "fee": dec(order.fee),
+        "feeCurrency": order.fee_currency,
+        "stp": order.stp,
+        "stop": order.stop,
+        "stopTriggered": order.stop_triggered,
+        "stopPrice": dec(order.stop_price),
+        "timeInForce": order.time_in_force,
+        "postOnly": order.post_only,
+        "hidden": order.hidden,
+        "iceberg": order.iceberg,
+        "visibleSize": dec(order.visible_size),
+        "cancelAfter": order.cancel_after_s,
+        "channel": "API",
+        "clientOid": order.client_oid,
+        "remark": order.remark,
+        "tags": order.tags,
+        "isActive": order.is_active,
+        "active": order.is_active,
+        "inOrderBook": order.status == "open",
+        "cancelExist": order.cancel_exist,
+        "cancelledSize": dec(order.cancelled_size),
+        "cancelledFunds": "0",
+        "remainSize": dec(Decimal(0) if done else order.remain_size),
+        "remainFunds": dec(order.remain_funds),
+        "createdAt": order.created_at_ms,
+        "lastUpdatedAt": order.updated_at_ms,
+        "tradeType": "TRADE",
+    }
+
+
+def stop_order_payload(order: Order, user_id: str) -> dict[str, Any]:
+    data = order_payload(order)
+    data.update({"userId": user_id, "status": "NEW" if order.status == "stop" else "TRIGGERED",
+                 "orderTime": order.created_at_ms * 1_000_000, "domainId": "kucoin",
+                 "tradeSource": "USER"})
+    return data
+
+
+def fill_payload(fill: Fill, *, numeric_id: int | None = None) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "symbol": fill.symbol,
+        "tradeId": fill.trade_id,
+        "orderId": fill.order_id,
+        "counterOrderId": fill.counter_order_id,
+        "side": fill.side,
+        "liquidity": fill.liquidity,
+        "forceTaker": fill.force_taker,
+        "price": dec(fill.price),
+        "size": dec(fill.size),
+        "funds": dec(fill.funds),
+        "fee": dec(fill.fee),
+        "feeRate": dec(fill.fee_rate),
+        "feeCurrency": fill.fee_currency,
+        "stop": fill.stop,
+        "type": fill.type,
+        "createdAt": fill.created_at_ms,
+        "tradeType": "TRADE",
+    }
+    if numeric_id is not None:
+        data["id"] = numeric_id
+    return data
+
+
+ORDER_CHANGE_STATUS = {"received": "new", "open": "open", "match": "match", "update": "open",
+                       "filled": "done", "canceled": "done"}
+
+
+def order_change_payload(order: Order, event_type: str, fill: Fill | None,
+                         old_size: Decimal | None, time_ns: int) -> dict[str, Any]:
+    """``data`` of a ``/spotMarket/tradeOrders`` ``orderChange`` message."""
+    data: dict[str, Any] = {
+        "symbol": order.symbol,
+        "orderType": order.type,
+        "side": order.side,
+        "orderId": order.id,
+        "type": event_type,
+        "orderTime": order.created_at_ms * 1_000_000,
+        "price": dec(order.price) if order.type == "limit" else "",
+        "clientOid": order.client_oid,
+        "status": ORDER_CHANGE_STATUS.get(event_type, "open"),
+        "filledSize": dec(order.deal_size),
+        "remainSize": dec(Decimal(0) if event_type in ("filled", "canceled")
+                          else order.remain_size),
+        "ts": time_ns,
+    }
+    if order.size > 0:
+        data["size"] = dec(order.size)
+        data["originSize"] = dec(order.size)
+    if order.funds > 0:
+        data["funds"] = dec(order.funds)
+        data["originFunds"] = dec(order.funds)
+        data["remainFunds"] = dec(order.remain_funds)
+    if event_type == "canceled":
+        data["canceledSize"] = dec(order.cancelled_size)
+    if fill is not None:
+        data.update({"liquidity": fill.liquidity, "matchPrice": dec(fill.price),
+                     "matchSize": dec(fill.size), "tradeId": fill.trade_id,
+                     "feeType": "takerFee" if fill.liquidity == "taker" else "makerFee"})
+    if old_size is not None:
+        data["oldSize"] = dec(old_size)
+    return data
+
+
+def balance_payload(change: BalanceChange) -> dict[str, Any]:
+    """``data`` of an ``/account/balance`` ``account.balance`` message."""
+    return {
+        "accountId": change.account_id,
+        "currency": change.currency,
+        "total": dec(change.total),
+        "available": dec(change.available),
+        "availableChange": dec(change.available_change),
+        "hold": dec(change.hold),
+        "holdChange": dec(change.hold_change),
+        "relationEvent": change.relation_event,
+        "relationEventId": change.relation_event_id,
+        "relationContext": {"orderId": change.relation_event_id}
+        if change.relation_event.startswith("trade") else {},
+        "time": str(change.time_ms),
+    }

@@ -1,0 +1,107 @@
+"""Route declarations and the per-route wrapper: rate limit, authentication, envelope."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from aiohttp import web
+from multidict import MultiMapping
+
+from .auth import PERMISSION_GENERAL, AuthFailure, verify_request
+from .models import EngineError
+from .state import SimState
+from .wire import ApiError, bad_param, error_response, ok
+
+STATE_KEY: web.AppKey[SimState] = web.AppKey("kucoin_sim_state", SimState)
+
+RATE_LIMITED_MSG = "Too Many Requests"
+
+
+@dataclass
+class Ctx:
+    """What a handler gets: the shared state, the caller and the request parts."""
+
+    state: SimState
+    request: web.Request
+    user_id: str
+    query: MultiMapping[str]
+    body: bytes
+
+    def json(self) -> dict[str, Any]:
+        if not self.body:
+            return {}
+        try:
+            data = json.loads(self.body)
+        except ValueError as exc:
+            raise bad_param("request body is not valid JSON") from exc
+        if not isinstance(data, dict):
+            raise bad_param("request body must be a JSON object")
+        return data
+
+    def now_ms(self) -> int:
+        return self.state.clock.now_ms()
+
+
+Handler = Callable[[Ctx], Awaitable[Any]]
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    path: str
+    handler: Handler
+    signed: bool = False
+    permission: str = PERMISSION_GENERAL
+
+
+def wrap(route: Route) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+    async def endpoint(request: web.Request) -> web.StreamResponse:
+        state = request.app[STATE_KEY]
+        body = await request.read()
+        user_id = ""
+        pool, identity = "public", request.remote or ""
+        try:
+            if route.signed:
+                key = verify_request(state.keys, request.headers, request.method,
+                                     request.raw_path, body, now_ms=state.clock.now_ms(),
+                                     remote_ip=request.remote, permission=route.permission)
+                user_id = key.user_id
+                pool, identity = "private", key.key
+        except AuthFailure as exc:
+            return error_response(exc.code, exc.message, exc.status)
+        decision = state.limiter.check(pool, identity)
+        headers = decision.headers() if decision is not None else {}
+        if decision is not None and not decision.allowed:
+            return error_response("429000", RATE_LIMITED_MSG, 429, headers)
+        ctx = Ctx(state, request, user_id, request.query, body)
+        try:
+            data = await route.handler(ctx)
+        except EngineError as exc:
+            return error_response(exc.code, exc.message, engine_status(exc.code), headers)
+        except ApiError as exc:
+            return error_response(exc.code, exc.message, exc.status, headers)
+        if state.faults.take_order_response_drop(request.method, request.path):
+            raise ResponseDropped
+        return ok(data, headers)
+
+    return endpoint
+
+
+class ResponseDropped(Exception):
+    """Raised after an order was placed to lose its HTTP response (fault)."""
+
+
+def engine_status(code: str) -> int:
+    if code.startswith("400"):
+        return 400
+    if code == "404000":
+        return 404
+    return 200
+
+
+def add_routes(app: web.Application, routes: list[Route]) -> None:
+    for route in routes:
+        app.router.add_route(route.method, route.path, wrap(route))

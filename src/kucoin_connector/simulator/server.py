@@ -1,0 +1,205 @@
+"""``KucoinSimulator``: the in-process runner of the local KuCoin-compatible exchange.
+
+    async with KucoinSimulator(seed=1, pairs=["BTC-USDT"], balances={"USDT": "100000"}) as sim:
+        sim.rest_url, sim.credentials, sim.engine, sim.faults
+
+``balances`` are credited to the default user's ``trade`` and ``trade_hf`` accounts
+(each gets the full amount) so both classic and HF trading work out of the box.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from types import TracebackType
+from typing import Any
+
+from aiohttp import web
+
+from .accounts import Accounts
+from .app import WS_PATH, build_app
+from .auth import ALL_PERMISSIONS, ApiKey, KeyStore
+from .candles import TradeTape
+from .clock import SimClock
+from .engine import MatchingEngine
+from .faults import FaultInjector
+from .market import MarketActivity
+from .models import SequentialIds
+from .publisher import Publisher
+from .ratelimit import RateLimitConfig, RateLimiter
+from .snapshots import SnapshotFeed
+from .specs import default_spec, initial_price
+from .state import SimState
+from .tokens import TokenStore
+from .ws import WsSettings
+from .ws_hub import WsHub
+
+log = logging.getLogger(__name__)
+
+DEFAULT_PAIRS = ("BTC-USDT", "ETH-USDT")
+DEFAULT_BALANCES = {"USDT": "100000", "BTC": "5", "ETH": "50"}
+DEFAULT_USER = "sim-user-1"
+BALANCE_ACCOUNT_TYPES = ("trade", "trade_hf")
+
+
+@dataclass(frozen=True)
+class SimCredentials:
+    """An API key the simulator accepts (secret and passphrase hidden from repr)."""
+
+    api_key: str
+    api_secret: str = field(repr=False)
+    passphrase: str = field(repr=False)
+    key_version: int = 2
+    user_id: str = DEFAULT_USER
+
+
+class KucoinSimulator:
+    """Serves KuCoin's REST + WebSocket API on loopback from an in-memory exchange."""
+
+    def __init__(
+        self, *, host: str = "127.0.0.1", port: int = 0, seed: int = 1,
+        pairs: Iterable[str] = DEFAULT_PAIRS,
+        balances: Mapping[str, str | Decimal] | None = None,
+        api_key: str = "sim-api-key", api_secret: str = "sim-api-secret",
+        passphrase: str = "sim-passphrase", key_version: int = 2, activity: bool = True,
+        activity_rate_hz: float = 3.0, book_levels: int = 10,
+        rate_limits: RateLimitConfig | None = None, ws_settings: WsSettings | None = None,
+        maker_fee_rate: Decimal = Decimal("0.001"), taker_fee_rate: Decimal = Decimal("0.001"),
+        housekeeping_interval_s: float = 0.5, snapshot_interval_s: float = 2.0,
+        time_s: Callable[[], float] = time.time,
+    ) -> None:
+        self.host = host
+        self.port = port
+        self.seed = seed
+        self.activity = activity
+        self.activity_rate_hz = activity_rate_hz
+        self.housekeeping_interval_s = housekeeping_interval_s
+        self.snapshot_interval_s = snapshot_interval_s
+        self.credentials = SimCredentials(api_key, api_secret, passphrase, key_version)
+        self.clock = SimClock(time_s)
+        keys = KeyStore()  # the default key; more via add_api_key()
+        keys.add(ApiKey(api_key, api_secret, passphrase, DEFAULT_USER, key_version))
+        tokens = TokenStore()
+        self.faults = FaultInjector(self.clock, seed=seed)
+        hub = WsHub(tokens, self.faults)
+        self.faults.attach(hub)
+        tape = TradeTape()
+        publisher = Publisher(hub, self.clock, tape)
+        ids = SequentialIds()
+        self.accounts = Accounts(clock_ms=self.clock.now_ms, id_factory=ids, listener=publisher)
+        pair_list = list(pairs)
+        self.engine = MatchingEngine(
+            [default_spec(p) for p in pair_list], self.accounts, clock_ms=self.clock.now_ms,
+            listener=publisher, maker_fee_rate=maker_fee_rate, taker_fee_rate=taker_fee_rate,
+            id_factory=ids)
+        publisher.engine = self.engine
+        self.state = SimState(
+            clock=self.clock, keys=keys, tokens=tokens, faults=self.faults, hub=hub,
+            accounts=self.accounts, engine=self.engine, publisher=publisher, tape=tape,
+            limiter=RateLimiter(rate_limits or RateLimitConfig()),
+            ws_settings=ws_settings or WsSettings(),
+            base_fee=(maker_fee_rate, taker_fee_rate))
+        self.market = MarketActivity(self.engine, self.accounts, random.Random(seed),
+                                     mids={p: initial_price(p) for p in pair_list},
+                                     levels=book_levels)
+        self._deposit_initial(DEFAULT_BALANCES if balances is None else balances)
+        self._runner: web.AppRunner | None = None
+        self._tasks: list[asyncio.Task[None]] = []
+        self.rest_url = ""
+        self.ws_url = ""
+
+    def _deposit_initial(self, balances: Mapping[str, str | Decimal]) -> None:
+        for currency, amount in balances.items():
+            for account_type in BALANCE_ACCOUNT_TYPES:
+                self.accounts.deposit(DEFAULT_USER, currency, Decimal(str(amount)),
+                                      account_type)
+
+    # ---- convenience --------------------------------------------------------------------
+    @property
+    def hub(self) -> WsHub:
+        return self.state.hub
+
+    @property
+    def user_id(self) -> str:
+        return self.credentials.user_id
+
+    def add_api_key(self, api_key: str, api_secret: str, passphrase: str, *,
+                    user_id: str | None = None, key_version: int = 2,
+                    permissions: Iterable[str] = ALL_PERMISSIONS,
+                    ip_whitelist: Iterable[str] = ()) -> SimCredentials:
+        """Accept another key (a new user unless ``user_id`` names an existing one)."""
+        uid = user_id or f"sim-user-{len(self.state.keys.keys()) + 1}"
+        self.state.keys.add(ApiKey(api_key, api_secret, passphrase, uid, key_version,
+                                   frozenset(permissions), frozenset(ip_whitelist)))
+        return SimCredentials(api_key, api_secret, passphrase, key_version, uid)
+
+    def deposit(self, currency: str, amount: str | Decimal, *, account_type: str = "trade",
+                user_id: str | None = None) -> None:
+        self.accounts.deposit(user_id or self.user_id, currency, Decimal(str(amount)),
+                              account_type)
+
+    # ---- lifecycle ----------------------------------------------------------------------
+    async def start(self) -> None:
+        if self._runner is not None:
+            return
+        self.market.seed_books()
+        self.state.publisher.flush()
+        runner = web.AppRunner(build_app(self.state), handle_signals=False,
+                               access_log=None, shutdown_timeout=1.0)
+        await runner.setup()
+        site = web.TCPSite(runner, self.host, self.port)
+        await site.start()
+        self._runner = runner
+        self.port = _bound_port(runner) or self.port
+        self.rest_url = f"http://{self.host}:{self.port}"
+        self.ws_url = f"ws://{self.host}:{self.port}{WS_PATH}"
+        self.state.ws_url = self.ws_url
+        loop = asyncio.get_running_loop()
+        feed = SnapshotFeed(self.state)
+        self._tasks.append(loop.create_task(self._housekeeping(feed)))
+        if self.activity:
+            self._tasks.append(loop.create_task(self.market.run(self.activity_rate_hz)))
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks.clear()
+        await self.state.hub.close_all()
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def __aenter__(self) -> KucoinSimulator:
+        await self.start()
+        return self
+
+    async def __aexit__(self, exc_type: type[BaseException] | None,
+                        exc: BaseException | None, tb: TracebackType | None) -> None:
+        await self.stop()
+
+    async def _housekeeping(self, feed: SnapshotFeed) -> None:
+        last_snapshot = 0.0
+        loop = asyncio.get_running_loop()
+        while True:
+            await asyncio.sleep(self.housekeeping_interval_s)
+            self.engine.expire_due_orders(self.clock.now_ms())
+            if loop.time() - last_snapshot >= self.snapshot_interval_s:
+                last_snapshot = loop.time()
+                feed.publish()
+
+
+def _bound_port(runner: web.AppRunner) -> int | None:
+    for address in runner.addresses:
+        if isinstance(address, tuple) and len(address) >= 2:
+            port: Any = address[1]
+            return int(port)
+    return None

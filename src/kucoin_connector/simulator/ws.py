@@ -1,0 +1,162 @@
+"""The WebSocket endpoint: token check, welcome, ping/pong, subscribe/unsubscribe, idle cut.
+
+Connect to ``ws://host:port/endpoint?token=..&connectId=..`` (the bullet's endpoint).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from aiohttp import WSMsgType, web
+
+from .tokens import TokenInfo
+from .wire import dumps
+from .ws_hub import MAX_TOPICS_PER_CONNECTION, Subscription, WsConnection, WsHub
+
+PUBLIC_TOPICS = ("/market/ticker", "/market/snapshot", "/market/level2", "/market/match",
+                 "/market/level3", "/market/candles")
+PRIVATE_TOPICS = ("/spotMarket/tradeOrders", "/spotMarket/tradeOrdersV2", "/account/balance")
+CANDLE_TYPES = ("1min", "3min", "5min", "15min", "30min", "1hour", "2hour", "4hour", "6hour",
+                "8hour", "12hour", "1day", "1week", "1month")
+
+
+@dataclass(frozen=True)
+class WsSettings:
+    ping_interval_ms: int = 18_000
+    ping_timeout_ms: int = 10_000
+    idle_timeout_s: float = 60.0
+
+
+class TopicError(Exception):
+    def __init__(self, code: int, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def parse_topic(topic: str, *, symbols: Iterable[str], markets: Iterable[str],
+                private_allowed: bool) -> list[Subscription]:
+    """``"/market/level2:BTC-USDT,ETH-USDT"`` -> [("/market/level2", "BTC-USDT"), ...]."""
+    base, _, args = topic.partition(":")
+    if base in PRIVATE_TOPICS:
+        if not private_allowed:
+            raise TopicError(401, f"topic {topic} requires a private token")
+        return [(base, "")]
+    if base not in PUBLIC_TOPICS or not args:
+        raise TopicError(404, f"topic {topic} is not found")
+    known = set(symbols)
+    subs: list[Subscription] = []
+    for key in (k.strip() for k in args.split(",")):
+        if not _valid_key(base, key, known, set(markets)):
+            raise TopicError(404, f"topic {topic} is not found")
+        subs.append((base, key))
+    return subs
+
+
+def _valid_key(base: str, key: str, symbols: set[str], markets: set[str]) -> bool:
+    if base == "/market/ticker" and key == "all":
+        return True
+    if base == "/market/snapshot":
+        return key in symbols or key in markets
+    if base == "/market/candles":
+        symbol, _, ctype = key.rpartition("_")
+        return symbol in symbols and ctype in CANDLE_TYPES
+    return key in symbols
+
+
+class WsEndpoint:
+    """aiohttp handler for the WebSocket endpoint."""
+
+    def __init__(self, hub: WsHub, settings: WsSettings, *, symbols: Callable[[], list[str]],
+                 markets: Callable[[], list[str]]) -> None:
+        self.hub = hub
+        self.settings = settings
+        self._symbols = symbols
+        self._markets = markets
+
+    async def handle(self, request: web.Request) -> web.StreamResponse:
+        ws = web.WebSocketResponse(autoping=True)
+        await ws.prepare(request)
+        connect_id = request.query.get("connectId", "")
+        token = request.query.get("token", "")
+        info = self.hub.tokens.resolve(token) if token else None
+        if not connect_id or info is None:
+            reason = "connectId is required" if not connect_id else "token is invalid"
+            await ws.send_str(dumps({"id": connect_id, "type": "error", "code": 401,
+                                     "data": reason}))
+            await ws.close()
+            return ws
+        await self._serve(ws, connect_id, token, info)
+        return ws
+
+    async def _serve(self, ws: web.WebSocketResponse, connect_id: str, token: str,
+                     info: TokenInfo) -> None:
+        conn = WsConnection(connect_id=connect_id, user_id=info.user_id, token=token, ws=ws)
+        self.hub.add(conn)
+        conn.send_raw(dumps({"id": connect_id, "type": "welcome"}))
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.settings.idle_timeout_s
+        try:
+            while not ws.closed:
+                remaining = deadline - loop.time()
+                if remaining <= 0:
+                    break
+                try:
+                    msg = await ws.receive(timeout=remaining)
+                except TimeoutError:
+                    break
+                if msg.type != WSMsgType.TEXT:
+                    if msg.type in (WSMsgType.CLOSE, WSMsgType.CLOSING, WSMsgType.CLOSED,
+                                    WSMsgType.ERROR):
+                        break
+                    continue
+                if self._on_text(conn, msg.data):
+                    deadline = loop.time() + self.settings.idle_timeout_s
+        finally:
+            await self.hub.remove(conn)
+            await ws.close()
+
+    def _on_text(self, conn: WsConnection, text: str) -> bool:
+        """Handle one client frame; True when it was a ping (resets the idle timer)."""
+        try:
+            frame: Any = json.loads(text)
+        except ValueError:
+            frame = None
+        if not isinstance(frame, dict):
+            conn.send_raw(dumps({"id": "", "type": "error", "code": 400,
+                                 "data": "message is not a JSON object"}))
+            return False
+        req_id = str(frame.get("id", ""))
+        kind = frame.get("type")
+        if kind == "ping":
+            conn.send_raw(dumps({"id": req_id, "type": "pong"}))
+            return True
+        if kind in ("subscribe", "unsubscribe"):
+            self._on_subscription(conn, frame, req_id, subscribe=kind == "subscribe")
+            return False
+        conn.send_raw(dumps({"id": req_id, "type": "error", "code": 404,
+                             "data": f"unknown message type {kind!r}"}))
+        return False
+
+    def _on_subscription(self, conn: WsConnection, frame: dict[str, Any], req_id: str, *,
+                         subscribe: bool) -> None:
+        try:
+            subs = parse_topic(str(frame.get("topic", "")), symbols=self._symbols(),
+                               markets=self._markets(), private_allowed=conn.private)
+            if subscribe and len(conn.subscriptions | set(subs)) > MAX_TOPICS_PER_CONNECTION:
+                raise TopicError(509, "exceed max subscription count limitation of "
+                                 f"{MAX_TOPICS_PER_CONNECTION} per session")
+        except TopicError as exc:
+            conn.send_raw(dumps({"id": req_id, "type": "error", "code": exc.code,
+                                 "data": exc.message}))
+            return
+        if subscribe:
+            self.hub.subscribe(conn, subs)
+        else:
+            self.hub.unsubscribe(conn, subs)
+        if frame.get("response") is True:
+            conn.send_raw(dumps({"id": req_id, "type": "ack"}))
