@@ -32,9 +32,9 @@ async def main(url: str | None = None, pair: str = "BTC-USDT", seconds: float = 
         loop = asyncio.get_running_loop()
         deadline = loop.time() + seconds
         while loop.time() < deadline:
-            top_bids, top_asks = book.bids(3), book.asks(3)
-            print(f"seq {book.last_update_id}: bids {[(str(p), str(s)) for p, s in top_bids]}")
-            print(f"{' ' * len(str(book.last_update_id))}      asks {[(str(p), str(s)) for p, s in top_asks]}")
+            bids = ", ".join(f"{size}@{price}" for price, size in book.bids(3))
+            asks = ", ".join(f"{size}@{price}" for price, size in book.asks(3))
+            print(f"sequence {book.last_update_id}: bids [{bids}]  asks [{asks}]")
             if book.is_crossed():
                 print("crossed book!")
                 return 1

@@ -150,7 +150,7 @@ def _apply(env: Env, op: tuple[object, ...], placed: list[tuple[str, str]]) -> N
         assert exc.code in ("400100", "200004")
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(OPS)
 def test_random_flows_conserve_balances_and_never_cross(ops: list[tuple[object, ...]]) -> None:
     env = make_env(funded=False)

@@ -21,6 +21,7 @@ from .errors import (
     ExchangeError,
     OrderNotFoundError,
     OrderValidationError,
+    ParseError,
     TransportError,
     UnknownTradingPairError,
 )
@@ -221,6 +222,8 @@ class ExchangeBase(ABC):
         except (OrderValidationError, UnknownTradingPairError) as exc:
             self._fail_untracked(client_order_id, trade_type, trading_pair, amount, order_type, exc)
             return client_order_id
+        # Tracked at once: the caller may look the order up or cancel it right away.
+        self.order_tracker.start_tracking_order(order)
         self._spawn(self._create_order(order, prepared, opts, raise_on_failure=False))
         return client_order_id
 
@@ -291,10 +294,18 @@ class ExchangeBase(ABC):
         except asyncio.CancelledError:
             self._mark_unknown(order, "placement cancelled while in flight")
             raise
+        except ParseError as exc:  # a 2xx answer we cannot read: the order may exist
+            self._mark_unknown(order, f"{type(exc).__name__}: {exc}")
+            return
         except (TransportError, ExchangeError) as exc:
             if exc.may_have_executed:
                 self._mark_unknown(order, f"{type(exc).__name__}: {exc}")
                 return
+            self._mark_failed(order, f"{type(exc).__name__}: {exc}")
+            if raise_on_failure:
+                raise
+            return
+        except ConnectorError as exc:  # never sent (e.g. no API keys)
             self._mark_failed(order, f"{type(exc).__name__}: {exc}")
             if raise_on_failure:
                 raise
@@ -358,6 +369,9 @@ class ExchangeBase(ABC):
         Raises OrderNotFoundError when the exchange does not know the order.
         """
         status = await self._fetch_order_status(order)
+        # An order whose placement answer was lost learns its exchange id here: its fills
+        # can only be fetched with it.
+        order.update_exchange_order_id(status.update.exchange_order_id)
         if status.filled_base > order.executed_amount_base or (
             order.quote_amount is not None and status.filled_base > 0 and not order.order_fills
         ):

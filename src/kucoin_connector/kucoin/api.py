@@ -107,7 +107,8 @@ class KucoinApi:
     async def cancel_by_client_oid(self, client_oid: str, symbol: str, *, stop: bool) -> None:
         if stop:
             await self.call(
-                "cancel_stop_order_by_client_oid", params={"clientOid": client_oid, "symbol": symbol}
+                "cancel_stop_order_by_client_oid",
+                params={"clientOid": client_oid, "symbol": symbol},
             )
         elif self.is_hf:
             await self.call(
@@ -118,7 +119,9 @@ class KucoinApi:
         else:
             await self.call("cancel_order_by_client_oid", path_params={"clientOid": client_oid})
 
-    async def order_by_client_oid(self, client_oid: str, symbol: str) -> OrderDetail | HfOrderDetail:
+    async def order_by_client_oid(
+        self, client_oid: str, symbol: str
+    ) -> OrderDetail | HfOrderDetail:
         """The order, or OrderNotFoundError (KuCoin answers null or an error for unknown ids)."""
         if self.is_hf:
             data = await self.call(

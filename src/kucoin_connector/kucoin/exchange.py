@@ -14,6 +14,7 @@ import logging
 import time
 import uuid
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from decimal import Decimal
 from types import TracebackType
 from typing import Any, Self
@@ -29,7 +30,7 @@ from kucoin_connector.core.errors import (
 from kucoin_connector.core.exchange import ExchangeBase, OrderStatus, ReconcileSettings
 from kucoin_connector.core.in_flight_order import InFlightOrder, OrderUpdate, TradeUpdate
 from kucoin_connector.core.order_book import OrderBook
-from kucoin_connector.core.order_rules import PreparedOrder
+from kucoin_connector.core.order_rules import PreparedOrder, quantize_down
 from kucoin_connector.core.rest import RestClient
 from kucoin_connector.core.throttler import AsyncThrottler, RateLimit
 from kucoin_connector.core.time_sync import TimeSynchronizer
@@ -118,7 +119,7 @@ class KucoinExchange(ExchangeBase):
             signer=self._auth,
             session=session,
             timeout_s=request_timeout_s,
-            time_resync=self._sync_time,
+            time_resync=self._resync_time,
         )
         self.api = KucoinApi(self._rest, account_type=account_type)
         self._symbols: bidict[str, str] = bidict()  # exchange symbol -> trading pair
@@ -193,7 +194,7 @@ class KucoinExchange(ExchangeBase):
 
     async def wait_ready(self, timeout_s: float = 30.0) -> None:
         async with asyncio.timeout(timeout_s):
-            while not self.ready:
+            while not self.ready:  # noqa: ASYNC110 - readiness has many sources: poll it
                 await asyncio.sleep(0.05)
 
     @property
@@ -256,6 +257,12 @@ class KucoinExchange(ExchangeBase):
     async def _sync_time(self) -> None:
         await self._time.update(self.api.server_time_ms)
 
+    async def _resync_time(self) -> None:
+        """After a timestamp rejection the older samples are stale: measure afresh
+        (a median mixing them with the new sample would correct only part of the skew)."""
+        self._time.clear()
+        await self._sync_time()
+
     async def _load_trading_rules(self) -> None:
         symbols: bidict[str, str] = bidict()
         rules: dict[str, TradingRule] = {}
@@ -306,6 +313,9 @@ class KucoinExchange(ExchangeBase):
         self, order: InFlightOrder, prepared: PreparedOrder, options: OrderOptions
     ) -> str:
         self._require_auth()
+        if options.stop_price is not None:  # KuCoin rejects a stop price off the tick grid
+            tick = self._trading_rules[order.trading_pair].min_price_increment
+            options = replace(options, stop_price=quantize_down(options.stop_price, tick))
         body = order_body(order, prepared, options, self.symbol_for_pair(order.trading_pair))
         is_stop = options.stop is not None
         if is_stop:

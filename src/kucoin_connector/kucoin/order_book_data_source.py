@@ -114,6 +114,7 @@ class KucoinOrderBookDataSource:
         self._resync_tasks.clear()
         await asyncio.gather(*(c.client.stop() for c in self._connections))
         self._connections.clear()
+        self._calibrators.clear()  # a later start() subscribes and snapshots afresh
 
     async def add_symbol(self, symbol: str) -> None:
         """Start following a symbol (also while running)."""

@@ -64,6 +64,8 @@ class KucoinUserStream:
                 self._on_order_change(parse_model(OrderChangeMessage, message.get("data")))
             elif subject == "account.balance":
                 self._on_balance(parse_model(BalanceMessage, message.get("data")))
+            else:
+                log.info("ignoring private message with unknown subject %r", subject)
         except ParseError as exc:
             self.parse_errors += 1
             log.warning("dropping malformed private message (%s): %s", subject, exc)

@@ -9,8 +9,8 @@ from kucoin_connector.simulator.models import BalanceChange, Fill, Order, Trade
 
 
 class EngineListener(Protocol):
-    """Receives everything the engine does, synchronously, in order. Must not call back
-    into the engine from inside a callback (queue the work instead)."""
+    """Receives everything the engine does, synchronously, in order. Must not raise and
+    must not call back into the engine from inside a callback (queue the work instead)."""
 
     def on_level2_change(
         self, symbol: str, side: str, price: Decimal, size: Decimal, sequence: int, time_ms: int
