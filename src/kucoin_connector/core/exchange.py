@@ -51,6 +51,7 @@ class ReconcileSettings:
     unknown_placement_attempts: int = 4
     unknown_placement_retry_s: float = 1.0
     lost_order_count_limit: int = 3
+    cancel_waits_for_placement_s: float = 5.0
 
 
 class ExchangeBase(ABC):
@@ -80,6 +81,7 @@ class ExchangeBase(ABC):
         self._reconcile_now = asyncio.Event()
         self._balances_fetched = False
         self._closing = False
+        self._placing: dict[str, asyncio.Event] = {}  # client order id -> placement answered
 
     # ------------------------------------------------------------------ hooks
     @abstractmethod
@@ -184,13 +186,30 @@ class ExchangeBase(ABC):
         order = self.order_tracker.fetch_order(client_order_id=client_order_id)
         if order is None or order.trading_pair != trading_pair:
             raise OrderNotFoundError(f"no tracked order {client_order_id} on {trading_pair}")
+        placing = self._placing.get(client_order_id)
+        if placing is not None:  # let the placement answer first: cancel what exists
+            try:
+                async with asyncio.timeout(self._reconcile.cancel_waits_for_placement_s):
+                    await placing.wait()
+            except TimeoutError:
+                log.info("cancel %s: placement still in flight; cancelling anyway", client_order_id)
         if order.is_done:
             return order
+        accepted = True
         try:
             await self._cancel_order_on_exchange(order)
         except OrderNotFoundError:
+            accepted = False
             log.info("cancel %s: exchange has no open order; checking its status", client_order_id)
-        await self._refresh_order(order)
+        try:
+            await self._refresh_order(order)
+        except OrderNotFoundError:
+            if not accepted:
+                self.order_tracker.process_order_not_found(client_order_id)
+                raise
+            # The exchange took the cancel and no longer lists the order (e.g. a stop order
+            # cancelled before it triggered): it is cancelled.
+            self._apply_state(order, OrderState.CANCELED, "cancelled; no longer listed")
         return order
 
     async def cancel_all(self, timeout_s: float = 10.0) -> list[InFlightOrder]:
@@ -289,6 +308,22 @@ class ExchangeBase(ABC):
         raise_on_failure: bool,
     ) -> None:
         self.order_tracker.start_tracking_order(order)
+        placed = asyncio.Event()
+        self._placing[order.client_order_id] = placed
+        try:
+            await self._send_placement(order, prepared, options, raise_on_failure=raise_on_failure)
+        finally:
+            placed.set()
+            self._placing.pop(order.client_order_id, None)
+
+    async def _send_placement(
+        self,
+        order: InFlightOrder,
+        prepared: PreparedOrder,
+        options: OrderOptions,
+        *,
+        raise_on_failure: bool,
+    ) -> None:
         try:
             exchange_order_id = await self._place_order_on_exchange(order, prepared, options)
         except asyncio.CancelledError:
@@ -324,11 +359,14 @@ class ExchangeBase(ABC):
             order.exchange_order_id = exchange_order_id
 
     def _mark_failed(self, order: InFlightOrder, reason: str) -> None:
+        self._apply_state(order, OrderState.FAILED, reason)
+
+    def _apply_state(self, order: InFlightOrder, state: OrderState, reason: str) -> None:
         self.order_tracker.process_order_update(
             OrderUpdate(
                 trading_pair=order.trading_pair,
                 update_timestamp_ms=self._clock_ms(),
-                new_state=OrderState.FAILED,
+                new_state=state,
                 client_order_id=order.client_order_id,
                 reason=reason,
             )
@@ -336,15 +374,7 @@ class ExchangeBase(ABC):
 
     def _mark_unknown(self, order: InFlightOrder, reason: str) -> None:
         log.warning("order %s: placement outcome unknown (%s)", order.client_order_id, reason)
-        self.order_tracker.process_order_update(
-            OrderUpdate(
-                trading_pair=order.trading_pair,
-                update_timestamp_ms=self._clock_ms(),
-                new_state=OrderState.PLACEMENT_UNKNOWN,
-                client_order_id=order.client_order_id,
-                reason=reason,
-            )
-        )
+        self._apply_state(order, OrderState.PLACEMENT_UNKNOWN, reason)
         if not self._closing:
             self._spawn(self._resolve_unknown_placement(order))
 

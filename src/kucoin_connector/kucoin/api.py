@@ -21,6 +21,7 @@ from .schemas import (
     Fill,
     HfOrderDetail,
     OrderDetail,
+    StopOrderDetail,
     SymbolInfo,
     TradeFeeRate,
     parse_model,
@@ -137,14 +138,14 @@ class KucoinApi:
             raise OrderNotFoundError(f"order {client_oid} not found", code=None)
         return parse_model(model, data)
 
-    async def stop_order_by_client_oid(self, client_oid: str, symbol: str) -> OrderDetail:
+    async def stop_order_by_client_oid(self, client_oid: str, symbol: str) -> StopOrderDetail:
         data = await self.call(
             "get_stop_order_by_client_oid", params={"clientOid": client_oid, "symbol": symbol}
         )
         items = _as_list(data)
         if not items:
             raise OrderNotFoundError(f"stop order {client_oid} not found", code=None)
-        return parse_model(OrderDetail, items[0])
+        return parse_model(StopOrderDetail, items[0])
 
     async def fills(self, order_id: str, symbol: str) -> list[Fill]:
         if self.is_hf:

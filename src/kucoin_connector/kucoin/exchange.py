@@ -24,6 +24,7 @@ from bidict import bidict
 
 from kucoin_connector.core.errors import (
     ConfigurationError,
+    ConnectorError,
     OrderNotFoundError,
     UnknownTradingPairError,
 )
@@ -35,6 +36,7 @@ from kucoin_connector.core.rest import RestClient
 from kucoin_connector.core.throttler import AsyncThrottler, RateLimit
 from kucoin_connector.core.time_sync import TimeSynchronizer
 from kucoin_connector.core.types import Balance, OrderOptions, TradingRule
+from kucoin_connector.core.urls import require_secure_url
 from kucoin_connector.core.ws import WsClient
 
 from .api import KucoinApi
@@ -50,6 +52,7 @@ from .translate import (
     trade_update_from_fill,
     trading_rule_from_symbol,
     updates_from_order_change,
+    waiting_stop_order_status,
 )
 from .user_stream import KucoinUserStream
 from .ws_adapter import KucoinWsAdapter
@@ -87,6 +90,7 @@ class KucoinExchange(ExchangeBase):
         reconcile: ReconcileSettings | None = None,
         max_topics_per_connection: int = 100,
     ) -> None:
+        require_secure_url(base_url)  # plain http only on loopback (TLS elsewhere)
         if account_type not in ACCOUNT_TYPES:
             raise ConfigurationError(f"account_type must be one of {ACCOUNT_TYPES}")
         keys = (api_key, api_secret, passphrase)
@@ -125,6 +129,7 @@ class KucoinExchange(ExchangeBase):
         self._symbols: bidict[str, str] = bidict()  # exchange symbol -> trading pair
         self._fee_rates: dict[str, tuple[Decimal, Decimal]] = {}  # symbol -> (maker, taker)
         self._account_ids: set[str] = set()
+        self._balance_refresh_pending = False
         self._stop_orders: set[str] = set()  # client order ids placed as stop orders
         self._order_books = KucoinOrderBookDataSource(
             fetch_snapshot=self._fetch_snapshot,
@@ -280,8 +285,10 @@ class KucoinExchange(ExchangeBase):
         for pair in self._trading_pairs:
             self.symbol_for_pair(pair)  # fail loudly on a pair the exchange does not trade
 
-    async def _load_fee_rates(self) -> None:
-        symbols = [self.symbol_for_pair(p) for p in self._trading_pairs]
+    async def _load_fee_rates(self, symbols: list[str] | None = None) -> None:
+        """The account's maker/taker rates, used to price fees of WebSocket fills."""
+        if symbols is None:
+            symbols = [self.symbol_for_pair(p) for p in self._trading_pairs]
         if not symbols:
             return
         for rate in await self.api.trade_fees(symbols):
@@ -336,7 +343,10 @@ class KucoinExchange(ExchangeBase):
         except OrderNotFoundError:
             if order.client_order_id not in self._stop_orders:
                 raise
-            detail = await self.api.stop_order_by_client_oid(order.client_order_id, symbol)
+            stop = await self.api.stop_order_by_client_oid(order.client_order_id, symbol)
+            if not stop.is_waiting:
+                raise  # triggered but not (yet) visible as an ordinary order
+            return waiting_stop_order_status(stop, order, self._clock())
         return order_status_from_detail(detail, order, self._clock())
 
     async def _fetch_trade_updates(self, order: InFlightOrder) -> list[TradeUpdate]:
@@ -381,14 +391,43 @@ class KucoinExchange(ExchangeBase):
             return
         trade, update = updates_from_order_change(message, order, pair, fee_rates)
         if trade is not None:
-            self.order_tracker.process_trade_update(trade)
+            if fee_rates is not None:
+                self.order_tracker.process_trade_update(trade)
+            elif order is not None:
+                # No fee rate known for this symbol: take the fill, with its exact fee,
+                # from REST rather than record a wrong fee under this trade id.
+                self._spawn(self._refresh_fills(order))
         if update is not None:
             self.order_tracker.process_order_update(update)
+
+    async def _refresh_fills(self, order: InFlightOrder) -> None:
+        try:
+            for trade in await self._fetch_trade_updates(order):
+                self.order_tracker.process_trade_update(trade)
+        except ConnectorError as exc:
+            log.info("fills of %s not fetched (%s); reconciliation will", order.client_order_id,
+                     exc)
 
     def _on_balance(self, message: BalanceMessage) -> None:
         balance = balance_from_message(message, self.account_type, self._account_ids)
         if balance is not None:
             self._set_balance(balance)
+        elif (
+            message.account_id is not None
+            and message.account_id not in self._account_ids
+            and message.account_type.value in ("trade", self.account_type)
+        ):
+            # A trade account we have not seen (a currency's first one, or an HF account,
+            # whose events KuCoin also names "trade.*"): REST says whose it is.
+            if not self._balance_refresh_pending:
+                self._balance_refresh_pending = True
+                self._spawn(self._refresh_balances_once())
+
+    async def _refresh_balances_once(self) -> None:
+        try:
+            await self.refresh_balances()
+        finally:
+            self._balance_refresh_pending = False
 
 
 __all__ = ["KUCOIN_BASE_URL", "KucoinExchange", "OrderUpdate", "default_client_order_id"]

@@ -390,6 +390,25 @@ class OrderDetail(_OrderCommon):
         return self.is_active
 
 
+class StopOrderDetail(KucoinModel):
+    """An item of GET /api/v1/stop-order/queryOrderByClientOid.
+
+    A stop order waiting for its trigger has status NEW; once triggered it becomes an
+    ordinary order (same clientOid) and is looked up as such.
+    """
+
+    id: WireId
+    symbol: str
+    status: str
+    client_oid: OptStr = None
+    stop: OptStr = None
+    stop_price: OptDecimal = None
+
+    @property
+    def is_waiting(self) -> bool:
+        return self.status.upper() == "NEW"
+
+
 class HfOrderDetail(_OrderCommon):
     """A high-frequency order: GET /api/v1/hf/orders/{orderId}, by clientOid, active."""
 

@@ -18,6 +18,7 @@ from .schemas import (
     OrderChangeMessage,
     OrderChangeType,
     OrderDetail,
+    StopOrderDetail,
     SymbolInfo,
 )
 
@@ -41,14 +42,8 @@ def trading_rule_from_symbol(info: SymbolInfo, trading_pair: str) -> TradingRule
 def order_status_from_detail(
     detail: OrderDetail | HfOrderDetail, order: InFlightOrder, now_ms: int
 ) -> OrderStatus:
-    if isinstance(detail, HfOrderDetail):
-        is_active = detail.active
-    else:
-        # An untriggered stop order is active (waiting) even though it is not in the book.
-        is_active = detail.is_active or (detail.stop is not None and not detail.stop_triggered
-                                         and not detail.cancel_exist)
     state = state_from_flags(
-        is_active=is_active,
+        is_active=detail.is_open,
         cancel_exist=detail.cancel_exist,
         deal_size=detail.deal_size,
         size=detail.size,
@@ -61,6 +56,20 @@ def order_status_from_detail(
         exchange_order_id=detail.id,
     )
     return OrderStatus(update=update, filled_base=detail.deal_size)
+
+
+def waiting_stop_order_status(
+    stop: StopOrderDetail, order: InFlightOrder, now_ms: int
+) -> OrderStatus:
+    """A stop order still waiting for its trigger: accepted, open, nothing filled."""
+    update = OrderUpdate(
+        trading_pair=order.trading_pair,
+        update_timestamp_ms=now_ms,
+        new_state=OrderState.OPEN,
+        client_order_id=order.client_order_id,
+        exchange_order_id=stop.id,
+    )
+    return OrderStatus(update=update, filled_base=Decimal(0))
 
 
 def trade_update_from_fill(fill: Fill, order: InFlightOrder) -> TradeUpdate:
