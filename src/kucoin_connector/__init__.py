@@ -19,6 +19,7 @@ from .core.errors import (
     ParseError,
     RateLimitError,
     RequestTimeoutError,
+    SecretsError,
     TransportError,
     UnknownTradingPairError,
 )
@@ -51,8 +52,10 @@ from .core.types import (
     TradeType,
     TradingRule,
 )
-from .kucoin.exchange import KUCOIN_BASE_URL, KucoinExchange
+from .kucoin.config import KUCOIN_BASE_URL, KucoinConfig
+from .kucoin.exchange import KucoinExchange
 from .kucoin.level2 import Level2Calibrator, SyncState
+from .registry import ConnectorSpec, available_connectors, get_connector
 
 __version__ = "0.1.0"
 
@@ -65,6 +68,7 @@ __all__ = [
     "ConnectionLostError",
     "ConnectorError",
     "ConnectorEvent",
+    "ConnectorSpec",
     "EventBus",
     "ExchangeError",
     "ExchangeUnavailableError",
@@ -72,6 +76,7 @@ __all__ = [
     "InsufficientFundsError",
     "InvalidOrderError",
     "InvalidTimestampError",
+    "KucoinConfig",
     "KucoinExchange",
     "Level2Calibrator",
     "OrderBook",
@@ -95,6 +100,7 @@ __all__ = [
     "RateLimitError",
     "ReconcileSettings",
     "RequestTimeoutError",
+    "SecretsError",
     "SelfTradePrevention",
     "StopType",
     "SyncState",
@@ -106,4 +112,6 @@ __all__ = [
     "TransportError",
     "UnknownTradingPairError",
     "__version__",
+    "available_connectors",
+    "get_connector",
 ]

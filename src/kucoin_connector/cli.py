@@ -1,4 +1,4 @@
-"""The `kucoin-connector` command: `demo` and `simulator`."""
+"""The `kucoin-connector` command: `demo`, `simulator` and `connect`."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ from collections.abc import Sequence
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="kucoin-connector",
-        description="KuCoin connector library: demo and local KuCoin-compatible simulator.",
+        description="KuCoin connector library: demo, local KuCoin-compatible simulator, "
+        "and `connect` to verify and store exchange keys.",
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log at INFO level")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -27,6 +28,9 @@ def build_parser() -> argparse.ArgumentParser:
     from .simulator.cli import add_simulator_command
 
     add_simulator_command(commands)
+    from .connect import add_connect_command
+
+    add_connect_command(commands)
     return parser
 
 
@@ -45,6 +49,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from .simulator.cli import run_simulator
 
         return run_simulator(args)
+    if args.command == "connect":
+        from .connect import Console, run_connect
+
+        return asyncio.run(run_connect(args, Console.system()))
     return 2
 
 

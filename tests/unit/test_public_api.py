@@ -12,6 +12,7 @@ EXPECTED = {
     "RateLimitError", "ReconcileSettings", "RequestTimeoutError", "SelfTradePrevention",
     "StopType", "SyncState", "TimeInForce", "TradeFee", "TradeType", "TradeUpdate",
     "TradingRule", "TransportError", "UnknownTradingPairError", "__version__",
+    "ConnectorSpec", "KucoinConfig", "SecretsError", "available_connectors", "get_connector",
 }
 
 

@@ -5,6 +5,7 @@ ConnectorError
  ├── UnknownTradingPairError     a symbol or trading pair the connector does not know
  ├── OrderValidationError        the caller's order breaks a trading rule; never sent
  ├── ParseError                  a payload from the exchange is malformed or unexpected
+ ├── SecretsError                stored keys cannot be read or written (e.g. wrong password)
  ├── TransportError              the request or socket failed below the exchange's answer
  │    ├── RequestTimeoutError    no answer in time (the request may have been executed)
  │    └── ConnectionLostError    connection refused/reset/closed
@@ -48,6 +49,10 @@ class OrderValidationError(ConnectorError):
 
 class ParseError(ConnectorError):
     """A payload from the exchange could not be parsed into the expected shape."""
+
+
+class SecretsError(ConnectorError):
+    """Stored keys cannot be read or written (wrong password, altered or unreadable file)."""
 
 
 class TransportError(ConnectorError):

@@ -35,12 +35,13 @@ from kucoin_connector.core.order_rules import PreparedOrder, quantize_down
 from kucoin_connector.core.rest import RestClient
 from kucoin_connector.core.throttler import AsyncThrottler, RateLimit
 from kucoin_connector.core.time_sync import TimeSynchronizer
-from kucoin_connector.core.types import Balance, OrderOptions, TradingRule
+from kucoin_connector.core.types import Balance, OrderOptions, OrderState, TradingRule
 from kucoin_connector.core.urls import require_secure_url
 from kucoin_connector.core.ws import WsClient
 
 from .api import KucoinApi
 from .auth import KucoinAuth
+from .config import KUCOIN_BASE_URL
 from .endpoints import rate_limits as kucoin_rate_limits
 from .errors import raise_for_kucoin
 from .order_book_data_source import KucoinOrderBookDataSource
@@ -59,7 +60,6 @@ from .ws_adapter import KucoinWsAdapter
 
 log = logging.getLogger(__name__)
 
-KUCOIN_BASE_URL = "https://api.kucoin.com"
 ACCOUNT_TYPES = ("trade", "trade_hf")
 
 
@@ -131,6 +131,8 @@ class KucoinExchange(ExchangeBase):
         self._account_ids: set[str] = set()
         self._balance_refresh_pending = False
         self._stop_orders: set[str] = set()  # client order ids placed as stop orders
+        # hidden / iceberg orders: KuCoin charges them the taker fee even as makers
+        self._taker_fee_orders: set[str] = set()
         self._order_books = KucoinOrderBookDataSource(
             fetch_snapshot=self._fetch_snapshot,
             ws_factory=self._public_ws,
@@ -208,7 +210,8 @@ class KucoinExchange(ExchangeBase):
             "symbols_mapping_initialized": bool(self._symbols),
             "trading_rule_initialized": bool(self._trading_rules),
             "order_books_initialized": all(
-                self._order_books.is_live(self.symbol_for_pair(p)) for p in self._trading_pairs
+                self._order_books.is_live(self._symbols.inverse.get(p, p))
+                for p in self._trading_pairs
             ),
         }
         if self._auth is not None:
@@ -327,6 +330,8 @@ class KucoinExchange(ExchangeBase):
         is_stop = options.stop is not None
         if is_stop:
             self._stop_orders.add(order.client_order_id)
+        if options.hidden or options.visible_size is not None:
+            self._taker_fee_orders.add(order.client_order_id)
         return await self.api.place_order(body, stop=is_stop)
 
     async def _cancel_order_on_exchange(self, order: InFlightOrder) -> None:
@@ -384,6 +389,10 @@ class KucoinExchange(ExchangeBase):
             client_order_id=message.client_oid, exchange_order_id=message.order_id
         )
         fee_rates = self._fee_rates.get(message.symbol)
+        if fee_rates is not None and order is not None and (
+            order.client_order_id in self._taker_fee_orders
+        ):
+            fee_rates = (fee_rates[1], fee_rates[1])
         try:
             pair = self.pair_for_symbol(message.symbol)
         except UnknownTradingPairError:
@@ -399,6 +408,16 @@ class KucoinExchange(ExchangeBase):
                 self._spawn(self._refresh_fills(order))
         if update is not None:
             self.order_tracker.process_order_update(update)
+        if (
+            order is not None
+            and update is not None
+            and update.new_state in (OrderState.FILLED, OrderState.CANCELED)
+            and message.filled_size is not None
+            and message.filled_size > order.executed_amount_base
+        ):
+            # The order is done but some of its match messages never came (lost on the
+            # wire): done orders are no longer polled, so fetch its fills now.
+            self._spawn(self._refresh_fills(order))
 
     async def _refresh_fills(self, order: InFlightOrder) -> None:
         try:
@@ -416,12 +435,12 @@ class KucoinExchange(ExchangeBase):
             message.account_id is not None
             and message.account_id not in self._account_ids
             and message.account_type.value in ("trade", self.account_type)
+            and not self._balance_refresh_pending
         ):
             # A trade account we have not seen (a currency's first one, or an HF account,
             # whose events KuCoin also names "trade.*"): REST says whose it is.
-            if not self._balance_refresh_pending:
-                self._balance_refresh_pending = True
-                self._spawn(self._refresh_balances_once())
+            self._balance_refresh_pending = True
+            self._spawn(self._refresh_balances_once())
 
     async def _refresh_balances_once(self) -> None:
         try:

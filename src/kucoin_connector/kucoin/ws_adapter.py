@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 
 import ujson
 
+from kucoin_connector.core.urls import require_secure_url
 from kucoin_connector.core.ws import WsConnectSpec
 
 
@@ -43,6 +44,7 @@ class KucoinWsAdapter:
 
     async def connect_spec(self) -> WsConnectSpec:
         bullet = await self._fetch_bullet()
+        require_secure_url(bullet.endpoint, what="WebSocket endpoint")
         query = urlencode({"token": bullet.token, "connectId": self._connect_id_factory()})
         return WsConnectSpec(
             url=f"{bullet.endpoint}?{query}",
