@@ -383,7 +383,9 @@ class ExchangeBase(ABC):
         settings = self._reconcile
         not_found = 0
         while order.current_state is OrderState.PLACEMENT_UNKNOWN:
-            await asyncio.sleep(settings.unknown_placement_retry_s)
+            # Doubling waits (1, 2, 4, 8 s by default): a late-processed order still shows up
+            # before the placement is written off as FAILED.
+            await asyncio.sleep(settings.unknown_placement_retry_s * 2**not_found)
             try:
                 await self._refresh_order(order)
             except OrderNotFoundError:

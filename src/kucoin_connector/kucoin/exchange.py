@@ -379,6 +379,16 @@ class KucoinExchange(ExchangeBase):
         self._account_ids = account_ids
         return balances
 
+    async def reconcile_once(self) -> None:
+        await super().reconcile_once()
+        self._forget_finished_order_flags()
+
+    def _forget_finished_order_flags(self) -> None:
+        """Drop per-order flags of orders the tracker no longer holds (bounded memory)."""
+        known = self.order_tracker.all_fillable_orders
+        self._stop_orders.intersection_update(known)
+        self._taker_fee_orders.intersection_update(known)
+
     def _require_auth(self) -> None:
         if self._auth is None:
             raise ConfigurationError("this call needs API keys (api_key, api_secret, passphrase)")

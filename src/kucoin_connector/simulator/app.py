@@ -48,6 +48,9 @@ async def faults_middleware(request: web.Request, handler: HandlerT) -> web.Stre
     if fault is None:
         return await handler(request)
     if fault.delay_s > 0:
+        # The request arrived whole: read it first, so that a late answer is still
+        # processed even if the client gives up waiting (as a real server would).
+        await request.read()
         await asyncio.sleep(fault.delay_s)
     if fault.status is None:
         return await handler(request)
