@@ -1,6 +1,6 @@
 """Order book micro-benchmark: single changes applied per second, top-of-book read costs.
 
-    python bench/order_book_ops.py [--runs 5] [--changes 200000] [--depth 2000]
+    python bench/order_book_ops.py [--runs 5] [--changes 200000] [--depth 2000] [--quick]
 
 A seeded synthetic stream (prices on a tick grid around the top of a ``depth``-level book,
 ~25% size-zero removals, exact wire strings prepared beforehand) is applied with
@@ -13,9 +13,14 @@ from __future__ import annotations
 
 import argparse
 import random
-import statistics
+import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _common import Stats, machine, ns_per_call, print_table
 
 from kucoin_connector.core.order_book import OrderBook
 
@@ -71,51 +76,45 @@ def bench_changes(stream: list[tuple[bool, str, str]], depth: int, seed: int) ->
     return len(stream) / (time.perf_counter() - start)
 
 
-def bench_read(read: Callable[[], object], loops: int) -> float:
-    start = time.perf_counter()
-    for _ in range(loops):
-        read()
-    return (time.perf_counter() - start) / loops * 1e9
-
-
-def _row(name: str, values: list[float], unit: str, fmt: str) -> str:
-    median = statistics.median(values)
-    low, high = min(values), max(values)
-    return f"| {name:<28} | {median:>12{fmt}} | {low:>10{fmt}} - {high:<10{fmt}} | {unit:<9} |"
-
-
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--changes", type=int, default=200_000)
     parser.add_argument("--depth", type=int, default=2_000)
     parser.add_argument("--seed", type=int, default=42)
-    args = parser.parse_args()
+    parser.add_argument("--quick", action="store_true", help="tiny sizes (smoke test)")
+    args = parser.parse_args(argv)
+    loops = 200_000
+    if args.quick:
+        args.runs, args.changes, args.depth, loops = 2, 2_000, 200, 1_000
 
     stream = change_stream(args.changes, args.depth, args.seed)
     book = full_book(args.depth, args.seed)
-    reads: dict[str, Callable[[], object]] = {
-        "best_bid": lambda: book.best_bid,
-        "best_ask": lambda: book.best_ask,
-        "best_bid_level()": book.best_bid_level,
-        "is_crossed()": book.is_crossed,
-        "bids(20)": lambda: book.bids(20),
-        "asks(20)": lambda: book.asks(20),
+    reads: dict[str, tuple[Callable[[], object], str]] = {
+        "best_bid": (lambda: book.best_bid, "<= 1,000 ns"),
+        "best_ask": (lambda: book.best_ask, "<= 1,000 ns"),
+        "best_bid_level()": (book.best_bid_level, "-"),
+        "is_crossed()": (book.is_crossed, "-"),
+        "bids(20)": (lambda: book.bids(20), "<= 20,000 ns"),
+        "asks(20)": (lambda: book.asks(20), "<= 20,000 ns"),
     }
-    results: dict[str, list[float]] = {"apply_bid/apply_ask": []}
-    results.update({name: [] for name in reads})
-    for _ in range(args.runs):
-        results["apply_bid/apply_ask"].append(bench_changes(stream, args.depth, args.seed))
-        for name, read in reads.items():
-            results[name].append(bench_read(read, 20_000 if "20" in name else 200_000))
+    changes: list[float] = []
+    results: dict[str, list[float]] = {name: [] for name in reads}
+    for _ in range(max(2, args.runs)):
+        changes.append(bench_changes(stream, args.depth, args.seed))
+        for name, (read, _target) in reads.items():
+            results[name].append(ns_per_call(read, loops // 10 if "20" in name else loops))
 
-    print(f"OrderBook, {args.depth} levels per side, {args.changes:,} changes, {args.runs} runs")
-    print(f"| {'operation':<28} | {'median':>12} | {'min - max':^23} | {'unit':<9} |")
-    print(f"|{'-' * 30}|{'-' * 14}|{'-' * 25}|{'-' * 11}|")
-    changes = results.pop("apply_bid/apply_ask")
-    print(_row("apply_bid/apply_ask", changes, "changes/s", ",.0f"))
+    print(machine())
+    rows = [["apply_bid/apply_ask", Stats.of(changes).fmt(), "changes/s", "-"]]
     for name, values in results.items():
-        print(_row(name, values, "ns/call", ",.0f"))
+        rows.append([name, Stats.of(values).fmt(), "ns/call", reads[name][1]])
+    print_table(
+        f"OrderBook, {args.depth:,} levels a side, {args.changes:,} changes, "
+        f"median [min .. max] of {max(2, args.runs)} runs",
+        ["operation", "figure", "unit", "target"],
+        rows,
+    )
 
 
 if __name__ == "__main__":

@@ -1,77 +1,54 @@
-"""AsyncThrottler benchmark: uncontended acquire overhead and FIFO service under contention.
+"""AsyncThrottler benchmark on KuCoin's own limit table (``kucoin.endpoints.rate_limits()``).
 
-Run: ``python bench/throttler.py``. Prints the median and min-max of 5 runs per figure.
+    python bench/throttler.py [--runs 5] [--calls 50000] [--quick]
 
-* uncontended: a KuCoin-like table of ~30 limits (public 100/10 s per IP, private
-  200/10 s per user, endpoint pools linked to them), limits scaled up so nothing ever
-  waits; figures are the whole cost of one ``async with execute_task(id)`` /
-  ``await acquire(id)`` loop iteration in µs, next to the same loop around a no-op.
-* contended: 100 concurrent waiters (random weights through linked endpoint pools) on one
-  tight pool in real time; throughput in grants/s (and as a share of the pool's
-  theoretical rate) and the FIFO rank displacement |grant rank - arrival rank|.
+* uncontended: the full KuCoin table (every endpoint limit linked to its pool), today's
+  weighted pools (``TODAY_POOLS``: each call costs its endpoint's weight) and the seed's
+  request-count pools, budgets scaled up so that nothing ever waits; the whole cost of one
+  ``await acquire(id)`` / ``async with execute_task(id)`` in µs, cycling over every
+  endpoint, next to the same loop around a no-op (the asyncio floor).
+* contended: 100 concurrent waiters on the private endpoints of the same table with its
+  time intervals shrunk (10 s -> 20 ms) so that the pools really throttle: CPU µs per
+  grant (the throttler's bookkeeping with 100 queued), grants/s against the pool's
+  theoretical rate, and FIFO fairness (|grant rank - arrival rank|).
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
+import dataclasses
 import random
 import statistics
+import sys
 import time
 from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
+from pathlib import Path
 
-from kucoin_connector.core.throttler import AsyncThrottler, LinkedLimit, RateLimit
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-RUNS = 5
-N_UNCONTENDED = 50_000
+from _common import Stats, machine, print_table
+
+from kucoin_connector.core.throttler import AsyncThrottler, RateLimit
+from kucoin_connector.kucoin.endpoints import ENDPOINTS, TODAY_POOLS, PoolLimit, rate_limits
+
 N_WAITERS = 100
-TIGHT_LIMIT = 20
 TIGHT_INTERVAL_S = 0.02
+HUGE = 10**9
 
 
-def kucoin_like_table(scale: int = 1) -> list[RateLimit]:
-    """~30 limits shaped like KuCoin spot's: two base pools and linked endpoint pools."""
-    public, private = "public_ip", "private_user"
-    table = [RateLimit(public, 100 * scale, 10.0), RateLimit(private, 200 * scale, 10.0)]
-    public_eps = [
-        "symbols",
-        "ticker",
-        "all_tickers",
-        "stats",
-        "markets",
-        "l2_20",
-        "l2_100",
-        "trade_histories",
-        "klines",
-        "currencies",
-        "prices",
-        "server_time",
-    ]
-    private_eps = [
-        ("place_order", 45, 2),
-        ("place_hf_order", 45, 1),
-        ("cancel_order", 60, 1),
-        ("cancel_all", 3, 3),
-        ("list_orders", 30, 2),
-        ("order_detail", 40, 1),
-        ("order_by_client_oid", 40, 1),
-        ("fills", 9, 2),
-        ("hf_fills", 9, 2),
-        ("accounts", 20, 1),
-        ("account_detail", 20, 1),
-        ("bullet_private", 10, 1),
-        ("l2_full", 30, 2),
-        ("batch_orders", 3, 4),
-        ("transfer", 10, 1),
-    ]
-    for name in public_eps:
-        table.append(RateLimit(name, 30 * scale, 3.0, linked_limits=(LinkedLimit(public),)))
-    for name, limit, weight in private_eps:
-        table.append(
-            RateLimit(name, limit * scale, 3.0, linked_limits=(LinkedLimit(private, weight),))
-        )
-    table.append(RateLimit("bullet_public", 10 * scale, 3.0))
-    return table
+def uncontended_table(weighted: bool) -> list[RateLimit]:
+    if weighted:
+        pools = {name: PoolLimit(HUGE, pool.time_interval_s) for name, pool in TODAY_POOLS.items()}
+        return rate_limits(weighted_pools=pools)
+    return rate_limits(public_per_10s=HUGE, private_per_10s=HUGE)
+
+
+def contended_table(private_per_interval: int) -> list[RateLimit]:
+    """The real table (request-count pools), every interval shrunk to TIGHT_INTERVAL_S."""
+    table = rate_limits(public_per_10s=private_per_interval, private_per_10s=private_per_interval)
+    return [dataclasses.replace(rl, time_interval_s=TIGHT_INTERVAL_S) for rl in table]
 
 
 class _Noop(AbstractAsyncContextManager[None]):
@@ -85,7 +62,14 @@ class _Noop(AbstractAsyncContextManager[None]):
         return None
 
 
-async def _time_cm(
+async def _per_call_us(ids: Sequence[str], call: Callable[[str], object]) -> float:
+    start = time.perf_counter()
+    for limit_id in ids:
+        await call(limit_id)  # type: ignore[misc]
+    return (time.perf_counter() - start) * 1e6 / len(ids)
+
+
+async def _per_cm_us(
     ids: Sequence[str], enter: Callable[[str], AbstractAsyncContextManager[None]]
 ) -> float:
     start = time.perf_counter()
@@ -95,77 +79,100 @@ async def _time_cm(
     return (time.perf_counter() - start) * 1e6 / len(ids)
 
 
-async def uncontended_once() -> tuple[float, float, float, float, int]:
-    """µs per call: execute_task, acquire, no-op async-with, no-op await; limit count."""
-    table = kucoin_like_table(scale=100_000)
-    ids = [rl.limit_id for rl in table] * (N_UNCONTENDED // len(table))
+async def uncontended_once(calls: int) -> dict[str, float]:
+    endpoint_ids = sorted({e.limit_id for e in ENDPOINTS.values()})
+    ids = (endpoint_ids * (calls // len(endpoint_ids) + 1))[:calls]
     noop = _Noop()
-    noop_cm = await _time_cm(ids, lambda _: noop)
-    start = time.perf_counter()
-    for limit_id in ids:
-        await noop.acquire(limit_id)
-    noop_await = (time.perf_counter() - start) * 1e6 / len(ids)
-    with_cm = await _time_cm(ids, AsyncThrottler(table).execute_task)
-    throttler = AsyncThrottler(table)
-    start = time.perf_counter()
-    for limit_id in ids:
-        await throttler.acquire(limit_id)
-    plain = (time.perf_counter() - start) * 1e6 / len(ids)
-    return with_cm, plain, noop_cm, noop_await, len(table)
+    out = {
+        "baseline: await no-op coroutine": await _per_call_us(ids, noop.acquire),
+        "baseline: async with no-op": await _per_cm_us(ids, lambda _id: noop),
+    }
+    for weighted in (True, False):
+        kind = "weighted TODAY_POOLS" if weighted else "request-count pools"
+        throttler = AsyncThrottler(uncontended_table(weighted))
+        out[f"await acquire(id), {kind}"] = await _per_call_us(ids, throttler.acquire)
+        throttler = AsyncThrottler(uncontended_table(weighted))
+        out[f"async with execute_task(id), {kind}"] = await _per_cm_us(
+            ids, throttler.execute_task
+        )
+    return out
 
 
-async def contended_once(seed: int) -> tuple[float, float, int, float]:
-    """(grants/s, share of theoretical rate, max displacement, median displacement)."""
+async def contended_once(seed: int, limit: int) -> dict[str, float]:
     rng = random.Random(seed)
-    table = [RateLimit("tight", TIGHT_LIMIT, TIGHT_INTERVAL_S)]
-    table += [
-        RateLimit(f"w{w}", 10_000, 1.0, linked_limits=(LinkedLimit("tight", w),)) for w in (1, 2, 3)
-    ]
-    throttler = AsyncThrottler(table)
-    weights = [rng.choice((1, 2, 3)) for _ in range(N_WAITERS)]
+    private_ids = sorted(
+        {e.limit_id for e in ENDPOINTS.values() if e.signed and not e.limit_id.startswith("ws")}
+    )
+    throttler = AsyncThrottler(contended_table(limit))
+    chosen = [rng.choice(private_ids) for _ in range(N_WAITERS)]
     served: list[int] = []
 
     async def waiter(rank: int) -> None:
-        async with throttler.execute_task(f"w{weights[rank]}"):
-            served.append(rank)
+        await throttler.acquire(chosen[rank])
+        served.append(rank)
 
-    start = time.perf_counter()
+    async def bare(rank: int) -> None:
+        await asyncio.sleep(0)
+        served.append(rank)
+
+    cpu_start = time.process_time()
+    await asyncio.gather(*(bare(rank) for rank in range(N_WAITERS)))
+    baseline_cpu = time.process_time() - cpu_start
+    served.clear()
+    cpu_start, start = time.process_time(), time.perf_counter()
     await asyncio.gather(*(waiter(rank) for rank in range(N_WAITERS)))
-    elapsed = time.perf_counter() - start
-    displacement = [abs(grant_rank - arrival) for grant_rank, arrival in enumerate(served)]
-    # the first window is free; the rest of the weight needs ceil(rest/limit) more intervals
-    rest = max(0, sum(weights) - TIGHT_LIMIT)
-    ideal_s = -(-rest // TIGHT_LIMIT) * TIGHT_INTERVAL_S
-    rate = N_WAITERS / elapsed
-    return rate, ideal_s / elapsed, max(displacement), statistics.median(displacement)
+    elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu_start
+    displacement = [abs(grant - arrival) for grant, arrival in enumerate(served)]
+    # every private call costs 1 in the private pool: the first window is free
+    ideal_s = -(-max(0, N_WAITERS - limit) // limit) * TIGHT_INTERVAL_S
+    return {
+        "cpu_us": cpu * 1e6 / N_WAITERS,
+        "baseline_us": baseline_cpu * 1e6 / N_WAITERS,
+        "rate": N_WAITERS / elapsed,
+        "ideal": ideal_s / elapsed,
+        "max_disp": float(max(displacement)),
+        "median_disp": statistics.median(displacement),
+    }
 
 
-def _fmt(values: Sequence[float], fmt: Callable[[float], str]) -> str:
-    return f"{fmt(statistics.median(values)):>10}  [{fmt(min(values))} .. {fmt(max(values))}]"
-
-
-def main() -> None:
-    unc = [asyncio.run(uncontended_once()) for _ in range(RUNS)]
-    con = [asyncio.run(contended_once(seed)) for seed in range(RUNS)]
-    n_limits = unc[0][4]
-    rows = [
-        (f"async with execute_task(id), {n_limits} limits (us)", [u[0] for u in unc], "{:.2f}"),
-        (f"await acquire(id), {n_limits} limits (us)", [u[1] for u in unc], "{:.2f}"),
-        ("  baseline: async with no-op (us)", [u[2] for u in unc], "{:.2f}"),
-        ("  baseline: await no-op coroutine (us)", [u[3] for u in unc], "{:.2f}"),
-        (
-            f"{N_WAITERS} waiters on {TIGHT_LIMIT}/{TIGHT_INTERVAL_S}s: grants/s",
-            [c[0] for c in con],
-            "{:.0f}",
-        ),
-        ("  elapsed vs ideal (1.0 = no slack)", [c[1] for c in con], "{:.3f}"),
-        ("  FIFO displacement, max (ranks)", [float(c[2]) for c in con], "{:.0f}"),
-        ("  FIFO displacement, median (ranks)", [c[3] for c in con], "{:.1f}"),
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--calls", type=int, default=50_000)
+    parser.add_argument("--quick", action="store_true", help="tiny sizes (smoke test)")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.runs, args.calls = 2, 2_000
+    runs = max(2, args.runs)
+    unc = [asyncio.run(uncontended_once(args.calls)) for _ in range(runs)]
+    con = [asyncio.run(contended_once(seed, 20)) for seed in range(runs)]
+    table = rate_limits()
+    print(machine())
+    rows = []
+    for name in unc[0]:
+        target = "<= 10 us" if "acquire" in name or "execute_task" in name else "-"
+        rows.append([name, Stats.of([u[name] for u in unc]).fmt(",.2f"), "us/call", target])
+    print_table(
+        f"Uncontended, KuCoin table ({len(table)} limits, {len(ENDPOINTS)} endpoints), "
+        f"{args.calls:,} calls, median [min .. max] of {runs} runs",
+        ["figure", "value", "unit", "target"],
+        rows,
+    )
+    contended = [
+        ("CPU per grant (task + throttler, 5 windows)", "cpu_us", ",.2f", "us"),
+        ("  baseline: CPU per bare gathered task", "baseline_us", ",.2f", "us"),
+        ("grants/s (pool: 20 per 20 ms = 1,000/s)", "rate", ",.0f", "grants/s"),
+        ("ideal elapsed / elapsed (1.0 = no slack)", "ideal", ".3f", "ratio"),
+        ("FIFO displacement, max", "max_disp", ".0f", "ranks"),
+        ("FIFO displacement, median", "median_disp", ".1f", "ranks"),
     ]
-    print(f"AsyncThrottler benchmark: median [min .. max] of {RUNS} runs")
-    print(f"{'figure':<48}{'median':>10}  range")
-    for label, values, pattern in rows:
-        print(f"{label:<48}{_fmt(values, pattern.format)}")
+    print_table(
+        f"{N_WAITERS} concurrent waiters on KuCoin's private endpoints (intervals 10 s -> "
+        f"{TIGHT_INTERVAL_S * 1000:.0f} ms), median [min .. max] of {runs} runs",
+        ["figure", "value", "unit"],
+        [[label, Stats.of([c[key] for c in con]).fmt(fmt), unit]
+         for label, key, fmt, unit in contended],
+    )
 
 
 if __name__ == "__main__":

@@ -8,6 +8,11 @@ the keepalive -> (re)subscribe every remembered topic, awaiting acks -> connecte
 on_reconnected() after a re-connect -> ... -> on close/error/silence: exponential backoff
 with equal jitter, then again.
 
+Data frames: an optional ``frame_handler`` (constructor argument or settable attribute)
+sees each raw frame first and returns True when it consumed it; that lets the owner of a
+hot stream decode it its own (typed, faster) way. Every other frame is decoded with
+``decode`` and goes through the adapter (welcome/pong/ack/error) to ``on_message``.
+
 The keepalive sends the adapter's ping every ``ping_interval_s`` regardless of traffic and
 drops the connection when nothing at all (pong or data) arrived for
 ``ping_interval_s + ping_timeout_s``. URLs are logged without their query (it holds the token);
@@ -152,6 +157,7 @@ class WsClient:
         name: str = "ws",
         handshake_timeout_s: float = 10.0,
         ack_timeout_s: float | None = None,
+        frame_handler: Callable[[str | bytes], bool] | None = None,
     ) -> None:
         if handshake_timeout_s <= 0:
             raise ConfigurationError("handshake_timeout_s must be positive")
@@ -161,6 +167,7 @@ class WsClient:
         self._session = session
         self._owns_session = session is None
         self._decode = decode
+        self.frame_handler = frame_handler
         self._backoff = Backoff(backoff_initial_s, backoff_max_s, rng or random.Random())
         self._name = name
         self._handshake_timeout_s = handshake_timeout_s
@@ -447,6 +454,14 @@ class WsClient:
             return None
 
     def _dispatch(self, data: str | bytes) -> None:
+        handler = self.frame_handler
+        if handler is not None:
+            try:
+                if handler(data):
+                    return
+            except Exception:
+                logger.exception("%s: frame handler failed", self._name)
+                return
         message = self._decode_frame(data)
         if message is None:
             return

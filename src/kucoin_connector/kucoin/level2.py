@@ -19,6 +19,10 @@ LIVE          ``sequenceEnd <= last``: stale or duplicate, ignored. ``sequenceSt
 NEEDS_RESYNC  updates and snapshots are ignored until ``reset()`` (the owner calls it,
               then fetches a new snapshot) -> BUFFERING with an empty book and buffer.
 
+Raw WebSocket frames can skip the generic JSON tree: ``L2FrameDecoder`` decodes a frame
+straight into typed msgspec structs and returns the same ``L2Update`` (and the same
+``ParseError``) as ``parse_l2update`` on the decoded message.
+
 ``resync_count`` counts the transitions into NEEDS_RESYNC; ``resync_reason`` says why the
 current NEEDS_RESYNC happened (None in the other states).
 """
@@ -31,6 +35,8 @@ from enum import Enum
 from operator import itemgetter
 from typing import Any
 
+import msgspec
+
 from kucoin_connector.core.errors import ConfigurationError, ParseError
 from kucoin_connector.core.order_book import OrderBook
 
@@ -39,8 +45,13 @@ _BY_SEQUENCE = itemgetter(2)
 _SEQUENCE_TYPES = frozenset({int, str})
 
 
-@dataclass(slots=True)
-class L2Update:
+class L2Update(msgspec.Struct, gc=False):
+    """One parsed ``trade.l2update``: changes are (price, size, own sequence).
+
+    A msgspec Struct rather than a slots dataclass: same fields, constructor, equality,
+    mutability and repr, but built in C (~70 ns against ~450 ns), and one is built for
+    every message on the hot path. ``gc=False``: it never holds a reference cycle."""
+
     symbol: str
     sequence_start: int
     sequence_end: int
@@ -54,6 +65,14 @@ class L2Snapshot:
     sequence: int
     bids: list[tuple[str, str]]
     asks: list[tuple[str, str]]
+
+
+def _in_sequence(changes: list[Change]) -> list[Change]:
+    """The changes of one side by their own sequence (usually already in order)."""
+    if len(changes) == 2:
+        first, second = changes
+        return changes if first[2] <= second[2] else [second, first]
+    return sorted(changes, key=_BY_SEQUENCE)
 
 
 def _as_int(value: Any, what: str) -> int:
@@ -111,6 +130,117 @@ def parse_l2update(message: Mapping[str, Any]) -> L2Update:
     asks = [] if raw_asks == [] else _changes(raw_asks, "asks")
     bids = [] if raw_bids == [] else _changes(raw_bids, "bids")
     return L2Update(symbol, start, end, asks, bids, time_ms)
+
+
+class _WireChanges(msgspec.Struct, gc=False):
+    asks: list[tuple[str, str, str]]
+    bids: list[tuple[str, str, str]]
+
+
+class _WireL2Data(msgspec.Struct, gc=False):
+    """KuCoin's ``data`` of a ``trade.l2update`` exactly as sent today (strict types)."""
+
+    changes: _WireChanges
+    sequenceStart: int  # the wire names
+    sequenceEnd: int
+    symbol: str
+    time: int | None = None
+
+
+class _WireEnvelope(msgspec.Struct, gc=False):
+    subject: str = ""
+    data: msgspec.Raw = msgspec.Raw(b"")
+
+
+def _int_sequences(wire: list[tuple[str, str, str]]) -> list[Change]:
+    """Wire changes -> (price, size, int sequence); ValueError on a non-integer sequence."""
+    return [(price, size, int(sequence)) for price, size, sequence in wire]
+
+
+class _WireL2Frame(msgspec.Struct, gc=False, tag_field="subject", tag="trade.l2update"):
+    """A whole ``trade.l2update`` frame in today's exact shape (any other subject fails)."""
+
+    data: _WireL2Data
+
+
+def _typed_update(data: _WireL2Data) -> L2Update | None:
+    """The update; None if a change's sequence is not an integer string (the caller then
+    takes the generic path, which reports it exactly as ``parse_l2update`` does)."""
+    start, end = data.sequenceStart, data.sequenceEnd
+    if start > end:
+        raise ParseError(f"l2update sequenceStart {start} > sequenceEnd {end}")
+    changes = data.changes
+    try:  # the common shapes (no change or one change a side) inline: the hot path
+        asks: list[Change] = []
+        wire = changes.asks
+        if len(wire) == 1:
+            price, size, sequence = wire[0]
+            asks.append((price, size, int(sequence)))
+        elif wire:
+            asks = _int_sequences(wire)
+        bids: list[Change] = []
+        wire = changes.bids
+        if len(wire) == 1:
+            price, size, sequence = wire[0]
+            bids.append((price, size, int(sequence)))
+        elif wire:
+            bids = _int_sequences(wire)
+    except ValueError:
+        return None
+    return L2Update(data.symbol, start, end, asks, bids, data.time)
+
+
+class L2FrameDecoder:
+    """Raw WebSocket frame -> ``L2Update``, without building the generic JSON tree.
+
+    Fast path: the whole frame straight into typed structs (``subject`` must be
+    ``trade.l2update``). Anything else takes the two-stage path: the envelope with ``data``
+    kept raw (any other message costs a shallow scan and is left to the caller), then
+    ``data`` into the typed structs; whatever the strict typed stage refuses (a sequence
+    sent as a string, a malformed change...) is decoded generically and handed to
+    ``parse_l2update``: same result, same ``ParseError``, as the dict path. One instance
+    per owner (no module state).
+    """
+
+    __slots__ = ("_data", "_envelope", "_frame", "_generic")
+
+    def __init__(self) -> None:
+        self._frame = msgspec.json.Decoder(_WireL2Frame)
+        self._envelope = msgspec.json.Decoder(_WireEnvelope)
+        self._data = msgspec.json.Decoder(_WireL2Data)
+        self._generic = msgspec.json.Decoder()
+
+    def decode(self, frame: str | bytes) -> L2Update | None:
+        """The frame's update; None if it is not a ``trade.l2update`` message (or not a
+        JSON object): the caller handles it generically. ParseError if malformed."""
+        try:
+            data = self._frame.decode(frame).data
+        except msgspec.DecodeError:  # another message, or not today's exact shape
+            return self._two_stage(frame)
+        update = _typed_update(data)
+        return update if update is not None else self._two_stage(frame)
+
+    def _two_stage(self, frame: str | bytes) -> L2Update | None:
+        try:
+            envelope = self._envelope.decode(frame)
+        except msgspec.DecodeError:
+            return None
+        if envelope.subject != "trade.l2update":
+            return None
+        raw = envelope.data
+        try:
+            data = self._data.decode(raw)
+        except msgspec.DecodeError:
+            return self._fallback(raw)
+        update = _typed_update(data)
+        return update if update is not None else self._fallback(raw)
+
+    def _fallback(self, raw: msgspec.Raw) -> L2Update:
+        try:
+            data = self._generic.decode(raw) if raw else None
+        except msgspec.DecodeError:
+            data = None
+        return parse_l2update({"data": data})
 
 
 def _levels(raw: Any, side: str) -> list[tuple[str, str]]:
@@ -183,8 +313,16 @@ class Level2Calibrator:
         if update.symbol != self.symbol:
             raise ConfigurationError(f"{update.symbol} update fed to the {self.symbol} calibrator")
         state = self.state
-        if state is _LIVE:
-            return self._live_update(update)
+        if state is _LIVE:  # _live_update() inlined: the hot path
+            last = self.order_book.last_update_id
+            if update.sequence_end <= last:
+                self.ignored_updates += 1
+                return _LIVE
+            if update.sequence_start > last + 1:
+                return self._need_resync(
+                    f"gap: expected sequenceStart <= {last + 1}, got {update.sequence_start}"
+                )
+            return self._apply(update, last)
         if state is _BUFFERING:
             return self._buffer_update(update)
         return state
@@ -226,7 +364,7 @@ class Level2Calibrator:
             changes = update.asks
             if changes:
                 if len(changes) > 1:
-                    changes = sorted(changes, key=_BY_SEQUENCE)
+                    changes = _in_sequence(changes)
                 apply = book.apply_ask
                 for price, size, sequence in changes:
                     if sequence > last and price != "0":
@@ -234,7 +372,7 @@ class Level2Calibrator:
             changes = update.bids
             if changes:
                 if len(changes) > 1:
-                    changes = sorted(changes, key=_BY_SEQUENCE)
+                    changes = _in_sequence(changes)
                 apply = book.apply_bid
                 for price, size, sequence in changes:
                     if sequence > last and price != "0":
@@ -250,7 +388,7 @@ class Level2Calibrator:
                 )
         elif self._crossed_run:
             self._crossed_run = 0
-        return self.state
+        return _LIVE
 
     # ------------------------------------------------------------------ snapshots
     def on_snapshot(self, snapshot: L2Snapshot) -> SyncState:

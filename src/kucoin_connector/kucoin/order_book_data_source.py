@@ -1,6 +1,7 @@
 """Live order books for KuCoin spot: level2 diffs over WebSocket, snapshots over REST.
 
-The data source only moves bytes: decoded ``trade.l2update`` messages go to each symbol's
+The data source only moves bytes: ``trade.l2update`` frames are decoded straight into typed
+updates (``L2FrameDecoder``, a raw-frame hook on the WsClient) and go to each symbol's
 ``Level2Calibrator`` (which does the seed's calibration), snapshots come from a fetch
 callback. A gap, a stale snapshot, a crossed book or a reconnect resyncs that symbol alone
 and publishes ``OrderBookResyncedEvent``. Topics are split across connections so that none
@@ -20,7 +21,14 @@ from kucoin_connector.core.events import EventBus, OrderBookResyncedEvent
 from kucoin_connector.core.order_book import OrderBook
 from kucoin_connector.core.ws import WsClient
 
-from .level2 import L2Snapshot, Level2Calibrator, SyncState, parse_l2update
+from .level2 import (
+    L2FrameDecoder,
+    L2Snapshot,
+    L2Update,
+    Level2Calibrator,
+    SyncState,
+    parse_l2update,
+)
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +38,7 @@ WsFactory = Callable[
 ]
 
 _TOPICS_PER_SYMBOL = 2  # /market/level2 and /market/match
+_NEEDS_RESYNC = SyncState.NEEDS_RESYNC  # a module constant: enum attribute reads are slow
 
 
 class _Connection:
@@ -66,6 +75,7 @@ class KucoinOrderBookDataSource:
         self._resync_tasks: dict[str, asyncio.Task[None]] = {}
         self._last_trade_price: dict[str, Decimal] = {}
         self._started = False
+        self._l2_decoder = L2FrameDecoder()
         self.parse_errors = 0
 
     # ------------------------------------------------------------------ queries
@@ -153,6 +163,7 @@ class KucoinOrderBookDataSource:
             await self._on_reconnected(holder[0])
 
         connection = _Connection(self._ws_factory(self._on_message, on_reconnected))
+        connection.client.frame_handler = self._on_frame
         holder.append(connection)
         self._connections.append(connection)
         await connection.client.start()
@@ -171,13 +182,34 @@ class KucoinOrderBookDataSource:
         elif subject == "trade.l3match":
             self._on_match(message)
 
+    def _on_frame(self, frame: str | bytes) -> bool:
+        """Raw-frame fast path: l2updates are decoded straight into typed values here;
+        False hands any other frame to the WsClient's generic decode and ``_on_message``."""
+        try:
+            update = self._l2_decoder.decode(frame)
+        except ParseError as exc:
+            self._parse_error(exc)
+            return True
+        if update is None:
+            return False
+        calibrator = self._calibrators.get(update.symbol)  # _on_update() inlined
+        if calibrator is not None and calibrator.on_update(update) is _NEEDS_RESYNC:
+            self._schedule_resync(update.symbol, calibrator.resync_reason or "resync needed")
+        return True
+
     def _on_l2update(self, message: Mapping[str, Any]) -> None:
         try:
             update = parse_l2update(message)
         except ParseError as exc:
-            self.parse_errors += 1
-            log.warning("dropping malformed level2 message: %s", exc)
+            self._parse_error(exc)
             return
+        self._on_update(update)
+
+    def _parse_error(self, exc: ParseError) -> None:
+        self.parse_errors += 1
+        log.warning("dropping malformed level2 message: %s", exc)
+
+    def _on_update(self, update: L2Update) -> None:
         calibrator = self._calibrators.get(update.symbol)
         if calibrator is None:
             return  # unsubscribed symbol, late message

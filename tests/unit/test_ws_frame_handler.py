@@ -1,0 +1,71 @@
+"""WsClient's raw-frame hook: it sees data frames first; True consumes, False falls through."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import pytest
+
+from kucoin_connector.core.ws import WsClient, WsConnectSpec
+
+
+class Adapter:
+    async def connect_spec(self) -> WsConnectSpec:
+        raise AssertionError("not connected in these tests")
+
+    def is_welcome(self, message: Any) -> bool:
+        return isinstance(message, dict) and message.get("type") == "welcome"
+
+    def ping_frame(self) -> str:
+        return '{"type":"ping"}'
+
+    def is_pong(self, message: Any) -> bool:
+        return isinstance(message, dict) and message.get("type") == "pong"
+
+    def subscribe_frame(self, topic: str, request_id: str) -> str:
+        return "{}"
+
+    def unsubscribe_frame(self, topic: str, request_id: str) -> str:
+        return "{}"
+
+    def ack_id(self, message: Any) -> str | None:
+        return None
+
+    def error_of(self, message: Any) -> tuple[str | None, str] | None:
+        return None
+
+
+def test_consumed_frames_skip_the_generic_path_others_reach_on_message() -> None:
+    seen: list[str | bytes] = []
+    messages: list[Any] = []
+
+    def hook(frame: str | bytes) -> bool:
+        seen.append(frame)
+        return "fast" in str(frame)
+
+    client = WsClient(Adapter(), on_message=messages.append, frame_handler=hook)
+    client._dispatch('{"kind":"fast"}')
+    client._dispatch('{"kind":"slow"}')
+    client._dispatch('{"type":"pong"}')
+    assert seen == ['{"kind":"fast"}', '{"kind":"slow"}', '{"type":"pong"}']
+    assert messages == [{"kind": "slow"}]
+
+
+def test_hook_is_settable_after_construction_and_its_errors_are_contained(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    messages: list[Any] = []
+    client = WsClient(Adapter(), on_message=messages.append)
+    client._dispatch('{"n":1}')
+
+    def broken(frame: str | bytes) -> bool:
+        raise RuntimeError("boom")
+
+    client.frame_handler = broken
+    with caplog.at_level(logging.ERROR):
+        client._dispatch('{"n":2}')  # dropped, logged, never raised into the reader
+    client.frame_handler = None
+    client._dispatch('{"n":3}')
+    assert messages == [{"n": 1}, {"n": 3}]
+    assert "frame handler failed" in caplog.text
