@@ -32,6 +32,7 @@ class MarketActivity:
         self.mids = dict(mids)
         self.levels = levels
         self.ticks = 0
+        self.paused = False  # True: the run loop idles (a quiet market for comparisons)
         self._orders: dict[str, deque[str]] = {}
         self._funded: set[str] = set()
 
@@ -124,7 +125,8 @@ class MarketActivity:
         interval = 1.0 / rate_hz
         while True:
             await asyncio.sleep(interval)
-            self.tick()
+            if not self.paused:
+                self.tick()
 
 
 def _round(value: Decimal, step: Decimal) -> Decimal:
