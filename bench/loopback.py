@@ -208,9 +208,14 @@ def main(argv: list[str] | None = None) -> None:
         return
     if args.quick:
         args.runs, args.cycles = 2, 10
-    logging.getLogger("kucoin_connector").setLevel(logging.WARNING)
     runs = max(2, args.runs)
-    ours, bare, requests = asyncio.run(_measure(args.cycles, runs))
+    library_log = logging.getLogger("kucoin_connector")
+    previous_level = library_log.level
+    library_log.setLevel(logging.WARNING)  # no per-order log lines inside the timed loop
+    try:
+        ours, bare, requests = asyncio.run(_measure(args.cycles, runs))
+    finally:
+        library_log.setLevel(previous_level)
     ratios = [o / b for o, b in zip(ours, bare, strict=True)]
     print(machine())
     print_table(

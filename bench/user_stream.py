@@ -4,11 +4,13 @@
 
 Scenarios: 100 orders tracked at a time (a fresh exchange per 100 orders, untimed), all
 orders tracked at once (completed orders stay cached for the tracker's 5-minute TTL, so a
-busy bot does hold thousands), and the same with ``ClientOrderTracker._prune`` stubbed (a
-what-if row: what the stream costs once pruning no longer scans every order per call).
+busy bot does hold thousands), and the same through the generic parse path (the stream's
+msgspec frame handler removed: ujson -> adapter -> ``parse_model`` pydantic validation).
+A second table gives the parse cost alone per message, both ways.
 
 Each raw frame goes through the real path: ``WsClient._dispatch`` (the private client that
-``KucoinExchange`` builds) -> ``KucoinUserStream._on_message`` (pydantic models) ->
+``KucoinExchange`` builds) -> ``KucoinUserStream._on_frame`` (msgspec typed decode, then
+the pydantic message models built without re-validation; see kucoin/user_stream.py) ->
 ``KucoinExchange._on_order_change`` / ``_on_balance`` -> ``ClientOrderTracker`` ->
 ``EventBus`` (one listener counting events). The exchange has fake keys and is never
 started: its symbol map, trading rule and fee rates are seeded directly, and the orders
@@ -20,10 +22,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import statistics
 import sys
 import time
 from decimal import Decimal
 from pathlib import Path
+
+import ujson
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -32,9 +37,9 @@ from bidict import bidict
 
 from kucoin_connector.core.events import ConnectorEvent
 from kucoin_connector.core.in_flight_order import InFlightOrder
-from kucoin_connector.core.order_tracker import ClientOrderTracker
 from kucoin_connector.core.types import OrderType, TradeType, TradingRule
 from kucoin_connector.kucoin.exchange import KucoinExchange
+from kucoin_connector.kucoin.schemas import BalanceMessage, OrderChangeMessage, parse_model
 from kucoin_connector.kucoin.user_stream import KucoinUserStream
 
 PAIR = "BTC-USDT"
@@ -101,14 +106,19 @@ def _exchange(first: int, count: int) -> tuple[KucoinExchange, KucoinUserStream,
     return exchange, stream, counted
 
 
-def run_once(frames: list[str], orders: int, tracked: int) -> tuple[float, int, int]:
+def run_once(
+    frames: list[str], orders: int, tracked: int, generic: bool = False
+) -> tuple[float, int, int]:
     """(messages/s, events published, parse errors); a fresh exchange (untimed) tracks
-    ``tracked`` orders at a time, so the tracker holds at most that many orders."""
+    ``tracked`` orders at a time, so the tracker holds at most that many orders.
+    ``generic``: without the stream's typed frame handler (the previous parse path)."""
     elapsed, events, errors = 0.0, 0, 0
     per_order = len(frames) // orders
     for first in range(0, orders, tracked):
         count = min(tracked, orders - first)
         _held, stream, counted = _exchange(first, count)
+        if generic:
+            stream.client.frame_handler = None
         dispatch = stream.client._dispatch
         batch = frames[first * per_order : (first + count) * per_order]
         start = time.perf_counter()
@@ -120,8 +130,27 @@ def run_once(frames: list[str], orders: int, tracked: int) -> tuple[float, int, 
     return len(frames) / elapsed, events, errors
 
 
-def _stub_prune(tracker: ClientOrderTracker, events: list[ConnectorEvent] | None = None) -> None:
-    """What-if: the tracker's per-call prune made O(1) (nothing here ever expires)."""
+def parse_once(frames: list[str]) -> tuple[float, float]:
+    """µs per message to parse into the typed messages: (fast path, generic path)."""
+    seen = [0]
+
+    def sink(_message: object) -> None:
+        seen[0] += 1
+
+    _held, stream, _counted = _exchange(0, 0)
+    stream._on_order_change = stream._on_balance = sink
+    start = time.perf_counter()
+    for frame in frames:
+        stream._on_frame(frame)
+    fast = time.perf_counter() - start
+    assert seen[0] == len(frames)
+    start = time.perf_counter()
+    for frame in frames:
+        data = ujson.loads(frame)
+        model = OrderChangeMessage if data["subject"] == "orderChange" else BalanceMessage
+        sink(parse_model(model, data["data"]))
+    generic = time.perf_counter() - start
+    return fast * 1e6 / len(frames), generic * 1e6 / len(frames)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -138,15 +167,9 @@ def main(argv: list[str] | None = None) -> None:
     rows = []
     scenarios = [(f"{small} orders tracked at a time", small, False),
                  (f"{args.orders:,} orders tracked at once", args.orders, False),
-                 (f"{args.orders:,} at once, what-if: tracker prune O(1)", args.orders, True)]
-    for label, tracked, stub in scenarios:
-        original = ClientOrderTracker._prune
-        if stub:
-            ClientOrderTracker._prune = _stub_prune  # type: ignore[method-assign]
-        try:
-            results = [run_once(frames, args.orders, tracked) for _ in range(runs)]
-        finally:
-            ClientOrderTracker._prune = original  # type: ignore[method-assign]
+                 (f"{args.orders:,} at once, generic parse path (pydantic)", args.orders, True)]
+    for label, tracked, generic in scenarios:
+        results = [run_once(frames, args.orders, tracked, generic) for _ in range(runs)]
         events, errors = results[-1][1], results[-1][2]
         rows.append([label, Stats.of([r[0] for r in results]).fmt(), ">= 50,000",
                      f"{events:,} / {args.orders * 6:,}", str(errors)])
@@ -156,6 +179,16 @@ def main(argv: list[str] | None = None) -> None:
         f"median [min .. max] of {runs} runs",
         ["scenario", "messages/s", "target", "events / expected", "parse errors"],
         rows,
+    )
+    parsed = [parse_once(frames) for _ in range(runs)]
+    fast, generic = [p[0] for p in parsed], [p[1] for p in parsed]
+    print_table(
+        f"Parse only (raw frame -> typed message), median [min .. max] of {runs} runs",
+        ["path", "us/message", "vs generic"],
+        [["msgspec typed frame -> pydantic models, not re-validated",
+          Stats.of(fast).fmt(",.2f"),
+          f"{statistics.median(g / f for f, g in zip(fast, generic, strict=True)):.1f}x faster"],
+         ["ujson -> parse_model (pydantic validation)", Stats.of(generic).fmt(",.2f"), "1.0x"]],
     )
 
 

@@ -123,6 +123,7 @@ ConnectorEvent: TypeAlias = (
 )
 
 EventListener: TypeAlias = Callable[[ConnectorEvent], None]
+_AnyListener: TypeAlias = Callable[[ConnectorEvent], object]  # built once, not per call
 
 ALL_EVENT_TYPES: Final[tuple[type, ...]] = (
     OrderCreatedEvent,
@@ -224,6 +225,10 @@ class EventBus:
     def __init__(self) -> None:
         self._listeners: dict[EventListener, tuple[type, ...]] = {}
         self._streams: list[EventStream] = []
+        # Immutable snapshots rebuilt on (un)subscribe, so publish never copies: a listener
+        # that (un)subscribes during a publish affects the next publish only.
+        self._listener_items: tuple[tuple[EventListener, tuple[type, ...]], ...] = ()
+        self._stream_items: tuple[EventStream, ...] = ()
 
     def add_listener(self, callback: EventListener, *event_types: type) -> None:
         """Call ``callback(event)`` for each published event of these types (all if none).
@@ -231,15 +236,18 @@ class EventBus:
         Adding the same callback again replaces its type filter.
         """
         self._listeners[callback] = _check_types(event_types)
+        self._listener_items = tuple(self._listeners.items())
 
     def remove_listener(self, callback: EventListener) -> None:
         """Remove a listener; unknown callbacks are ignored."""
-        self._listeners.pop(callback, None)
+        if self._listeners.pop(callback, None) is not None:
+            self._listener_items = tuple(self._listeners.items())
 
     def stream(self, *event_types: type) -> EventStream:
         """A new subscription queueing every later event of these types (all if none)."""
         stream = EventStream(self, _check_types(event_types))
         self._streams.append(stream)
+        self._stream_items = tuple(self._streams)
         return stream
 
     @property
@@ -252,10 +260,10 @@ class EventBus:
 
     def publish(self, event: ConnectorEvent) -> None:
         """Deliver ``event`` to every matching listener and stream. Never blocks or raises."""
-        for callback, event_types in tuple(self._listeners.items()):
-            if _matches(event, event_types):
+        for callback, event_types in self._listener_items:
+            if not event_types or isinstance(event, event_types):
                 self._call_listener(callback, event)
-        for stream in tuple(self._streams):
+        for stream in self._stream_items:
             try:
                 stream._deliver(event)
             except Exception:  # pragma: no cover - put_nowait on an unbounded queue
@@ -264,7 +272,7 @@ class EventBus:
     def _call_listener(self, callback: EventListener, event: ConnectorEvent) -> None:
         try:
             # A listener typed "-> None" may still be an async def: catch its coroutine.
-            result = cast(Callable[[ConnectorEvent], object], callback)(event)
+            result = cast(_AnyListener, callback)(event)
         except Exception:
             logger.exception("event listener %r failed on %s", callback, type(event).__name__)
             return
@@ -279,3 +287,4 @@ class EventBus:
     def _remove_stream(self, stream: EventStream) -> None:
         if stream in self._streams:
             self._streams.remove(stream)
+            self._stream_items = tuple(self._streams)

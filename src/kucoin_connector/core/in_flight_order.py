@@ -27,9 +27,11 @@ from kucoin_connector.core.types import OrderState, OrderType, TradeType
 
 logger = logging.getLogger(__name__)
 
-_EXISTENCE_STATES = frozenset(
-    {OrderState.PENDING_CREATE, OrderState.PLACEMENT_UNKNOWN, OrderState.OPEN}
-)
+# Tuples, not sets: membership is then an identity test (Enum.__hash__ runs in Python).
+_EXISTENCE_STATES = (OrderState.PENDING_CREATE, OrderState.PLACEMENT_UNKNOWN, OrderState.OPEN)
+_DONE_STATES = (OrderState.CANCELED, OrderState.FILLED, OrderState.FAILED)
+_OPEN_STATES = (OrderState.OPEN, OrderState.PARTIALLY_FILLED, OrderState.PENDING_CANCEL)
+_UNPLACED_STATES = (OrderState.PENDING_CREATE, OrderState.PLACEMENT_UNKNOWN)
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,11 +170,11 @@ class InFlightOrder:
 
     @property
     def is_done(self) -> bool:
-        return self.current_state.is_done
+        return self.current_state in _DONE_STATES
 
     @property
     def is_open(self) -> bool:
-        return self.current_state.is_open
+        return self.current_state in _OPEN_STATES
 
     @property
     def is_filled(self) -> bool:
@@ -256,7 +258,7 @@ class InFlightOrder:
 
     def _may_move_to(self, new_state: OrderState) -> bool:
         current = self.current_state
-        if current.is_done:
+        if current in _DONE_STATES:
             logger.debug(
                 "order %s: %s after %s ignored (done states are final)",
                 self.client_order_id,
@@ -264,10 +266,10 @@ class InFlightOrder:
                 current.name,
             )
             return False
-        if current in (OrderState.PENDING_CREATE, OrderState.PLACEMENT_UNKNOWN):
+        if current in _UNPLACED_STATES:
             return True
         # The order is known to exist: it cannot go back to an unplaced state.
-        return new_state not in (OrderState.PENDING_CREATE, OrderState.PLACEMENT_UNKNOWN)
+        return new_state not in _UNPLACED_STATES
 
     def update_with_trade_update(self, update: TradeUpdate) -> bool:
         """Record a fill. True if it was new and consistent (then it changed the order)."""

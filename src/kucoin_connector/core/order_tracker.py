@@ -38,6 +38,7 @@ or its exchange order id becomes known: exchange events may race the placement r
 from __future__ import annotations
 
 import logging
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TypeAlias
@@ -59,8 +60,9 @@ logger = logging.getLogger(__name__)
 
 Update: TypeAlias = OrderUpdate | TradeUpdate
 
-_EXISTS_STATES = frozenset(
-    {OrderState.OPEN, OrderState.PARTIALLY_FILLED, OrderState.FILLED, OrderState.CANCELED}
+# A tuple: membership is an identity test (Enum.__hash__ runs in Python).
+_EXISTS_STATES = (
+    OrderState.OPEN, OrderState.PARTIALLY_FILLED, OrderState.FILLED, OrderState.CANCELED
 )
 _BY_CLIENT_ID = "cid"
 _BY_EXCHANGE_ID = "eid"
@@ -76,7 +78,12 @@ class _OrderMeta:
 
 
 class _PendingUpdates:
-    """Updates for orders not tracked yet: bounded, with a TTL, in arrival order."""
+    """Updates for orders not tracked yet: bounded, with a TTL, in arrival order.
+
+    ``_arrivals`` holds (received_ms, key, sequence) in arrival order, so pruning pops
+    only the expired head (receipt times come from the injected clock, assumed monotonic):
+    an entry whose update was already consumed or dropped is simply skipped.
+    """
 
     def __init__(
         self, clock_ms: Callable[[], int], ttl_ms: int, max_keys: int, max_per_key: int
@@ -86,8 +93,9 @@ class _PendingUpdates:
         self._max_keys = max_keys
         self._max_per_key = max_per_key
         self._seq = 0
-        # (kind, id) -> [(sequence, received_ms, update)]
-        self._items: dict[tuple[str, str], list[tuple[int, int, Update]]] = {}
+        # (kind, id) -> deque[(sequence, received_ms, update)]
+        self._items: dict[tuple[str, str], deque[tuple[int, int, Update]]] = {}
+        self._arrivals: deque[tuple[int, tuple[str, str], int]] = deque()
 
     def __len__(self) -> int:
         return sum(len(items) for items in self._items.values())
@@ -101,31 +109,42 @@ class _PendingUpdates:
                 logger.warning(
                     "pending buffer full: dropped %d updates for %s", len(dropped), oldest
                 )
-            entries = self._items[(kind, key)] = []
+            entries = self._items[(kind, key)] = deque()
         if len(entries) >= self._max_per_key:
             logger.warning("pending buffer for %s %s full: update dropped", kind, key)
             return
         self._seq += 1
-        entries.append((self._seq, self._clock_ms(), update))
+        received_ms = self._clock_ms()
+        entries.append((self._seq, received_ms, update))
+        self._arrivals.append((received_ms, (kind, key), self._seq))
 
     def pop(self, kind: str, key: str | None) -> list[tuple[int, Update]]:
-        if key is None:
+        if key is None or not self._items:
             return []
-        return [(seq, update) for seq, _, update in self._items.pop((kind, key), [])]
+        entries = self._items.pop((kind, key), None)
+        if entries is None:
+            return []
+        if not self._items:
+            self._arrivals.clear()  # nothing left to expire
+        return [(seq, update) for seq, _, update in entries]
 
     def prune(self, now_ms: int) -> None:
-        for key in list(self._items):
-            kept = [e for e in self._items[key] if now_ms - e[1] < self._ttl_ms]
-            if len(kept) < len(self._items[key]):
-                logger.info(
-                    "dropped %d expired updates for unknown order %s",
-                    len(self._items[key]) - len(kept),
-                    key,
-                )
-            if kept:
-                self._items[key] = kept
-            else:
-                del self._items[key]
+        arrivals = self._arrivals
+        if not arrivals or now_ms - arrivals[0][0] < self._ttl_ms:
+            return
+        dropped: dict[tuple[str, str], int] = {}
+        while arrivals and now_ms - arrivals[0][0] >= self._ttl_ms:
+            _, key, seq = arrivals.popleft()
+            entries = self._items.get(key)
+            if entries and entries[0][0] == seq:
+                entries.popleft()
+                dropped[key] = dropped.get(key, 0) + 1
+                if not entries:
+                    del self._items[key]
+        if not self._items:
+            arrivals.clear()
+        for key, count in dropped.items():
+            logger.info("dropped %d expired updates for unknown order %s", count, key)
 
 
 class ClientOrderTracker:
@@ -150,6 +169,16 @@ class ClientOrderTracker:
         self._lost: dict[str, InFlightOrder] = {}
         self._cached: dict[str, InFlightOrder] = {}
         self._cache_expiry_ms: dict[str, int] = {}
+        # Expiries are now + a fixed TTL: (expiry_ms, cid) in insertion order, so pruning
+        # pops only the expired head. Stale entries (order forgotten or re-cached) are
+        # recognised by comparing with _cache_expiry_ms and skipped.
+        self._expiry_queue: deque[tuple[int, str]] = deque()
+        # FILLED orders waiting for fills: (filled_seen_ms, cid), in the order seen (the
+        # safety net fires ``cached_order_ttl_ms`` later); stale entries skipped likewise.
+        self._fill_deadlines: deque[tuple[int, str]] = deque()
+        # Overdue FILLED orders that were lost when their deadline passed: completed once
+        # they are active again (rare, so scanned on each prune with events).
+        self._overdue_lost: set[str] = set()
         self._meta: dict[str, _OrderMeta] = {}
         self._by_exchange_id: dict[str, str] = {}
         self._pending = _PendingUpdates(
@@ -227,7 +256,7 @@ class ClientOrderTracker:
             meta.announced.add("created")
         if order.is_done:
             if order.is_filled and not (order.is_by_funds or order.is_fully_executed):
-                meta.filled_seen_ms = self._clock_ms()  # completes when its fills arrive
+                self._await_fills(cid, meta)  # completes when its fills arrive
             else:
                 meta.announced.add(_final_kind(order.current_state))
         pending = self._pending.pop(_BY_CLIENT_ID, cid)
@@ -376,7 +405,7 @@ class ClientOrderTracker:
             events.append(_completed_event(order, timestamp_ms))
         else:
             if meta.filled_seen_ms is None:
-                meta.filled_seen_ms = self._clock_ms()
+                self._await_fills(order.client_order_id, meta)
             return
         meta.announced.add(kind)
 
@@ -400,33 +429,57 @@ class ClientOrderTracker:
     def _to_cache(self, order: InFlightOrder) -> None:
         cid = order.client_order_id
         self._cached[cid] = order
-        self._cache_expiry_ms[cid] = self._clock_ms() + self._cached_order_ttl_ms
+        expiry_ms = self._clock_ms() + self._cached_order_ttl_ms
+        self._cache_expiry_ms[cid] = expiry_ms
+        self._expiry_queue.append((expiry_ms, cid))
+
+    def _await_fills(self, client_order_id: str, meta: _OrderMeta) -> None:
+        seen_ms = meta.filled_seen_ms = self._clock_ms()
+        self._fill_deadlines.append((seen_ms, client_order_id))
 
     def _prune(self, events: list[ConnectorEvent] | None = None) -> None:
         """Drop expired cached orders and pending updates. With ``events``, also complete
-        FILLED orders whose missing fills never came (the safety net)."""
+        FILLED orders whose missing fills never came (the safety net). O(expired)."""
         now_ms = self._clock_ms()
-        for cid, expiry_ms in list(self._cache_expiry_ms.items()):
-            if expiry_ms <= now_ms:
+        queue = self._expiry_queue
+        while queue and queue[0][0] <= now_ms:
+            expiry_ms, cid = queue.popleft()
+            if self._cache_expiry_ms.get(cid) == expiry_ms:
                 self._forget(cid)
         self._pending.prune(now_ms)
-        if events is None:
-            return
-        for order in list(self._active.values()):
-            meta = self._meta[order.client_order_id]
-            seen_ms = meta.filled_seen_ms
-            if seen_ms is None or "completed" in meta.announced:
+        if events is not None and (self._fill_deadlines or self._overdue_lost):
+            self._complete_overdue(now_ms, events)
+
+    def _complete_overdue(self, now_ms: int, events: list[ConnectorEvent]) -> None:
+        ttl_ms = self._cached_order_ttl_ms
+        deadlines = self._fill_deadlines
+        overdue: list[str] = []
+        while deadlines and now_ms - deadlines[0][0] >= ttl_ms:
+            seen_ms, cid = deadlines.popleft()
+            meta = self._meta.get(cid)
+            if meta is not None and meta.filled_seen_ms == seen_ms:
+                overdue.append(cid)
+        if self._overdue_lost:
+            overdue.extend(self._overdue_lost)
+            self._overdue_lost.clear()
+        for cid in overdue:
+            meta = self._meta.get(cid)
+            if meta is None or "completed" in meta.announced:
                 continue
-            if now_ms - seen_ms >= self._cached_order_ttl_ms:
-                logger.warning(
-                    "order %s FILLED but fills still missing (executed %s of %s): completed",
-                    order.client_order_id,
-                    order.executed_amount_base,
-                    order.amount,
-                )
-                meta.announced.add("completed")
-                events.append(_completed_event(order, now_ms))
-                self._relocate(order)
+            order = self._active.get(cid)
+            if order is None:
+                if cid in self._lost:
+                    self._overdue_lost.add(cid)  # completed once found again
+                continue
+            logger.warning(
+                "order %s FILLED but fills still missing (executed %s of %s): completed",
+                cid,
+                order.executed_amount_base,
+                order.amount,
+            )
+            meta.announced.add("completed")
+            events.append(_completed_event(order, now_ms))
+            self._relocate(order)
 
     def _forget(self, client_order_id: str) -> None:
         order = self._get_or_none(client_order_id)
@@ -465,11 +518,13 @@ class ClientOrderTracker:
 
 
 def _final_kind(state: OrderState) -> str:
-    return {
-        OrderState.CANCELED: "cancelled",
-        OrderState.FAILED: "failed",
-        OrderState.FILLED: "completed",
-    }[state]
+    if state is OrderState.FILLED:
+        return "completed"
+    if state is OrderState.CANCELED:
+        return "cancelled"
+    if state is OrderState.FAILED:
+        return "failed"
+    raise KeyError(state)
 
 
 def _filled_event(order: InFlightOrder, update: TradeUpdate) -> OrderFilledEvent:

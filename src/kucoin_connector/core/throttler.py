@@ -14,6 +14,11 @@ Guarantees of :class:`AsyncThrottler`:
   requests on disjoint pools do not wait for each other;
 * no polling: one timer sleeps exactly until the earliest moment the head waiters can be
   served (computed from the windows and any server retry-after);
+* cost: each pool keeps its own FIFO of waiters; a waiter may go only when it is first in
+  every pool it needs (which is exactly "no earlier waiter shares a pool with it"), so a
+  grant, an enqueue or a cancellation looks only at the waiters it affects (the next ones
+  in the same pools), never at the whole queue: O(pools of the request) per event, plus
+  O(head waiters) (at most one per pool) when the timer fires;
 * a cancelled waiter leaves the queue and consumes nothing (refunded if it was granted
   in the same loop iteration it was cancelled);
 * an unknown limit id is a :class:`ConfigurationError`, raised before any await.
@@ -72,6 +77,9 @@ class _Pool:
     used: int = 0
     waiting: int = 0  # queued waiters that need this pool
     blocked_until: float = -math.inf
+    # waiters needing this pool, in arrival order; left ones (granted or cancelled) are
+    # dropped lazily when they reach the front
+    queue: deque[_Waiter] = field(default_factory=deque)
 
     def purge(self, now: float) -> None:
         window = self.window
@@ -96,6 +104,7 @@ class _Waiter:
     costs: tuple[tuple[_Pool, int], ...]
     future: asyncio.Future[None]
     granted_at: float | None = None
+    queued: bool = True
 
 
 class _ThrottledTask(AbstractAsyncContextManager[None]):
@@ -141,7 +150,10 @@ class AsyncThrottler:
         declared = list(rate_limits)
         self._pools = self._build_pools(declared)
         self._costs = {rl.limit_id: self._build_costs(rl) for rl in declared}
-        self._queue: dict[_Waiter, None] = {}  # insertion-ordered FIFO
+        self._queued = 0  # waiters still queued
+        # waiters first in all their pools but not ready yet -> the time they will be
+        # (valid until their pools change: grants, refunds, block_for)
+        self._heads: dict[_Waiter, float] = {}
         self._timer: asyncio.Task[None] | None = None
         self._timer_deadline = math.inf
 
@@ -219,6 +231,8 @@ class AsyncThrottler:
         until = self._clock() + seconds
         for pool, _ in costs:
             pool.blocked_until = max(pool.blocked_until, until)
+        # cached ready times of the heads may be too early now: the timer then fires,
+        # finds them not ready and re-arms (once), so nothing polls
 
     def current_usage(self, limit_id: str) -> int:
         """Weight inside the sliding window of the pool ``limit_id`` right now."""
@@ -233,7 +247,7 @@ class AsyncThrottler:
     @property
     def waiting_count(self) -> int:
         """Number of requests queued for capacity."""
-        return len(self._queue)
+        return self._queued
 
     # ------------------------------------------------------------------- internals
 
@@ -252,51 +266,72 @@ class AsyncThrottler:
 
     async def _wait(self, costs: tuple[tuple[_Pool, int], ...]) -> None:
         waiter = _Waiter(costs, asyncio.get_running_loop().create_future())
-        self._queue[waiter] = None
+        self._queued += 1
         for pool, _ in costs:
             pool.waiting += 1
-        self._dispatch()
+            pool.queue.append(waiter)
+        self._evaluate([waiter])
         try:
             await waiter.future
         except asyncio.CancelledError:
-            if waiter in self._queue:
+            if waiter.queued:
                 self._dequeue(waiter)
             elif waiter.granted_at is not None:  # granted, then cancelled before resuming
                 _refund(costs, waiter.granted_at)
-            self._dispatch()
+            self._evaluate(self._fronts(costs))
             raise
 
     def _dequeue(self, waiter: _Waiter) -> None:
-        del self._queue[waiter]
+        """Mark ``waiter`` as no longer queued (its pool queue entries go lazily)."""
+        waiter.queued = False
+        self._queued -= 1
+        self._heads.pop(waiter, None)
         for pool, _ in waiter.costs:
             pool.waiting -= 1
 
-    def _dispatch(self) -> None:
-        """Grant every waiter that may go now, in FIFO order; arm the timer for the rest."""
+    def _front(self, pool: _Pool) -> _Waiter | None:
+        """The first still-queued waiter of ``pool`` (dropping the ones that left)."""
+        queue = pool.queue
+        while queue:
+            waiter = queue[0]
+            if waiter.queued:
+                if not waiter.future.done():
+                    return waiter
+                self._dequeue(waiter)  # cancelled; its task has not resumed yet
+            queue.popleft()
+        return None
+
+    def _fronts(self, costs: tuple[tuple[_Pool, int], ...]) -> list[_Waiter]:
+        fronts = []
+        for pool, _ in costs:
+            front = self._front(pool)
+            if front is not None:
+                fronts.append(front)
+        return fronts
+
+    def _evaluate(self, candidates: list[_Waiter]) -> None:
+        """Grant each candidate that is first in all its pools and fits now, then the
+        waiters behind it; remember when the others may go; arm the timer."""
         now = self._clock()
-        reserved: set[int] = set()  # pools an earlier, still waiting waiter needs
-        deadline = math.inf
-        for waiter in list(self._queue):
-            if waiter.future.done():  # cancelled; its task has not resumed yet
-                self._dequeue(waiter)
-                continue
-            costs = waiter.costs
-            if any(id(pool) in reserved for pool, _ in costs):
-                reserved.update(id(pool) for pool, _ in costs)
+        while candidates:
+            waiter = candidates.pop()
+            if not waiter.queued or any(self._front(p) is not waiter for p, _ in waiter.costs):
                 continue
             ready = now
-            for pool, weight in costs:
+            for pool, weight in waiter.costs:
                 pool.purge(now)
-                ready = max(ready, pool.ready_at(weight, now))
-            if ready <= now:
-                self._dequeue(waiter)
-                _consume(costs, now)
-                waiter.granted_at = now
-                waiter.future.set_result(None)
-            else:
-                deadline = min(deadline, ready)
-                reserved.update(id(pool) for pool, _ in costs)
-        self._arm_timer(deadline, now)
+                pool_ready = pool.ready_at(weight, now)
+                if pool_ready > ready:
+                    ready = pool_ready
+            if ready > now:
+                self._heads[waiter] = ready
+                continue
+            self._dequeue(waiter)
+            _consume(waiter.costs, now)
+            waiter.granted_at = now
+            waiter.future.set_result(None)
+            candidates.extend(self._fronts(waiter.costs))
+        self._arm_timer(min(self._heads.values(), default=math.inf), now)
 
     def _arm_timer(self, deadline: float, now: float) -> None:
         if deadline == math.inf:
@@ -316,7 +351,7 @@ class AsyncThrottler:
         await self._sleep(delay_s)
         self._timer = None
         self._timer_deadline = math.inf
-        self._dispatch()
+        self._evaluate(list(self._heads))
 
 
 def _consume(costs: tuple[tuple[_Pool, int], ...], now: float) -> None:
