@@ -1,18 +1,25 @@
 """An exchange-agnostic level-2 order book, built for the market-data hot path.
 
-Storage, per side:
-- a dict ``rank key -> (price string, size string)``: the wire strings are kept unchanged
-  and turned into ``Decimal`` only when somebody reads them (lazy, exact);
-- a plain list of the rank keys, kept sorted ascending with ``bisect``, best level LAST.
-  The rank key of a bid is ``float(price)``, of an ask ``-float(price)``, so on both sides
-  the activity near the top of the book touches the tail of the list (cheap insert/delete).
+Storage, per side (``_Side``):
+- ``sizes``: a dict ``price string -> size string``, one entry per level, keyed by the
+  level's current wire spelling. Most changes update a level that exists under the very
+  same spelling: one dict lookup, no number parsing of the price at all;
+- ``prices``: a dict ``rank key -> price string`` (the spelling in ``sizes``);
+- ``keys``: a plain list of the rank keys, kept sorted ascending with ``bisect``, best
+  level LAST, touched only when a level is inserted or deleted. The rank key of a bid is
+  ``float(price)``, of an ask ``-float(price)``, so on both sides the activity near the
+  top of the book touches the tail of the list (cheap insert/delete).
+The wire strings are kept unchanged and turned into ``Decimal`` only when somebody reads
+them (lazy, exact).
 
 Choices worth knowing:
-- Numerically equal prices are ONE level whatever their spelling ("1.5", "1.50"); the most
-  recent change's spelling is the one returned by the readers.
-- A size that is numerically zero ("0", "0.0", "0.00000000") removes the level; removing
-  an absent level is a no-op. A negative or non-numeric size, or a non-positive / non-finite
-  / non-numeric price for a new level, raises ``ParseError`` (the book is left unchanged).
+- Numerically equal prices are ONE level whatever their spelling ("1.5", "1.50"): a new
+  spelling is parsed once and looked up by its rank key; the most recent change's
+  spelling is the one returned by the readers.
+- A size that is numerically zero ("0", "0.0", "0.00000000") removes the level (common
+  zero spellings are recognised without parsing); removing an absent level is a no-op.
+  A negative or non-numeric size, or a non-positive / non-finite / non-numeric price for
+  a new level, raises ``ParseError`` (the book is left unchanged).
 - Float keys are exact for prices with up to 15 significant digits. Two different prices
   that only differ beyond float resolution would share a key: that case is detected (the
   spellings differ and their Decimals differ) and raises ``ParseError`` instead of silently
@@ -30,11 +37,26 @@ from math import inf
 from kucoin_connector.core.errors import ParseError
 
 Level = tuple[str, str]
+Change = tuple[str, str, object]  # (price, size, anything: e.g. the change's own sequence)
 _ZERO = Decimal(0)
+# Zero sizes recognised without parsing ("0", "0.", "0.0" ... "0." + 18 zeros); any other
+# spelling of zero is still recognised, by ``float()``.
+_ZEROS = frozenset(["0", *("0." + "0" * n for n in range(19))])
 
 
 def _bad_size(size: str) -> ParseError:
     return ParseError(f"order book size must be a non-negative number, got {size!r}")
+
+
+def _size_value(size: str) -> float:
+    """The size as a float (>= 0 or inf); ParseError if negative, NaN or not a number."""
+    try:
+        amount = float(size)
+    except (TypeError, ValueError):
+        raise _bad_size(size) from None
+    if amount >= 0.0:
+        return amount
+    raise _bad_size(size)
 
 
 def _check_new_price(price: str, value: float) -> None:
@@ -49,64 +71,131 @@ def _check_same_price(stored: str, price: str) -> None:
         raise ParseError(f"prices {stored!r} and {price!r} differ beyond float key resolution")
 
 
-class OrderBook:
-    """Level-2 book: absolute sizes per price, exact Decimal reads, float keys inside."""
+class _Side:
+    """One side: ``sizes`` (spelling -> size), ``prices`` (rank key -> spelling) and the
+    sorted rank ``keys`` (best last). ``sign`` is +1.0 for bids, -1.0 for asks."""
 
-    __slots__ = ("_ask_keys", "_ask_levels", "_bid_keys", "_bid_levels", "_last_update_id")
+    __slots__ = ("keys", "prices", "sign", "sizes")
+
+    def __init__(self, sign: float) -> None:
+        self.sizes: dict[str, str] = {}
+        self.prices: dict[float, str] = {}
+        self.keys: list[float] = []
+        self.sign = sign
+
+    def clear(self) -> None:
+        self.sizes.clear()
+        self.prices.clear()
+        self.keys.clear()
+
+    def apply(self, price: str, size: str) -> None:
+        """Set the level ``price`` to the absolute ``size`` (zero removes it)."""
+        sizes = self.sizes
+        if price in sizes:  # the level exists under this very spelling
+            if size not in _ZEROS:
+                amount = _size_value(size)
+                if amount > 0.0:
+                    sizes[price] = size
+                    return
+            del sizes[price]  # _remove() inlined
+            key = float(price) * self.sign
+            del self.prices[key]
+            keys = self.keys
+            del keys[bisect_left(keys, key)]
+            return
+        try:
+            value = float(price)
+            amount = 0.0 if size in _ZEROS else float(size)
+        except (TypeError, ValueError):
+            raise ParseError(f"bad order book level {price!r} / {size!r}") from None
+        key = value * self.sign
+        prices = self.prices
+        old = prices.get(key)
+        if not amount > 0.0:
+            if amount != 0.0:
+                raise _bad_size(size)
+            if old is not None:
+                self._remove(key)
+            return
+        if old is None:
+            if not 0.0 < value < inf:
+                _check_new_price(price, value)
+            insort(self.keys, key)
+        else:  # another spelling of an existing level: the new one replaces it
+            _check_same_price(old, price)
+            del sizes[old]
+        prices[key] = price
+        sizes[price] = size
+
+    def _remove(self, key: float) -> None:
+        del self.sizes[self.prices.pop(key)]
+        keys = self.keys
+        del keys[bisect_left(keys, key)]
+
+    def load(self, source: Iterable[tuple[str, str]]) -> None:
+        """Bulk-fill an empty side (keys sorted once afterwards, not per level)."""
+        sizes, prices, sign = self.sizes, self.prices, self.sign
+        for price, size in source:
+            try:
+                value = float(price)
+            except (TypeError, ValueError):
+                raise ParseError(f"bad snapshot level {price!r} / {size!r}") from None
+            key = value * sign
+            old = prices.get(key)
+            if size in _ZEROS or not _size_value(size) > 0.0:
+                if old is not None:
+                    del sizes[prices.pop(key)]
+                continue
+            _check_new_price(price, value)
+            if old is not None:
+                _check_same_price(old, price)
+                del sizes[old]
+            prices[key] = price
+            sizes[price] = size
+        self.keys.extend(sorted(prices))
+
+    def best(self) -> Level | None:
+        keys = self.keys
+        if not keys:
+            return None
+        price = self.prices[keys[-1]]
+        return price, self.sizes[price]
+
+    def read(self, n: int | None) -> list[tuple[Decimal, Decimal]]:
+        """Up to ``n`` levels (all when None), best first, as exact Decimals."""
+        keys = self.keys
+        if n is None:
+            chosen: Iterable[float] = reversed(keys)
+        elif n <= 0:
+            return []
+        else:
+            chosen = keys[-1 : -n - 1 : -1]
+        decimal, sizes = Decimal, self.sizes
+        spellings = map(self.prices.__getitem__, chosen)
+        return [(decimal(price), decimal(sizes[price])) for price in spellings]
+
+
+class OrderBook:
+    """Level-2 book: absolute sizes per price, exact Decimal reads, float keys inside.
+
+    ``last_update_id`` is a plain attribute (read it freely; write it with
+    ``set_update_id`` or one of the ``apply_*`` methods)."""
+
+    __slots__ = ("_asks", "_bids", "last_update_id")
 
     def __init__(self) -> None:
-        self._bid_levels: dict[float, Level] = {}
-        self._bid_keys: list[float] = []
-        self._ask_levels: dict[float, Level] = {}
-        self._ask_keys: list[float] = []
-        self._last_update_id = 0
+        self._bids = _Side(1.0)
+        self._asks = _Side(-1.0)
+        self.last_update_id = 0
 
     # ------------------------------------------------------------------ writes
     def apply_bid(self, price: str, size: str) -> None:
         """Set the bid level ``price`` to the absolute ``size`` (zero removes it)."""
-        try:
-            key = float(price)
-            amount = float(size)
-        except (TypeError, ValueError):
-            raise ParseError(f"bad bid level {price!r} / {size!r}") from None
-        levels = self._bid_levels
-        if not amount > 0.0:
-            if amount != 0.0:
-                raise _bad_size(size)
-            if levels.pop(key, None) is not None:
-                keys = self._bid_keys
-                del keys[bisect_left(keys, key)]
-            return
-        old = levels.get(key)
-        if old is None:
-            _check_new_price(price, key)
-            insort(self._bid_keys, key)
-        elif old[0] != price:
-            _check_same_price(old[0], price)
-        levels[key] = (price, size)
+        self._bids.apply(price, size)
 
     def apply_ask(self, price: str, size: str) -> None:
         """Set the ask level ``price`` to the absolute ``size`` (zero removes it)."""
-        try:
-            key = -float(price)
-            amount = float(size)
-        except (TypeError, ValueError):
-            raise ParseError(f"bad ask level {price!r} / {size!r}") from None
-        levels = self._ask_levels
-        if not amount > 0.0:
-            if amount != 0.0:
-                raise _bad_size(size)
-            if levels.pop(key, None) is not None:
-                keys = self._ask_keys
-                del keys[bisect_left(keys, key)]
-            return
-        old = levels.get(key)
-        if old is None:
-            _check_new_price(price, -key)
-            insort(self._ask_keys, key)
-        elif old[0] != price:
-            _check_same_price(old[0], price)
-        levels[key] = (price, size)
+        self._asks.apply(price, size)
 
     def apply_snapshot(
         self, bids: Iterable[tuple[str, str]], asks: Iterable[tuple[str, str]], update_id: int
@@ -114,14 +203,12 @@ class OrderBook:
         """Replace the whole book. Zero-size levels in the snapshot are skipped."""
         self.clear()
         try:
-            _load_side(self._bid_levels, bids, 1.0)
-            _load_side(self._ask_levels, asks, -1.0)
+            self._bids.load(bids)
+            self._asks.load(asks)
         except ParseError:
             self.clear()
             raise
-        self._bid_keys.extend(sorted(self._bid_levels))
-        self._ask_keys.extend(sorted(self._ask_levels))
-        self._last_update_id = update_id
+        self.last_update_id = update_id
 
     def apply_diffs(
         self, bids: Iterable[tuple[str, str]], asks: Iterable[tuple[str, str]], update_id: int
@@ -129,52 +216,83 @@ class OrderBook:
         """Apply absolute-size changes (size zero removes), then set ``last_update_id``.
 
         On ``ParseError`` the changes before the bad one stay applied (callers resync)."""
-        apply_bid = self.apply_bid
+        apply = self._bids.apply
         for price, size in bids:
-            apply_bid(price, size)
-        apply_ask = self.apply_ask
+            apply(price, size)
+        apply = self._asks.apply
         for price, size in asks:
-            apply_ask(price, size)
-        self._last_update_id = update_id
+            apply(price, size)
+        self.last_update_id = update_id
+
+    def apply_changes(
+        self, bids: Iterable[Change], asks: Iterable[Change], update_id: int
+    ) -> bool:
+        """The hot path of a stream of diffs: ``(price, size, anything)`` changes, each side
+        applied in the order given, then ``last_update_id = update_id``. A price spelled
+        exactly ``"0"`` (never a level: exchanges use it for sequence-only entries) is
+        skipped. Returns ``is_crossed()`` afterwards.
+
+        On ``ParseError`` the changes before the bad one stay applied (callers resync)."""
+        side = self._bids
+        sizes = side.sizes
+        for price, size, _ in bids:  # update of a known spelling inlined: no price parse
+            if price in sizes and size not in _ZEROS:
+                try:
+                    positive = float(size) > 0.0
+                except ValueError:
+                    positive = False
+                if positive:
+                    sizes[price] = size
+                    continue
+            if price != "0":
+                side.apply(price, size)
+        side = self._asks
+        sizes = side.sizes
+        for price, size, _ in asks:
+            if price in sizes and size not in _ZEROS:
+                try:
+                    positive = float(size) > 0.0
+                except ValueError:
+                    positive = False
+                if positive:
+                    sizes[price] = size
+                    continue
+            if price != "0":
+                side.apply(price, size)
+        self.last_update_id = update_id
+        bid_keys, ask_keys = self._bids.keys, side.keys  # is_crossed() inlined
+        if bid_keys and ask_keys and bid_keys[-1] >= -ask_keys[-1]:
+            return self.is_crossed()
+        return False
 
     def set_update_id(self, update_id: int) -> None:
-        self._last_update_id = update_id
+        self.last_update_id = update_id
 
     def clear(self) -> None:
-        self._bid_levels.clear()
-        self._bid_keys.clear()
-        self._ask_levels.clear()
-        self._ask_keys.clear()
-        self._last_update_id = 0
+        self._bids.clear()
+        self._asks.clear()
+        self.last_update_id = 0
 
     # ------------------------------------------------------------------ reads
     @property
-    def last_update_id(self) -> int:
-        return self._last_update_id
-
-    @property
     def best_bid(self) -> Decimal | None:
-        keys = self._bid_keys
-        return Decimal(self._bid_levels[keys[-1]][0]) if keys else None
+        side = self._bids
+        keys = side.keys
+        return Decimal(side.prices[keys[-1]]) if keys else None
 
     @property
     def best_ask(self) -> Decimal | None:
-        keys = self._ask_keys
-        return Decimal(self._ask_levels[keys[-1]][0]) if keys else None
+        side = self._asks
+        keys = side.keys
+        return Decimal(side.prices[keys[-1]]) if keys else None
 
     def best_bid_level(self) -> tuple[Decimal, Decimal] | None:
-        keys = self._bid_keys
-        if not keys:
-            return None
-        price, size = self._bid_levels[keys[-1]]
-        return Decimal(price), Decimal(size)
+        level = self._bids.best()
+        return None if level is None else (Decimal(level[0]), Decimal(level[1]))
 
     def best_ask_level(self) -> tuple[Decimal, Decimal] | None:
-        keys = self._ask_keys
-        if not keys:
-            return None
-        price, size = self._ask_levels[keys[-1]]
-        return Decimal(price), Decimal(size)
+        level = self._asks.best()
+        return None if level is None else (Decimal(level[0]), Decimal(level[1]))
 
     @property
     def mid_price(self) -> Decimal | None:
@@ -185,41 +303,40 @@ class OrderBook:
 
     @property
     def bid_depth(self) -> int:
-        return len(self._bid_keys)
+        return len(self._bids.keys)
 
     @property
     def ask_depth(self) -> int:
-        return len(self._ask_keys)
+        return len(self._asks.keys)
 
     def bids(self, n: int | None = None) -> list[tuple[Decimal, Decimal]]:
         """Up to ``n`` bid levels (all when None), best (highest) first."""
-        return _read_levels(self._bid_levels, self._bid_keys, n)
+        return self._bids.read(n)
 
     def asks(self, n: int | None = None) -> list[tuple[Decimal, Decimal]]:
         """Up to ``n`` ask levels (all when None), best (lowest) first."""
-        return _read_levels(self._ask_levels, self._ask_keys, n)
+        return self._asks.read(n)
 
     def is_crossed(self) -> bool:
         """True when both sides exist and best bid >= best ask."""
-        bid_keys, ask_keys = self._bid_keys, self._ask_keys
+        bid_keys, ask_keys = self._bids.keys, self._asks.keys
         if not bid_keys or not ask_keys:
             return False
         bid, ask = bid_keys[-1], -ask_keys[-1]
         if bid != ask:
             return bid > ask
         # Equal floats: decide exactly (only differs beyond float resolution).
-        bid_price = Decimal(self._bid_levels[bid_keys[-1]][0])
-        return bid_price >= Decimal(self._ask_levels[ask_keys[-1]][0])
+        bid_price = Decimal(self._bids.prices[bid])
+        return bid_price >= Decimal(self._asks.prices[-ask])
 
     # ------------------------------------------------------------- queries
     def _walk(self, is_buy: bool) -> Iterator[tuple[Decimal, Decimal]]:
         """Levels a taker walks through: asks for a buy, bids for a sell, best first."""
-        levels, keys = (
-            (self._ask_levels, self._ask_keys) if is_buy else (self._bid_levels, self._bid_keys)
-        )
-        for key in reversed(keys):
-            price, size = levels[key]
-            yield Decimal(price), Decimal(size)
+        side = self._asks if is_buy else self._bids
+        prices, sizes = side.prices, side.sizes
+        for key in reversed(side.keys):
+            price = prices[key]
+            yield Decimal(price), Decimal(sizes[price])
 
     def get_price_for_volume(self, is_buy: bool, volume: Decimal) -> Decimal | None:
         """Worst price touched to fill ``volume`` (base) by a taker; None if the side cannot
@@ -262,39 +379,5 @@ class OrderBook:
         return (
             f"OrderBook(bids={self.bid_depth}, asks={self.ask_depth}, "
             f"best_bid={self.best_bid}, best_ask={self.best_ask}, "
-            f"last_update_id={self._last_update_id})"
+            f"last_update_id={self.last_update_id})"
         )
-
-
-def _load_side(levels: dict[float, Level], source: Iterable[tuple[str, str]], sign: float) -> None:
-    """Bulk-fill an empty side (keys sorted once afterwards, not per level)."""
-    for price, size in source:
-        try:
-            value = float(price)
-            amount = float(size)
-        except (TypeError, ValueError):
-            raise ParseError(f"bad snapshot level {price!r} / {size!r}") from None
-        if not amount > 0.0:
-            if amount != 0.0:
-                raise _bad_size(size)
-            levels.pop(value * sign, None)
-            continue
-        _check_new_price(price, value)
-        key = value * sign
-        old = levels.get(key)
-        if old is not None and old[0] != price:
-            _check_same_price(old[0], price)
-        levels[key] = (price, size)
-
-
-def _read_levels(
-    levels: dict[float, Level], keys: list[float], n: int | None
-) -> list[tuple[Decimal, Decimal]]:
-    if n is None:
-        chosen: Iterable[float] = reversed(keys)
-    elif n <= 0:
-        return []
-    else:
-        chosen = keys[-1 : -n - 1 : -1]
-    decimal = Decimal
-    return [(decimal(price), decimal(size)) for price, size in map(levels.__getitem__, chosen)]

@@ -29,7 +29,7 @@ current NEEDS_RESYNC happened (None in the other states).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
 from operator import itemgetter
@@ -41,7 +41,9 @@ from kucoin_connector.core.errors import ConfigurationError, ParseError
 from kucoin_connector.core.order_book import OrderBook
 
 Change = tuple[str, str, int]
+WireChange = tuple[str, str, str]  # (price, size, sequence) exactly as KuCoin sends it
 _BY_SEQUENCE = itemgetter(2)
+_FIRST = itemgetter(0)
 _SEQUENCE_TYPES = frozenset({int, str})
 
 
@@ -73,6 +75,27 @@ def _in_sequence(changes: list[Change]) -> list[Change]:
         first, second = changes
         return changes if first[2] <= second[2] else [second, first]
     return sorted(changes, key=_BY_SEQUENCE)
+
+
+class _NotFresh(Exception):
+    """A change of a message that starts right after the book is not newer than it."""
+
+
+def _fresh_in_sequence(changes: list[WireChange], last: int) -> list[WireChange]:
+    """Wire changes of one side in sequence order; ValueError on a non-integer sequence,
+    ``_NotFresh`` if one is not newer than ``last``."""
+    if len(changes) == 2:
+        first, second = changes
+        one, two = int(first[2]), int(second[2])
+        if one > two:
+            one, changes = two, [second, first]
+        if one <= last:
+            raise _NotFresh
+        return changes
+    keyed = sorted([(int(change[2]), change) for change in changes], key=_FIRST)
+    if keyed[0][0] <= last:
+        raise _NotFresh
+    return [change for _, change in keyed]
 
 
 def _as_int(value: Any, what: str) -> int:
@@ -133,8 +156,8 @@ def parse_l2update(message: Mapping[str, Any]) -> L2Update:
 
 
 class _WireChanges(msgspec.Struct, gc=False):
-    asks: list[tuple[str, str, str]]
-    bids: list[tuple[str, str, str]]
+    asks: list[WireChange]
+    bids: list[WireChange]
 
 
 class _WireL2Data(msgspec.Struct, gc=False):
@@ -152,8 +175,11 @@ class _WireEnvelope(msgspec.Struct, gc=False):
     data: msgspec.Raw = msgspec.Raw(b"")
 
 
-def _int_sequences(wire: list[tuple[str, str, str]]) -> list[Change]:
+def _int_sequences(wire: list[WireChange]) -> list[Change]:
     """Wire changes -> (price, size, int sequence); ValueError on a non-integer sequence."""
+    if len(wire) == 1:
+        price, size, sequence = wire[0]
+        return [(price, size, int(sequence))]
     return [(price, size, int(sequence)) for price, size, sequence in wire]
 
 
@@ -163,49 +189,51 @@ class _WireL2Frame(msgspec.Struct, gc=False, tag_field="subject", tag="trade.l2u
     data: _WireL2Data
 
 
-def _typed_update(data: _WireL2Data) -> L2Update | None:
-    """The update; None if a change's sequence is not an integer string (the caller then
-    takes the generic path, which reports it exactly as ``parse_l2update`` does)."""
-    start, end = data.sequenceStart, data.sequenceEnd
+def _wire_update(
+    symbol: str, start: int, end: int, wire_asks: list[WireChange],
+    wire_bids: list[WireChange], time_ms: int | None,
+) -> L2Update:
+    """Typed wire values -> ``L2Update``: ParseError (as ``parse_l2update``) if start > end
+    or a change's sequence is not an integer string."""
     if start > end:
         raise ParseError(f"l2update sequenceStart {start} > sequenceEnd {end}")
-    changes = data.changes
-    try:  # the common shapes (no change or one change a side) inline: the hot path
-        asks: list[Change] = []
-        wire = changes.asks
-        if len(wire) == 1:
-            price, size, sequence = wire[0]
-            asks.append((price, size, int(sequence)))
-        elif wire:
-            asks = _int_sequences(wire)
-        bids: list[Change] = []
-        wire = changes.bids
-        if len(wire) == 1:
-            price, size, sequence = wire[0]
-            bids.append((price, size, int(sequence)))
-        elif wire:
-            bids = _int_sequences(wire)
+    try:
+        asks = _int_sequences(wire_asks)
     except ValueError:
-        return None
-    return L2Update(data.symbol, start, end, asks, bids, data.time)
+        raise ParseError(f"l2update changes.asks must be [price, size, sequence]: "
+                         f"{wire_asks!r:.200}") from None
+    try:
+        bids = _int_sequences(wire_bids)
+    except ValueError:
+        raise ParseError(f"l2update changes.bids must be [price, size, sequence]: "
+                         f"{wire_bids!r:.200}") from None
+    return L2Update(symbol, start, end, asks, bids, time_ms)
+
+
+def _typed_update(data: _WireL2Data) -> L2Update:
+    changes = data.changes
+    return _wire_update(
+        data.symbol, data.sequenceStart, data.sequenceEnd, changes.asks, changes.bids, data.time
+    )
 
 
 class L2FrameDecoder:
     """Raw WebSocket frame -> ``L2Update``, without building the generic JSON tree.
 
-    Fast path: the whole frame straight into typed structs (``subject`` must be
-    ``trade.l2update``). Anything else takes the two-stage path: the envelope with ``data``
-    kept raw (any other message costs a shallow scan and is left to the caller), then
-    ``data`` into the typed structs; whatever the strict typed stage refuses (a sequence
-    sent as a string, a malformed change...) is decoded generically and handed to
-    ``parse_l2update``: same result, same ``ParseError``, as the dict path. One instance
-    per owner (no module state).
+    Fast path (``decode_fast``, one C call): the whole frame straight into typed structs
+    (``subject`` must be ``trade.l2update``, today's exact shape); it raises
+    ``msgspec.DecodeError`` on anything else. ``decode_slow`` handles those frames: the
+    envelope with ``data`` kept raw (any other message costs a shallow scan and is left to
+    the caller), then ``data`` into the typed structs; whatever the strict typed stage
+    refuses (a sequence sent as a number, a malformed change...) is decoded generically
+    and handed to ``parse_l2update``: same result, same ``ParseError``, as the dict path.
+    One instance per owner (no module state).
     """
 
-    __slots__ = ("_data", "_envelope", "_frame", "_generic")
+    __slots__ = ("_data", "_envelope", "_generic", "decode_fast")
 
     def __init__(self) -> None:
-        self._frame = msgspec.json.Decoder(_WireL2Frame)
+        self.decode_fast = msgspec.json.Decoder(_WireL2Frame).decode
         self._envelope = msgspec.json.Decoder(_WireEnvelope)
         self._data = msgspec.json.Decoder(_WireL2Data)
         self._generic = msgspec.json.Decoder()
@@ -214,11 +242,14 @@ class L2FrameDecoder:
         """The frame's update; None if it is not a ``trade.l2update`` message (or not a
         JSON object): the caller handles it generically. ParseError if malformed."""
         try:
-            data = self._frame.decode(frame).data
+            data = self.decode_fast(frame).data
         except msgspec.DecodeError:  # another message, or not today's exact shape
-            return self._two_stage(frame)
-        update = _typed_update(data)
-        return update if update is not None else self._two_stage(frame)
+            return self.decode_slow(frame)
+        return _typed_update(data)
+
+    def decode_slow(self, frame: str | bytes) -> L2Update | None:
+        """``decode`` for a frame that ``decode_fast`` refused."""
+        return self._two_stage(frame)
 
     def _two_stage(self, frame: str | bytes) -> L2Update | None:
         try:
@@ -232,8 +263,7 @@ class L2FrameDecoder:
             data = self._data.decode(raw)
         except msgspec.DecodeError:
             return self._fallback(raw)
-        update = _typed_update(data)
-        return update if update is not None else self._fallback(raw)
+        return _typed_update(data)
 
     def _fallback(self, raw: msgspec.Raw) -> L2Update:
         try:
@@ -355,39 +385,82 @@ class Level2Calibrator:
         buffer.append(update)
         return self.state
 
+    def on_changes(
+        self, start: int, end: int, asks: list[WireChange], bids: list[WireChange]
+    ) -> SyncState:
+        """The frame hook's hot path: one l2update of this symbol as typed off the wire
+        (sequences still strings), without building an ``L2Update``. Same effect as
+        ``on_update`` of the equivalent update; ParseError (nothing applied) if start > end
+        or a change's sequence is not an integer. The caller routes by symbol.
+
+        Fast case (LIVE, the message starts right after the book, every change newer than
+        the book): no per-change sequence check beyond the integer parse; anything else
+        builds the ``L2Update`` and takes ``on_update``."""
+        book = self.order_book
+        last = book.last_update_id
+        if start == last + 1 and start <= end and self.state is _LIVE:
+            try:  # each side in sequence order, every change newer than the book
+                if len(asks) == 1:
+                    if int(asks[0][2]) <= last:
+                        asks = []
+                elif asks:
+                    asks = _fresh_in_sequence(asks, last)
+                if len(bids) == 1:
+                    if int(bids[0][2]) <= last:
+                        bids = []
+                elif bids:
+                    bids = _fresh_in_sequence(bids, last)
+            except (ValueError, _NotFresh):
+                pass  # a bad or stale change sequence: the general path decides exactly
+            else:  # _apply_changes() inlined: the hot path
+                try:
+                    crossed = book.apply_changes(bids, asks, end)
+                except ParseError as exc:
+                    return self._need_resync(f"bad change at {end}: {exc}")
+                if crossed:
+                    return self._crossed()
+                if self._crossed_run:
+                    self._crossed_run = 0
+                return _LIVE
+        return self.on_update(_wire_update(self.symbol, start, end, asks, bids, None))
+
     def _apply(self, update: L2Update, last: int) -> SyncState:
         """Apply the changes newer than ``last``, advance the sequence, watch crossing.
 
         Within a side, changes apply in sequence order; price "0" is sequence-only."""
-        book = self.order_book
+        asks, bids = update.asks, update.bids
+        if asks:
+            if len(asks) > 1:
+                asks = _in_sequence(asks)
+            if asks[0][2] <= last:
+                asks = [change for change in asks if change[2] > last]
+        if bids:
+            if len(bids) > 1:
+                bids = _in_sequence(bids)
+            if bids[0][2] <= last:
+                bids = [change for change in bids if change[2] > last]
+        return self._apply_changes(bids, asks, update.sequence_end)
+
+    def _apply_changes(
+        self, bids: Sequence[tuple[str, str, object]], asks: Sequence[tuple[str, str, object]],
+        end: int,
+    ) -> SyncState:
+        """Apply changes already in sequence order and all newer than the book."""
         try:
-            changes = update.asks
-            if changes:
-                if len(changes) > 1:
-                    changes = _in_sequence(changes)
-                apply = book.apply_ask
-                for price, size, sequence in changes:
-                    if sequence > last and price != "0":
-                        apply(price, size)
-            changes = update.bids
-            if changes:
-                if len(changes) > 1:
-                    changes = _in_sequence(changes)
-                apply = book.apply_bid
-                for price, size, sequence in changes:
-                    if sequence > last and price != "0":
-                        apply(price, size)
+            crossed = self.order_book.apply_changes(bids, asks, end)
         except ParseError as exc:
-            return self._need_resync(f"bad change at {update.sequence_end}: {exc}")
-        book.set_update_id(update.sequence_end)
-        if book.is_crossed():
-            self._crossed_run += 1
-            if self._crossed_run > self._max_crossed:
-                return self._need_resync(
-                    f"book crossed for {self._crossed_run} consecutive updates"
-                )
-        elif self._crossed_run:
+            return self._need_resync(f"bad change at {end}: {exc}")
+        if crossed:
+            return self._crossed()
+        if self._crossed_run:
             self._crossed_run = 0
+        return _LIVE
+
+    def _crossed(self) -> SyncState:
+        """The book is crossed after a message: tolerated ``max_crossed_updates`` times."""
+        self._crossed_run += 1
+        if self._crossed_run > self._max_crossed:
+            return self._need_resync(f"book crossed for {self._crossed_run} consecutive updates")
         return _LIVE
 
     # ------------------------------------------------------------------ snapshots

@@ -16,6 +16,8 @@ from collections.abc import Awaitable, Callable, Mapping
 from decimal import Decimal
 from typing import Any
 
+import msgspec
+
 from kucoin_connector.core.errors import ConnectorError, ParseError, UnknownTradingPairError
 from kucoin_connector.core.events import EventBus, OrderBookResyncedEvent
 from kucoin_connector.core.order_book import OrderBook
@@ -76,6 +78,7 @@ class KucoinOrderBookDataSource:
         self._last_trade_price: dict[str, Decimal] = {}
         self._started = False
         self._l2_decoder = L2FrameDecoder()
+        self._l2_decode_fast = self._l2_decoder.decode_fast
         self.parse_errors = 0
 
     # ------------------------------------------------------------------ queries
@@ -183,18 +186,39 @@ class KucoinOrderBookDataSource:
             self._on_match(message)
 
     def _on_frame(self, frame: str | bytes) -> bool:
-        """Raw-frame fast path: l2updates are decoded straight into typed values here;
-        False hands any other frame to the WsClient's generic decode and ``_on_message``."""
+        """Raw-frame fast path: an l2update in today's exact shape is decoded into typed
+        values in one C call and handed to its calibrator as (start, end, asks, bids), no
+        ``L2Update`` built; False hands any other frame to the WsClient's generic decode
+        and ``_on_message``."""
         try:
-            update = self._l2_decoder.decode(frame)
+            data = self._l2_decode_fast(frame).data
+        except msgspec.DecodeError:
+            return self._on_other_frame(frame)
+        calibrator = self._calibrators.get(data.symbol)
+        if calibrator is None:
+            return self._on_other_frame(frame)  # validates it all the same
+        changes = data.changes
+        try:
+            state = calibrator.on_changes(
+                data.sequenceStart, data.sequenceEnd, changes.asks, changes.bids
+            )
+        except ParseError as exc:
+            self._parse_error(exc)
+            return True
+        if state is _NEEDS_RESYNC:
+            self._schedule_resync(data.symbol, calibrator.resync_reason or "resync needed")
+        return True
+
+    def _on_other_frame(self, frame: str | bytes) -> bool:
+        """A frame the typed fast decode refused (or of a symbol not followed)."""
+        try:
+            update = self._l2_decoder.decode_slow(frame)
         except ParseError as exc:
             self._parse_error(exc)
             return True
         if update is None:
             return False
-        calibrator = self._calibrators.get(update.symbol)  # _on_update() inlined
-        if calibrator is not None and calibrator.on_update(update) is _NEEDS_RESYNC:
-            self._schedule_resync(update.symbol, calibrator.resync_reason or "resync needed")
+        self._on_update(update)
         return True
 
     def _on_l2update(self, message: Mapping[str, Any]) -> None:
