@@ -9,6 +9,7 @@ import aiohttp
 import pytest
 
 from kucoin_connector import (
+    ConnectorEvent,
     ExchangeUnavailableError,
     OrderOptions,
     OrderState,
@@ -145,6 +146,38 @@ async def test_placement_slower_than_the_request_timeout() -> None:
         assert await resting_buy(h) is OrderState.PLACEMENT_UNKNOWN
         order = h.placed[-1]
         await wait_for(lambda: order.is_open, "the late order to be found")
+        await finish(h)
+
+
+@pytest.mark.parametrize("account_type", ACCOUNT_TYPES)
+@pytest.mark.parametrize("source", ["ws", "rest"])
+async def test_written_off_placement_revived_when_it_turns_up(
+    account_type: str, source: str
+) -> None:
+    """The order is processed after the connector gave up on it (every look-up said "not
+    found"): the late order is revived, tracked with the simulator's state, cancellable."""
+    reconcile = ReconcileSettings(
+        poll_interval_s=0.3 if source == "rest" else 3600, unknown_placement_retry_s=0.05,
+        unknown_placement_attempts=2, written_off_watch_s=60)
+    async with harness(account_type, reconcile=reconcile, request_timeout_s=0.3) as h:
+        events: list[ConnectorEvent] = []
+        h.exchange.add_listener(events.append)
+        if source == "rest":
+            h.sim.faults.drop_ws("/spotMarket/tradeOrders", probability=1.0)
+        h.sim.faults.delay_http(placement_path(account_type), 1.5, method="POST")
+        assert await resting_buy(h) is OrderState.PLACEMENT_UNKNOWN
+        order = h.placed[-1]
+        cid = order.client_order_id
+        await wait_for(lambda: order.is_written_off, "the placement to be written off")
+        assert order.is_failure and h.sim_orders(cid) == []
+        await wait_for(lambda: order.is_open, "the late order to be revived")
+        assert not order.is_written_off
+        assert order.exchange_order_id == h.sim_order(cid).id
+        assert h.exchange.order_tracker.active_orders[cid] is order
+        done = await h.exchange.cancel_order(PAIR, cid)
+        assert done is order and order.is_cancelled
+        kinds = [type(e).__name__ for e in events if getattr(e, "client_order_id", "") == cid]
+        assert kinds == ["OrderFailedEvent", "OrderCreatedEvent", "OrderCancelledEvent"]
         await finish(h)
 
 

@@ -506,6 +506,34 @@ async def test_lost_placement_of_an_absent_order_fails(
     assert failed.client_order_id == "cid-1" and "not found" in failed.reason
 
 
+async def test_written_off_placement_revived_when_the_exchange_shows_it(
+    start: Callable[..., Awaitable[Harness]], fake: FakeKucoin
+) -> None:
+    h = await start(reconcile=FAST)
+    bodies: list[Any] = []
+
+    async def lose_before_processing(request: web.Request, body: Any) -> web.StreamResponse:
+        bodies.append(body)  # the exchange will process it late
+        return await _lose_response(request, body)
+
+    fake.script[("POST", "/api/v1/orders")] = [lose_before_processing]
+    order = await place_limit(h, "1")
+    await h.until(lambda: order.is_written_off)
+    lookup = ("GET", "/api/v1/order/client-order/cid-1")
+    await h.until(lambda: fake.count(*lookup) >= 6)  # still looked up by reconciliation
+    assert order.is_failure and not h.of(OrderLostEvent)
+    fake.add_order(bodies[0])
+    fake.fill_order("cid-1", "t1", "1", "30000")
+    await h.until(lambda: bool(h.of(OrderCompletedEvent)))
+    assert order.current_state is OrderState.FILLED and not order.is_written_off
+    assert order.exchange_order_id == "ex-1" and order.executed_amount_base == Decimal("1")
+    order_events = [e for e in h.events if getattr(e, "client_order_id", None) == "cid-1"]
+    assert [type(e) for e in order_events] == [
+        OrderFailedEvent, OrderCreatedEvent, OrderFilledEvent, OrderCompletedEvent]
+    assert fake.count("POST", "/api/v1/orders") == 1
+    assert h.ex.order_tracker.written_off_orders == {}
+
+
 async def test_not_found_during_reconciliation_lost_then_found(
     start: Callable[..., Awaitable[Harness]], fake: FakeKucoin
 ) -> None:

@@ -266,3 +266,76 @@ def test_from_dict_rejects_malformed_records(patch: dict[str, object]) -> None:
     data = make_order().to_dict() | patch
     with pytest.raises(ParseError):
         InFlightOrder.from_dict(data)
+
+
+# ----- written-off placements ---------------------------------------------------------
+
+
+def written_off() -> InFlightOrder:
+    order = make_order(state=OrderState.PLACEMENT_UNKNOWN)
+    assert order.write_off(2_000, "placement not found on the exchange")
+    assert order.is_failure and order.is_done and order.is_written_off
+    assert order.written_off_ms == 2_000 and order.reason == "placement not found on the exchange"
+    return order
+
+
+@pytest.mark.parametrize("state", [s for s in OrderState if s is not OrderState.PLACEMENT_UNKNOWN])
+def test_only_an_unknown_placement_can_be_written_off(state: OrderState) -> None:
+    order = make_order(state=state)
+    assert not order.write_off(2_000, "gone")
+    assert order.current_state is state and not order.is_written_off
+
+
+@pytest.mark.parametrize(
+    "target",
+    [OrderState.OPEN, OrderState.PARTIALLY_FILLED, OrderState.FILLED, OrderState.CANCELED],
+)
+def test_written_off_order_revived_by_an_existence_state(target: OrderState) -> None:
+    order = written_off()
+    assert order.update_with_order_update(status(target, ts=5_000))
+    assert order.current_state is target and not order.is_written_off
+    assert order.written_off_ms is None and order.reason is None
+    assert order.exchange_order_id == "eid-1" and order.last_update_timestamp_ms == 5_000
+
+
+@pytest.mark.parametrize(
+    "target", [OrderState.PENDING_CREATE, OrderState.PLACEMENT_UNKNOWN, OrderState.PENDING_CANCEL]
+)
+def test_written_off_order_ignores_non_existence_states(target: OrderState) -> None:
+    order = written_off()
+    assert not order.update_with_order_update(status(target, eid=None))
+    assert order.is_failure and order.is_written_off
+
+
+def test_written_off_order_revived_by_a_fill() -> None:
+    order = written_off()
+    assert order.update_with_trade_update(fill("t1", "0.4"))
+    assert order.current_state is OrderState.PARTIALLY_FILLED and not order.is_written_off
+    assert order.executed_amount_base == D("0.4") and order.exchange_order_id == "eid-1"
+    assert order.update_with_order_update(status(OrderState.CANCELED))
+    assert order.is_cancelled
+    for other in OrderState:  # done again, and final this time
+        if other is not OrderState.CANCELED:
+            assert not order.update_with_order_update(status(other, ts=9_000))
+    assert order.is_cancelled
+
+
+def test_ordinary_failure_stays_final_even_after_a_fill() -> None:
+    order = make_order(state=OrderState.PLACEMENT_UNKNOWN)
+    order.update_with_order_update(status(OrderState.FAILED))  # rejected: not written off
+    assert not order.is_written_off
+    assert not order.update_with_order_update(status(OrderState.OPEN))
+    order.update_with_trade_update(fill("t1", "0.4"))
+    assert order.is_failure
+
+
+def test_written_off_mark_round_trips() -> None:
+    order = written_off()
+    data = json.loads(json.dumps(order.to_dict()))
+    assert data["written_off_ms"] == 2_000
+    restored = InFlightOrder.from_dict(data)
+    assert restored.to_dict() == order.to_dict()
+    assert restored.is_written_off and restored.reason == order.reason
+    assert restored.update_with_order_update(status(OrderState.OPEN))  # still revivable
+    plain = InFlightOrder.from_dict(make_order().to_dict() | {"written_off_ms": None})
+    assert not plain.is_written_off

@@ -30,6 +30,7 @@ from kucoin_connector.core.types import OrderState, OrderType, TradeType
 D = Decimal
 PAIR = "BTC-USDT"
 TTL_MS = 10_000
+WATCH_MS = 30_000
 
 
 class Clock:
@@ -41,7 +42,7 @@ class Clock:
 
 
 class Harness:
-    def __init__(self, lost_limit: int = 3) -> None:
+    def __init__(self, lost_limit: int = 3, watch_ms: int = WATCH_MS) -> None:
         self.clock = Clock()
         self.bus = EventBus()
         self.events: list[ConnectorEvent] = []
@@ -53,6 +54,7 @@ class Harness:
             cached_order_ttl_ms=TTL_MS,
             pending_update_ttl_ms=TTL_MS,
             max_pending_orders=3,
+            written_off_watch_ms=watch_ms,
         )
 
     def kinds(self) -> list[str]:
@@ -411,3 +413,118 @@ def test_any_interleaving_of_fills_gives_the_same_result(
     assert kinds[0] == "Created" and kinds.count("Created") == 1
     assert kinds[-1] == "Completed" and kinds.count("Completed") == 1
     assert order.is_filled and h.tracker.cached_orders == {"c1": order}
+
+
+# ----- written-off placements ---------------------------------------------------------
+
+NOT_FOUND = "placement not found on the exchange"
+
+
+def write_off(h: Harness) -> InFlightOrder:
+    order = h.track(state=OrderState.PLACEMENT_UNKNOWN)
+    h.tracker.process_placement_written_off("c1", NOT_FOUND)
+    assert order.is_failure and order.written_off_ms == h.clock.now_ms
+    assert h.kinds() == ["Failed"]
+    failed = h.events[0]
+    assert isinstance(failed, OrderFailedEvent) and failed.reason == NOT_FOUND
+    assert h.tracker.active_orders == {} and h.tracker.orders_to_reconcile == {}
+    assert h.tracker.cached_orders == {"c1": order}
+    assert h.tracker.written_off_orders == {"c1": order}
+    return order
+
+
+def test_written_off_order_revived_by_an_order_update(
+    h: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
+    order = write_off(h)
+    h.clock.now_ms += 5_000
+    h.status(OrderState.OPEN)
+    assert "written-off order c1 turned up" in caplog.text
+    assert order.current_state is OrderState.OPEN and not order.is_written_off
+    assert h.tracker.active_orders == {"c1": order} and h.tracker.cached_orders == {}
+    assert h.tracker.written_off_orders == {}
+    assert h.tracker.fetch_order(exchange_order_id="e1") is order
+    h.status(OrderState.OPEN)
+    h.fill("t1", "0.4")
+    h.fill("t1", "0.4")
+    h.fill("t2", "0.6")
+    h.status(OrderState.FILLED)
+    assert h.kinds() == ["Failed", "Created", "Filled", "Filled", "Completed"]
+    created = h.events[1]
+    assert isinstance(created, OrderCreatedEvent) and created.exchange_order_id == "e1"
+    assert created.timestamp_ms == h.clock.now_ms
+    assert h.tracker.cached_orders == {"c1": order} and h.tracker.active_orders == {}
+    assert caplog.text.count("turned up") == 1
+
+
+def test_written_off_order_revived_by_a_fill(h: Harness) -> None:
+    order = write_off(h)
+    h.fill("t1", "1")
+    assert order.current_state is OrderState.PARTIALLY_FILLED
+    assert h.tracker.active_orders == {"c1": order}
+    h.status(OrderState.FILLED)
+    h.fill("t1", "1")
+    assert h.kinds() == ["Failed", "Created", "Filled", "Completed"]
+    assert h.tracker.cached_orders == {"c1": order}
+
+
+def test_written_off_order_revived_straight_to_cancelled(h: Harness) -> None:
+    order = write_off(h)
+    h.clock.now_ms += WATCH_MS - 1
+    h.status(OrderState.CANCELED)
+    assert order.is_cancelled and h.kinds() == ["Failed", "Created", "Cancelled"]
+    assert h.tracker.cached_orders == {"c1": order} and h.tracker.written_off_orders == {}
+    h.clock.now_ms += TTL_MS - 1  # an ordinary cached order now: the usual TTL
+    assert h.tracker.fetch_order("c1") is order
+    h.clock.now_ms += 1
+    assert h.tracker.fetch_order("c1") is None
+
+
+def test_written_off_order_watched_then_left_cached(h: Harness) -> None:
+    order = write_off(h)
+    h.clock.now_ms += TTL_MS + 1  # past the ordinary cache TTL: still kept and watched
+    assert h.tracker.written_off_orders == {"c1": order}
+    h.clock.now_ms += WATCH_MS - TTL_MS - 1  # the watch window is over
+    assert h.tracker.written_off_orders == {}
+    assert h.tracker.cached_orders == {"c1": order}
+    h.status(OrderState.OPEN)  # still revivable while cached
+    assert h.tracker.active_orders == {"c1": order}
+    assert h.kinds() == ["Failed", "Created"]
+
+
+def test_written_off_order_expires_after_watch_and_ttl(h: Harness) -> None:
+    write_off(h)
+    h.clock.now_ms += WATCH_MS + TTL_MS - 1
+    assert h.tracker.fetch_order("c1") is not None
+    h.clock.now_ms += 1
+    assert h.tracker.fetch_order("c1") is None and h.tracker.all_fillable_orders == {}
+
+
+def test_ordinary_failure_stays_final(h: Harness) -> None:
+    order = h.track(state=OrderState.PLACEMENT_UNKNOWN)
+    h.status(OrderState.FAILED, eid=None, reason="rejected")
+    h.tracker.process_placement_written_off("c1", NOT_FOUND)  # not unknown: no effect
+    h.status(OrderState.OPEN)
+    h.status(OrderState.CANCELED)
+    assert order.is_failure and not order.is_written_off and order.reason == "rejected"
+    assert h.kinds() == ["Failed"]
+    assert h.tracker.active_orders == {} and h.tracker.written_off_orders == {}
+
+
+def test_only_unknown_placements_are_written_off(h: Harness) -> None:
+    order = h.track(state=OrderState.OPEN, eid="e1")
+    h.tracker.process_placement_written_off("c1", NOT_FOUND)
+    h.tracker.process_placement_written_off("unknown", NOT_FOUND)
+    assert order.is_open and h.events == []
+
+
+def test_restored_written_off_order_is_watched_and_revivable(h: Harness) -> None:
+    original = write_off(h)
+    restored = InFlightOrder.from_dict(original.to_dict())
+    other = Harness()
+    other.clock.now_ms = h.clock.now_ms + 1_000
+    other.tracker.start_tracking_order(restored)
+    assert other.tracker.written_off_orders == {"c1": restored}
+    other.status(OrderState.OPEN)
+    assert other.kinds() == ["Created"]  # its failure was announced before the restart
+    assert other.tracker.active_orders == {"c1": restored}

@@ -4,6 +4,10 @@ A concrete connector supplies a handful of hooks (place, cancel, look up, fills,
 this class turns them into Hummingbot's surface (``buy``/``sell``/``cancel`` returning at
 once, plus awaitable twins), tracks every order through ``ClientOrderTracker``, resolves
 placements whose response was lost, and reconciles with REST periodically and on demand.
+
+A lost placement still "not found" after ``unknown_placement_attempts`` look-ups is written
+off (FAILED, revivable: see ClientOrderTracker) and ``reconcile_once`` keeps looking it up
+for ``written_off_watch_s`` (not-found answers then change nothing; the tracker caches it).
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Coroutine, Mapping
+from collections.abc import Callable, Coroutine, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -52,6 +56,7 @@ class ReconcileSettings:
     unknown_placement_retry_s: float = 1.0
     lost_order_count_limit: int = 3
     cancel_waits_for_placement_s: float = 5.0
+    written_off_watch_s: float = 600.0
 
 
 class ExchangeBase(ABC):
@@ -74,6 +79,7 @@ class ExchangeBase(ABC):
             self.events,
             clock_ms=clock_ms,
             lost_order_count_limit=self._reconcile.lost_order_count_limit,
+            written_off_watch_ms=int(self._reconcile.written_off_watch_s * 1000),
         )
         self._balances: dict[str, Balance] = {}
         self._trading_rules: dict[str, TradingRule] = {}
@@ -391,7 +397,8 @@ class ExchangeBase(ABC):
             except OrderNotFoundError:
                 not_found += 1
                 if not_found >= settings.unknown_placement_attempts:
-                    self._mark_failed(order, "placement not found on the exchange")
+                    self.order_tracker.process_placement_written_off(
+                        order.client_order_id, "placement not found on the exchange")
             except ConnectorError as exc:
                 log.info("order %s: look-up failed (%s); retrying", order.client_order_id, exc)
 
@@ -427,17 +434,23 @@ class ExchangeBase(ABC):
             await self.reconcile_once()
 
     async def reconcile_once(self) -> None:
-        """One pass: order statuses and fills (batched), then balances."""
-        orders = list(self.order_tracker.orders_to_reconcile.values())
-        limit = self._reconcile.max_orders_per_poll
-        orders.sort(key=lambda o: o.last_update_timestamp_ms)
-        for order in orders[:limit]:
+        """One pass: order statuses and fills (batched; written-off placements still
+        watched included), then balances."""
+        tracker = self.order_tracker
+
+        def stalest_first(orders: Iterable[InFlightOrder]) -> list[InFlightOrder]:
+            return sorted(orders, key=lambda o: o.last_update_timestamp_ms)
+
+        # Live and lost orders first; written-off placements take what is left of the batch.
+        orders = stalest_first(tracker.orders_to_reconcile.values())
+        orders += stalest_first(tracker.written_off_orders.values())
+        for order in orders[: self._reconcile.max_orders_per_poll]:
             if order.current_state is OrderState.PLACEMENT_UNKNOWN:
                 continue  # its own resolver owns it
             try:
                 await self._refresh_order(order)
             except OrderNotFoundError:
-                if order.current_state is not OrderState.PENDING_CREATE:
+                if not (order.is_pending_create or order.is_written_off):
                     self.order_tracker.process_order_not_found(order.client_order_id)
             except ConnectorError as exc:
                 log.info("reconcile %s failed: %s", order.client_order_id, exc)

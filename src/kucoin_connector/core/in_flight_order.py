@@ -11,6 +11,11 @@ Rules enforced here (the tracker relies on them):
   PLACEMENT_UNKNOWN and OPEN become PARTIALLY_FILLED;
 * done states (FILLED, CANCELED, FAILED) are final: any other state is ignored;
   OPEN reported for an order with fills is recorded as PARTIALLY_FILLED;
+* one exception: a placement *written off* (:meth:`InFlightOrder.write_off`: the outcome
+  was unknown and the exchange kept answering "not found") is FAILED with
+  ``written_off_ms`` set, and revivable: if the exchange shows it after all (OPEN,
+  PARTIALLY_FILLED, FILLED, CANCELED, or a fill) it takes that state and the mark is
+  cleared. Any other FAILED order (rejected by the exchange or the rules) stays final;
 * the exchange order id is learnt once; a conflicting one is logged and ignored.
 """
 
@@ -32,6 +37,9 @@ _EXISTENCE_STATES = (OrderState.PENDING_CREATE, OrderState.PLACEMENT_UNKNOWN, Or
 _DONE_STATES = (OrderState.CANCELED, OrderState.FILLED, OrderState.FAILED)
 _OPEN_STATES = (OrderState.OPEN, OrderState.PARTIALLY_FILLED, OrderState.PENDING_CANCEL)
 _UNPLACED_STATES = (OrderState.PENDING_CREATE, OrderState.PLACEMENT_UNKNOWN)
+_REVIVAL_STATES = (
+    OrderState.OPEN, OrderState.PARTIALLY_FILLED, OrderState.FILLED, OrderState.CANCELED
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,6 +154,8 @@ class InFlightOrder:
         self.creation_timestamp_ms = creation_timestamp_ms
         self.last_update_timestamp_ms = creation_timestamp_ms
         self.reason: str | None = None  # reason of the last state update that carried one
+        # Clock (ms) when an unknown placement was written off as FAILED; None otherwise.
+        self.written_off_ms: int | None = None
         self.executed_amount_base = Decimal(0)
         self.executed_amount_quote = Decimal(0)
         self.cumulative_fees: dict[str, Decimal] = {}
@@ -187,6 +197,11 @@ class InFlightOrder:
     @property
     def is_failure(self) -> bool:
         return self.current_state is OrderState.FAILED
+
+    @property
+    def is_written_off(self) -> bool:
+        """FAILED because an unknown placement was never found: may still be revived."""
+        return self.written_off_ms is not None
 
     @property
     def is_pending_create(self) -> bool:
@@ -249,6 +264,8 @@ class InFlightOrder:
             new_state = OrderState.PARTIALLY_FILLED
         state_changed = new_state is not self.current_state and self._may_move_to(new_state)
         if state_changed:
+            if self.written_off_ms is not None:
+                self._revive()
             self.current_state = new_state
             if update.reason is not None:
                 self.reason = update.reason
@@ -259,6 +276,8 @@ class InFlightOrder:
     def _may_move_to(self, new_state: OrderState) -> bool:
         current = self.current_state
         if current in _DONE_STATES:
+            if self.written_off_ms is not None and new_state in _REVIVAL_STATES:
+                return True
             logger.debug(
                 "order %s: %s after %s ignored (done states are final)",
                 self.client_order_id,
@@ -287,10 +306,29 @@ class InFlightOrder:
             return False
         self.update_exchange_order_id(update.exchange_order_id)
         self._record_fill(update)
-        if self.current_state in _EXISTENCE_STATES:
+        if self.written_off_ms is not None:
+            self._revive()
+            self.current_state = OrderState.PARTIALLY_FILLED
+        elif self.current_state in _EXISTENCE_STATES:
             self.current_state = OrderState.PARTIALLY_FILLED
         self._touch(update.fill_timestamp_ms)
         return True
+
+    def write_off(self, timestamp_ms: int, reason: str) -> bool:
+        """Give up on a PLACEMENT_UNKNOWN order: FAILED, but revivable (module docstring).
+        True if it was written off (False in any other state: nothing changes)."""
+        if self.current_state is not OrderState.PLACEMENT_UNKNOWN:
+            return False
+        self.current_state = OrderState.FAILED
+        self.reason = reason
+        self.written_off_ms = timestamp_ms
+        self._touch(timestamp_ms)
+        return True
+
+    def _revive(self) -> None:
+        """A written-off order exists after all: the caller sets its state."""
+        self.written_off_ms = None
+        self.reason = None
 
     def _fill_fits(self, update: TradeUpdate) -> bool:
         problem: str | None = None
@@ -348,6 +386,7 @@ class InFlightOrder:
             "creation_timestamp_ms": self.creation_timestamp_ms,
             "last_update_timestamp_ms": self.last_update_timestamp_ms,
             "reason": self.reason,
+            "written_off_ms": self.written_off_ms,
             "order_fills": [fill.to_dict() for fill in self.order_fills.values()],
         }
 
@@ -370,6 +409,9 @@ class InFlightOrder:
             )
             order.last_update_timestamp_ms = int(data["last_update_timestamp_ms"])
             order.reason = _opt_str(data.get("reason"))
+            written_off = data.get("written_off_ms")
+            if written_off is not None and order.is_failure:  # the mark only means that
+                order.written_off_ms = int(written_off)
             fills = [TradeUpdate.from_dict(item) for item in data.get("order_fills", [])]
         except (KeyError, TypeError, ValueError, InvalidOperation) as exc:
             raise ParseError(f"invalid persisted order record: {exc!r}") from exc

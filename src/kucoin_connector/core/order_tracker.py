@@ -10,6 +10,16 @@ Where an order lives:
   reconciled (``orders_to_reconcile``), and any later update for one resolves it (it
   leaves ``lost_orders`` and its events fire normally).
 
+Written-off placements (:meth:`ClientOrderTracker.process_placement_written_off`): an
+order whose placement outcome stayed unknown and that the exchange kept answering "not
+found" for becomes FAILED (OrderFailedEvent) and is cached, marked ``written_off_ms``. It
+is listed in ``written_off_orders`` for ``written_off_watch_ms`` so the connector keeps
+looking it up, and stays cached that long plus ``cached_order_ttl_ms``.
+If any source (order update, REST look-up, fill) later shows it exists, it is revived: a
+warning is logged, it moves back to ``active_orders`` (or straight back to the cache if
+already finished) and its events fire as for any order: OrderCreatedEvent, then filled,
+completed or cancelled. Ordinary FAILED orders stay final.
+
 Events, each at most once per order (per trade for fills), published after the tracker's
 state is consistent again (listeners may call back into the tracker):
 
@@ -37,22 +47,22 @@ or its exchange order id becomes known: exchange events may race the placement r
 
 from __future__ import annotations
 
+import heapq
 import logging
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from kucoin_connector.core.events import (
-    ConnectorEvent,
-    EventBus,
-    OrderCancelledEvent,
-    OrderCompletedEvent,
-    OrderCreatedEvent,
-    OrderFailedEvent,
-    OrderFilledEvent,
-    OrderLostEvent,
-)
+from kucoin_connector.core.events import ConnectorEvent, EventBus, OrderLostEvent
 from kucoin_connector.core.in_flight_order import InFlightOrder, OrderUpdate, TradeUpdate
+from kucoin_connector.core.order_events import (
+    cancelled_event,
+    completed_event,
+    created_event,
+    failed_event,
+    filled_event,
+    final_kind,
+)
 from kucoin_connector.core.pending_updates import BY_CLIENT_ID as _BY_CLIENT_ID
 from kucoin_connector.core.pending_updates import BY_EXCHANGE_ID as _BY_EXCHANGE_ID
 from kucoin_connector.core.pending_updates import PendingUpdates, Update
@@ -88,19 +98,21 @@ class ClientOrderTracker:
         pending_update_ttl_ms: int = 60_000,
         max_pending_orders: int = 1_000,
         max_pending_updates_per_order: int = 1_000,
+        written_off_watch_ms: int = 600_000,
     ) -> None:
         self._events = events
         self._clock_ms = clock_ms
         self._lost_order_count_limit = max(1, lost_order_count_limit)
         self._cached_order_ttl_ms = cached_order_ttl_ms
+        self._written_off_watch_ms = written_off_watch_ms
         self._active: dict[str, InFlightOrder] = {}
         self._lost: dict[str, InFlightOrder] = {}
         self._cached: dict[str, InFlightOrder] = {}
         self._cache_expiry_ms: dict[str, int] = {}
-        # Expiries are now + a fixed TTL: (expiry_ms, cid) in insertion order, so pruning
-        # pops only the expired head. Stale entries (order forgotten or re-cached) are
-        # recognised by comparing with _cache_expiry_ms and skipped.
-        self._expiry_queue: deque[tuple[int, str]] = deque()
+        # A heap of (expiry_ms, cid) (written-off orders expire later than the others), so
+        # pruning pops only the expired entries. Stale entries (order forgotten, revived or
+        # re-cached) are recognised by comparing with _cache_expiry_ms and skipped.
+        self._expiry_queue: list[tuple[int, str]] = []
         # FILLED orders waiting for fills: (filled_seen_ms, cid), in the order seen (the
         # safety net fires ``cached_order_ttl_ms`` later); stale entries skipped likewise.
         self._fill_deadlines: deque[tuple[int, str]] = deque()
@@ -149,6 +161,19 @@ class ClientOrderTracker:
         return {**self._lost, **self._active}
 
     @property
+    def written_off_orders(self) -> dict[str, InFlightOrder]:
+        """Written-off placements still watched (written off less than
+        ``written_off_watch_ms`` ago): the connector keeps looking them up."""
+        self._prune()
+        now_ms = self._clock_ms()
+        return {
+            cid: order
+            for cid, order in self._cached.items()
+            if order.written_off_ms is not None
+            and now_ms - order.written_off_ms < self._written_off_watch_ms
+        }
+
+    @property
     def pending_update_count(self) -> int:
         """Buffered updates for orders not tracked yet."""
         self._prune()
@@ -186,7 +211,7 @@ class ClientOrderTracker:
             if order.is_filled and not (order.is_by_funds or order.is_fully_executed):
                 self._await_fills(cid, meta)  # completes when its fills arrive
             else:
-                meta.announced.add(_final_kind(order.current_state))
+                meta.announced.add(final_kind(order.current_state))
         pending = self._pending.pop(_BY_CLIENT_ID, cid)
         pending += self._pending.pop(_BY_EXCHANGE_ID, order.exchange_order_id)
         self._index(order, events)
@@ -232,6 +257,20 @@ class ClientOrderTracker:
             events.append(OrderLostEvent(self._clock_ms(), client_order_id, order.trading_pair))
         self._publish(events)
 
+    def process_placement_written_off(self, client_order_id: str, reason: str) -> None:
+        """Give up on an active PLACEMENT_UNKNOWN order: FAILED (OrderFailedEvent with
+        ``reason``), cached and watched; revived if it turns up (module docstring)."""
+        events: list[ConnectorEvent] = []
+        self._prune(events)
+        order = self._active.get(client_order_id)
+        now_ms = self._clock_ms()
+        if order is not None and order.write_off(now_ms, reason):
+            logger.warning("order %s: placement not found, written off as FAILED (watched "
+                           "for %d ms)", client_order_id, self._written_off_watch_ms)
+            self._announce_final(order, now_ms, events)
+            self._relocate(order)
+        self._publish(events)
+
     def _process(self, update: Update, client_order_id: str | None) -> None:
         events: list[ConnectorEvent] = []
         self._prune(events)
@@ -253,14 +292,16 @@ class ClientOrderTracker:
 
     def _apply(self, order: InFlightOrder, update: Update, events: list[ConnectorEvent]) -> None:
         self._mark_found(order)
+        written_off = order.is_written_off
         if isinstance(update, TradeUpdate):
             if order.update_with_trade_update(update):
                 self._announce_created(order, update.fill_timestamp_ms, events)
-                events.append(_filled_event(order, update))
+                events.append(filled_event(order, update))
             timestamp_ms = update.fill_timestamp_ms
         else:
             order.update_with_order_update(update)
             timestamp_ms = update.update_timestamp_ms
+        self._revive_if(written_off, order)
         self._announce_created(order, timestamp_ms, events)
         self._announce_final(order, timestamp_ms, events)
         self._index(order, events)
@@ -270,6 +311,18 @@ class ClientOrderTracker:
         self._meta[cid].not_found_count = 0
         if self._lost.pop(cid, None) is not None:
             logger.info("lost order %s found again", cid)
+            self._active[cid] = order
+
+    def _revive_if(self, was_written_off: bool, order: InFlightOrder) -> None:
+        """A written-off order the exchange shows after all: active again (the caller's
+        ``_relocate`` caches it back if it is already finished)."""
+        if not was_written_off or order.is_written_off:
+            return
+        cid = order.client_order_id
+        logger.warning("written-off order %s turned up on the exchange (%s): tracked again",
+                       cid, order.current_state.name)
+        if self._cached.pop(cid, None) is not None:
+            self._cache_expiry_ms.pop(cid, None)
             self._active[cid] = order
 
     def _index(self, order: InFlightOrder, events: list[ConnectorEvent]) -> None:
@@ -290,18 +343,7 @@ class ClientOrderTracker:
         if "created" in meta.announced or order.current_state not in _EXISTS_STATES:
             return
         meta.announced.add("created")
-        events.append(
-            OrderCreatedEvent(
-                timestamp_ms,
-                order.client_order_id,
-                order.exchange_order_id,
-                order.trading_pair,
-                order.order_type,
-                order.trade_type,
-                order.amount,
-                order.price,
-            )
-        )
+        events.append(created_event(order, timestamp_ms))
 
     def _announce_final(
         self, order: InFlightOrder, timestamp_ms: int, events: list[ConnectorEvent]
@@ -309,28 +351,15 @@ class ClientOrderTracker:
         if not order.is_done:
             return
         meta = self._meta[order.client_order_id]
-        kind = _final_kind(order.current_state)
+        kind = final_kind(order.current_state)
         if kind in meta.announced:
             return
         if order.is_cancelled:
-            events.append(
-                OrderCancelledEvent(
-                    timestamp_ms, order.client_order_id, order.exchange_order_id, order.trading_pair
-                )
-            )
+            events.append(cancelled_event(order, timestamp_ms))
         elif order.is_failure:
-            reason = order.reason or "unknown"
-            events.append(
-                OrderFailedEvent(
-                    timestamp_ms,
-                    order.client_order_id,
-                    order.trading_pair,
-                    order.order_type,
-                    reason,
-                )
-            )
+            events.append(failed_event(order, timestamp_ms))
         elif order.is_by_funds or order.is_fully_executed:
-            events.append(_completed_event(order, timestamp_ms))
+            events.append(completed_event(order, timestamp_ms))
         else:
             if meta.filled_seen_ms is None:
                 self._await_fills(order.client_order_id, meta)
@@ -357,9 +386,12 @@ class ClientOrderTracker:
     def _to_cache(self, order: InFlightOrder) -> None:
         cid = order.client_order_id
         self._cached[cid] = order
-        expiry_ms = self._clock_ms() + self._cached_order_ttl_ms
+        start_ms = self._clock_ms()
+        if order.written_off_ms is not None:  # the TTL starts when the watch ends
+            start_ms = max(start_ms, order.written_off_ms + self._written_off_watch_ms)
+        expiry_ms = start_ms + self._cached_order_ttl_ms
         self._cache_expiry_ms[cid] = expiry_ms
-        self._expiry_queue.append((expiry_ms, cid))
+        heapq.heappush(self._expiry_queue, (expiry_ms, cid))
 
     def _await_fills(self, client_order_id: str, meta: _OrderMeta) -> None:
         seen_ms = meta.filled_seen_ms = self._clock_ms()
@@ -371,7 +403,7 @@ class ClientOrderTracker:
         now_ms = self._clock_ms()
         queue = self._expiry_queue
         while queue and queue[0][0] <= now_ms:
-            expiry_ms, cid = queue.popleft()
+            expiry_ms, cid = heapq.heappop(queue)
             if self._cache_expiry_ms.get(cid) == expiry_ms:
                 self._forget(cid)
         self._pending.prune(now_ms)
@@ -406,7 +438,7 @@ class ClientOrderTracker:
                 order.amount,
             )
             meta.announced.add("completed")
-            events.append(_completed_event(order, now_ms))
+            events.append(completed_event(order, now_ms))
             self._relocate(order)
 
     def _forget(self, client_order_id: str) -> None:
@@ -444,42 +476,3 @@ class ClientOrderTracker:
                 return self._get_or_none(cid)
         return None
 
-
-def _final_kind(state: OrderState) -> str:
-    if state is OrderState.FILLED:
-        return "completed"
-    if state is OrderState.CANCELED:
-        return "cancelled"
-    if state is OrderState.FAILED:
-        return "failed"
-    raise KeyError(state)
-
-
-def _filled_event(order: InFlightOrder, update: TradeUpdate) -> OrderFilledEvent:
-    return OrderFilledEvent(
-        update.fill_timestamp_ms,
-        order.client_order_id,
-        order.exchange_order_id,
-        order.trading_pair,
-        order.order_type,
-        order.trade_type,
-        update.trade_id,
-        update.fill_price,
-        update.fill_base_amount,
-        update.fee,
-        update.is_maker,
-    )
-
-
-def _completed_event(order: InFlightOrder, timestamp_ms: int) -> OrderCompletedEvent:
-    return OrderCompletedEvent(
-        timestamp_ms,
-        order.client_order_id,
-        order.exchange_order_id,
-        order.trading_pair,
-        order.order_type,
-        order.trade_type,
-        order.executed_amount_base,
-        order.executed_amount_quote,
-        order.average_executed_price,
-    )
