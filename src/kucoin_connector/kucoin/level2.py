@@ -343,16 +343,8 @@ class Level2Calibrator:
         if update.symbol != self.symbol:
             raise ConfigurationError(f"{update.symbol} update fed to the {self.symbol} calibrator")
         state = self.state
-        if state is _LIVE:  # _live_update() inlined: the hot path
-            last = self.order_book.last_update_id
-            if update.sequence_end <= last:
-                self.ignored_updates += 1
-                return _LIVE
-            if update.sequence_start > last + 1:
-                return self._need_resync(
-                    f"gap: expected sequenceStart <= {last + 1}, got {update.sequence_start}"
-                )
-            return self._apply(update, last)
+        if state is _LIVE:  # the frame fast path uses on_changes(); this is the generic one
+            return self._live_update(update)
         if state is _BUFFERING:
             return self._buffer_update(update)
         return state

@@ -125,7 +125,11 @@ def _to_optional_str(value: object) -> str | None:
 
 def _to_ms(value: object) -> int:
     """An epoch timestamp in ms, whatever the wire unit (s, ms, us or ns by magnitude)."""
-    number = _to_int(value)
+    return epoch_ms(_to_int(value))
+
+
+def epoch_ms(number: int) -> int:
+    """An epoch timestamp given in s, ms, us or ns (told apart by magnitude), in ms."""
     if number >= 10**17:  # nanoseconds
         return number // 1_000_000
     if number >= 10**14:  # microseconds

@@ -38,6 +38,7 @@ from .schemas import (
     OrderKind,
     RelationContext,
     Side,
+    epoch_ms,
     parse_model,
 )
 
@@ -222,16 +223,6 @@ def _decimals(*wire: str | None) -> list[Decimal | None]:
     return result
 
 
-def _ms(number: int) -> int:
-    if number >= 10**17:  # nanoseconds
-        return number // 1_000_000
-    if number >= 10**14:  # microseconds
-        return number // 1_000
-    if number < 10**11:  # seconds
-        return number * 1_000
-    return number
-
-
 def _unchecked(model_cls: type[M], values: dict[str, Any], required: frozenset[str]) -> M:
     """The model from values already converted exactly as its validators would."""
     model = model_cls.__new__(model_cls)
@@ -269,8 +260,8 @@ def _order_change(data: _OrderChangeData) -> OrderChangeMessage | None:
             "order_id": data.order_id,
             "event_type": event_type,
             "status": _enum(_CHANGE_STATUSES, OrderChangeStatus, data.status),
-            "order_time_ms": None if order_time is None else _ms(order_time),
-            "ts_ms": _ms(data.ts),
+            "order_time_ms": None if order_time is None else epoch_ms(order_time),
+            "ts_ms": epoch_ms(data.ts),
             "client_oid": data.client_oid or None,
             "price": price,
             "size": size,
