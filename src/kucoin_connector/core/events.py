@@ -90,6 +90,17 @@ class OrderFailedEvent:
 
 
 @dataclass(frozen=True, slots=True)
+class OrderCancelFailedEvent:
+    """A cancel asked with ``cancel()`` (in the background) did not go through; the order
+    is still tracked and reconciled. ``reason`` says why."""
+
+    timestamp_ms: int
+    client_order_id: str
+    trading_pair: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
 class OrderLostEvent:
     timestamp_ms: int
     client_order_id: str
@@ -117,6 +128,7 @@ ConnectorEvent: TypeAlias = (
     | OrderCompletedEvent
     | OrderCancelledEvent
     | OrderFailedEvent
+    | OrderCancelFailedEvent
     | OrderLostEvent
     | BalanceUpdatedEvent
     | OrderBookResyncedEvent
@@ -131,6 +143,7 @@ ALL_EVENT_TYPES: Final[tuple[type, ...]] = (
     OrderCompletedEvent,
     OrderCancelledEvent,
     OrderFailedEvent,
+    OrderCancelFailedEvent,
     OrderLostEvent,
     BalanceUpdatedEvent,
     OrderBookResyncedEvent,

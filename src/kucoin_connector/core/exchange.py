@@ -5,9 +5,12 @@ this class turns them into Hummingbot's surface (``buy``/``sell``/``cancel`` ret
 once, plus awaitable twins), tracks every order through ``ClientOrderTracker``, resolves
 placements whose response was lost, and reconciles with REST periodically and on demand.
 
-A lost placement still "not found" after ``unknown_placement_attempts`` look-ups is written
-off (FAILED, revivable: see ClientOrderTracker) and ``reconcile_once`` keeps looking it up
-for ``written_off_watch_s`` (not-found answers then change nothing; the tracker caches it).
+Its parts: ``ClientOrderTracker`` (where orders live, their state table and events),
+``PlacementResolver`` (placements whose answer was lost; never placed twice),
+``Reconciler`` (every order brought to the exchange's truth in bounded time, lists first),
+``BackgroundTasks`` (fire-and-forget work, failures logged without tracebacks when
+expected). Crash recovery: ``tracking_states`` / ``restore_tracking_states`` and
+``adopt_open_orders``.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Coroutine, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -29,10 +32,19 @@ from .errors import (
     TransportError,
     UnknownTradingPairError,
 )
-from .events import BalanceUpdatedEvent, ConnectorEvent, EventBus, EventStream
+from .events import (
+    BalanceUpdatedEvent,
+    ConnectorEvent,
+    EventBus,
+    EventStream,
+    OrderCancelFailedEvent,
+)
 from .in_flight_order import InFlightOrder, OrderUpdate, TradeUpdate
 from .order_rules import PreparedOrder, prepare_order
 from .order_tracker import ClientOrderTracker
+from .placement_resolver import PlacementResolver
+from .reconciler import ExchangeOrder, OrderStatus, ReconcileHooks, Reconciler
+from .tasks import BackgroundTasks
 from .types import Balance, OrderOptions, OrderState, OrderType, TradeType, TradingRule
 
 log = logging.getLogger(__name__)
@@ -41,15 +53,14 @@ _PENDING_STATES = (OrderState.PENDING_CREATE, OrderState.PLACEMENT_UNKNOWN)
 
 
 @dataclass(frozen=True, slots=True)
-class OrderStatus:
-    """What a REST look-up says of one order: its state and how much of it has filled."""
-
-    update: OrderUpdate
-    filled_base: Decimal
-
-
-@dataclass(frozen=True, slots=True)
 class ReconcileSettings:
+    """How reconciliation paces itself (see core/reconciler.py for the bound).
+
+    ``max_orders_per_poll`` is the per-pass budget of one-by-one look-ups, taken in fair
+    rotation; list reads (open orders, recent done orders, fills by time window) reach every
+    order of a pair in one read and are not counted against it.
+    """
+
     poll_interval_s: float = 10.0
     max_orders_per_poll: int = 20
     unknown_placement_attempts: int = 4
@@ -63,6 +74,7 @@ class ExchangeBase(ABC):
     """Glue shared by every connector; subclasses implement the ``_hook`` methods."""
 
     name: str = "exchange"
+    client_order_id_prefix: str = ""  # what adopt_open_orders looks for by default
 
     def __init__(
         self,
@@ -83,11 +95,31 @@ class ExchangeBase(ABC):
         )
         self._balances: dict[str, Balance] = {}
         self._trading_rules: dict[str, TradingRule] = {}
-        self._tasks: set[asyncio.Task[Any]] = set()
+        self._tasks = BackgroundTasks()
         self._reconcile_now = asyncio.Event()
         self._balances_fetched = False
-        self._closing = False
         self._placing: dict[str, asyncio.Event] = {}  # client order id -> placement answered
+        self._placements = PlacementResolver(
+            self.order_tracker,
+            self._tasks,
+            refresh_order=self._refresh_order,
+            cancel=self._cancel_in_background,
+            retry_s=self._reconcile.unknown_placement_retry_s,
+            attempts=self._reconcile.unknown_placement_attempts,
+        )
+        self._reconciler = Reconciler(
+            self.order_tracker,
+            ReconcileHooks(
+                fetch_open_orders=self._fetch_open_orders,
+                fetch_done_orders=self._fetch_done_orders,
+                fetch_fills=self._fetch_fills,
+                refresh_order=self._refresh_order,
+                refresh_fills=self._refresh_fills,
+                exchange_time_ms=self._exchange_time_ms,
+            ),
+            clock_ms=clock_ms,
+            max_lookups_per_pass=self._reconcile.max_orders_per_poll,
+        )
 
     # ------------------------------------------------------------------ hooks
     @abstractmethod
@@ -112,10 +144,34 @@ class ExchangeBase(ABC):
     async def _fetch_balances(self) -> dict[str, Balance]:
         """All balances of the account in use."""
 
+    # Optional list hooks: without them reconciliation looks orders up one by one.
+    async def _fetch_open_orders(self, trading_pair: str) -> list[ExchangeOrder]:
+        """Every open order of the pair on the exchange, all pages read."""
+        raise NotImplementedError
+
+    async def _fetch_done_orders(self, trading_pair: str, since_ms: int) -> list[ExchangeOrder]:
+        """Every order of the pair done since ``since_ms`` (exchange time), all pages read."""
+        raise NotImplementedError
+
+    async def _fetch_fills(
+        self, trading_pair: str, start_ms: int, end_ms: int
+    ) -> list[TradeUpdate]:
+        """Every fill of the pair in the window, all pages read; ``client_order_id`` may be
+        empty (the reconciler matches fills by exchange order id)."""
+        raise NotImplementedError
+
+    def _exchange_time_ms(self) -> int:
+        """The exchange's clock (for time-window queries); the local clock by default."""
+        return self._clock_ms()
+
     # ------------------------------------------------------------------ state
     @property
     def trading_rules(self) -> Mapping[str, TradingRule]:
         return self._trading_rules
+
+    @property
+    def trading_pairs(self) -> list[str]:
+        return []
 
     @property
     def in_flight_orders(self) -> Mapping[str, InFlightOrder]:
@@ -183,9 +239,19 @@ class ExchangeBase(ABC):
         return order
 
     def cancel(self, trading_pair: str, client_order_id: str) -> str:
-        """Cancel in the background; return the client order id at once."""
-        self._spawn(self.cancel_order(trading_pair, client_order_id))
+        """Cancel in the background; return the client order id at once. A cancel that
+        fails publishes OrderCancelFailedEvent (the order stays tracked)."""
+        self._tasks.spawn(self._cancel_in_background(trading_pair, client_order_id))
         return client_order_id
+
+    async def _cancel_in_background(self, trading_pair: str, client_order_id: str) -> None:
+        try:
+            await self.cancel_order(trading_pair, client_order_id)
+        except ConnectorError as exc:
+            reason = f"{type(exc).__name__}: {exc}"
+            log.warning("cancel %s failed: %s", client_order_id, reason)
+            self.events.publish(OrderCancelFailedEvent(
+                self._clock_ms(), client_order_id, trading_pair, reason))
 
     async def cancel_order(self, trading_pair: str, client_order_id: str) -> InFlightOrder:
         """Cancel and return the order with its state as confirmed by the exchange."""
@@ -201,6 +267,8 @@ class ExchangeBase(ABC):
                 log.info("cancel %s: placement still in flight; cancelling anyway", client_order_id)
         if order.is_done:
             return order
+        if order.current_state in _PENDING_STATES:  # cancel it too if it turns up
+            self._placements.cancel_when_found(client_order_id)
         accepted = True
         try:
             await self._cancel_order_on_exchange(order)
@@ -249,7 +317,7 @@ class ExchangeBase(ABC):
             return client_order_id
         # Tracked at once: the caller may look the order up or cancel it right away.
         self.order_tracker.start_tracking_order(order)
-        self._spawn(self._create_order(order, prepared, opts, raise_on_failure=False))
+        self._tasks.spawn(self._create_order(order, prepared, opts, raise_on_failure=False))
         return client_order_id
 
     def _new_order(
@@ -381,42 +449,56 @@ class ExchangeBase(ABC):
     def _mark_unknown(self, order: InFlightOrder, reason: str) -> None:
         log.warning("order %s: placement outcome unknown (%s)", order.client_order_id, reason)
         self._apply_state(order, OrderState.PLACEMENT_UNKNOWN, reason)
-        if not self._closing:
-            self._spawn(self._resolve_unknown_placement(order))
-
-    async def _resolve_unknown_placement(self, order: InFlightOrder) -> None:
-        """Look the order up by client order id until the exchange says what happened."""
-        settings = self._reconcile
-        not_found = 0
-        while order.current_state is OrderState.PLACEMENT_UNKNOWN:
-            # Doubling waits (1, 2, 4, 8 s by default): a late-processed order still shows up
-            # before the placement is written off as FAILED.
-            await asyncio.sleep(settings.unknown_placement_retry_s * 2**not_found)
-            try:
-                await self._refresh_order(order)
-            except OrderNotFoundError:
-                not_found += 1
-                if not_found >= settings.unknown_placement_attempts:
-                    self.order_tracker.process_placement_written_off(
-                        order.client_order_id, "placement not found on the exchange")
-            except ConnectorError as exc:
-                log.info("order %s: look-up failed (%s); retrying", order.client_order_id, exc)
+        self._placements.start(order)
 
     async def _refresh_order(self, order: InFlightOrder) -> None:
-        """Bring one order up to date from REST: fills first, then status.
-
-        Raises OrderNotFoundError when the exchange does not know the order.
-        """
+        """Bring one order up to date from REST: fills first, then status (so a FILLED
+        status completes it at once). Raises OrderNotFoundError when the exchange does not
+        know the order."""
         status = await self._fetch_order_status(order)
         # An order whose placement answer was lost learns its exchange id here: its fills
         # can only be fetched with it.
         order.update_exchange_order_id(status.update.exchange_order_id)
+        if status.filled_base > order.executed_amount_base:
+            self.order_tracker.expect_fills(order.client_order_id, status.filled_base)
         if status.filled_base > order.executed_amount_base or (
             order.quote_amount is not None and status.filled_base > 0 and not order.order_fills
         ):
-            for trade in await self._fetch_trade_updates(order):
-                self.order_tracker.process_trade_update(trade)
+            await self._refresh_fills(order)
         self.order_tracker.process_order_update(status.update)
+
+    async def _refresh_fills(self, order: InFlightOrder) -> None:
+        """Every fill the exchange has for the order (all pages)."""
+        for trade in await self._fetch_trade_updates(order):
+            self.order_tracker.process_trade_update(trade)
+
+    # ------------------------------------------------------------------ crash recovery
+    @property
+    def tracking_states(self) -> dict[str, Any]:
+        """JSON-safe state of every order still to reconcile (Hummingbot's name). Save it
+        (e.g. after every order event) and hand it to ``restore_tracking_states`` after a
+        restart: nothing is lost and nothing is placed twice."""
+        return self.order_tracker.tracking_states()
+
+    def restore_tracking_states(self, saved_states: Mapping[str, Any]) -> list[InFlightOrder]:
+        """Track the orders of a saved state again and reconcile them with the exchange
+        (at once if started, else as soon as ``start()`` runs). Returns the restored orders."""
+        restored = self.order_tracker.restore_tracking_states(saved_states)
+        if restored:
+            self.request_reconcile()
+        return restored
+
+    async def adopt_open_orders(self, client_order_id_prefix: str | None = None
+                                ) -> list[InFlightOrder]:
+        """Track the account's open orders (on this connector's trading pairs) whose client
+        order id starts with the prefix (default: this connector's own), when no saved
+        state is at hand. Orders already tracked are left alone. Returns the adopted ones."""
+        prefix = self.client_order_id_prefix if client_order_id_prefix is None else (
+            client_order_id_prefix)
+        adopted = await self._reconciler.adopt_open_orders(self.trading_pairs, prefix)
+        if adopted:
+            self.request_reconcile()
+        return adopted
 
     # ------------------------------------------------------------------ reconciliation
     def request_reconcile(self) -> None:
@@ -424,6 +506,8 @@ class ExchangeBase(ABC):
         self._reconcile_now.set()
 
     async def _reconcile_loop(self) -> None:
+        if self.order_tracker.orders_to_reconcile:  # e.g. restored tracking states
+            await self.reconcile_once()
         while True:
             try:
                 async with asyncio.timeout(self._reconcile.poll_interval_s):
@@ -434,26 +518,13 @@ class ExchangeBase(ABC):
             await self.reconcile_once()
 
     async def reconcile_once(self) -> None:
-        """One pass: order statuses and fills (batched; written-off placements still
-        watched included), then balances."""
-        tracker = self.order_tracker
-
-        def stalest_first(orders: Iterable[InFlightOrder]) -> list[InFlightOrder]:
-            return sorted(orders, key=lambda o: o.last_update_timestamp_ms)
-
-        # Live and lost orders first; written-off placements take what is left of the batch.
-        orders = stalest_first(tracker.orders_to_reconcile.values())
-        orders += stalest_first(tracker.written_off_orders.values())
-        for order in orders[: self._reconcile.max_orders_per_poll]:
-            if order.current_state is OrderState.PLACEMENT_UNKNOWN:
-                continue  # its own resolver owns it
-            try:
-                await self._refresh_order(order)
-            except OrderNotFoundError:
-                if not (order.is_pending_create or order.is_written_off):
-                    self.order_tracker.process_order_not_found(order.client_order_id)
-            except ConnectorError as exc:
-                log.info("reconcile %s failed: %s", order.client_order_id, exc)
+        """One pass over every order to reconcile (core/reconciler.py), then balances."""
+        to_reconcile = self.order_tracker.orders_to_reconcile
+        self._placements.adopt_orphans(
+            list(to_reconcile.values()), self._placing,
+            lambda o: self._apply_state(o, OrderState.PLACEMENT_UNKNOWN, "placement unanswered"))
+        self._placements.forget_except(to_reconcile)
+        await self._reconciler.run_once()
         await self.refresh_balances()
 
     async def refresh_balances(self) -> None:
@@ -480,23 +551,3 @@ class ExchangeBase(ABC):
                 available=balance.available,
             )
         )
-
-    # ------------------------------------------------------------------ tasks
-    def _spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
-        task = asyncio.get_running_loop().create_task(coro)
-        self._tasks.add(task)
-        task.add_done_callback(self._task_done)
-        return task
-
-    def _task_done(self, task: asyncio.Task[Any]) -> None:
-        self._tasks.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            log.error("background task failed", exc_info=task.exception())
-
-    async def _cancel_tasks(self) -> None:
-        self._closing = True
-        tasks = list(self._tasks)
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        self._tasks.clear()

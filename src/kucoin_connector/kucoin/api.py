@@ -29,6 +29,10 @@ from .schemas import (
 from .ws_adapter import BulletToken
 
 HF_ACCOUNT = "trade_hf"
+CLASSIC_PAGE_SIZE = 500  # KuCoin's largest page for classic lists
+HF_PAGE_SIZE = 100  # KuCoin's largest ``limit`` for HF lists
+MAX_WINDOW_MS = 24 * 3_600_000  # KuCoin's widest startAt..endAt for done orders and fills
+MAX_PAGES = 1_000  # a server that never stops paging is an error, not a loop
 
 
 class KucoinApi:
@@ -148,12 +152,83 @@ class KucoinApi:
         return parse_model(StopOrderDetail, items[0])
 
     async def fills(self, order_id: str, symbol: str) -> list[Fill]:
+        """Every fill of one order, all pages read."""
         if self.is_hf:
-            data = await self.call("hf_fills", params={"symbol": symbol, "orderId": order_id})
+            items = await self._hf_pages("hf_fills", {"symbol": symbol, "orderId": order_id})
         else:
-            data = await self.call("fills", params={"orderId": order_id, "pageSize": 500})
-        items = data.get("items") if isinstance(data, dict) else data
-        return [parse_model(Fill, item) for item in _as_list(items)]
+            items = await self._classic_pages("fills", {"orderId": order_id})
+        return [parse_model(Fill, item) for item in items]
+
+    async def fills_between(self, symbol: str, start_ms: int, end_ms: int) -> list[Fill]:
+        """Every fill of the symbol in [start_ms, end_ms] (exchange time; KuCoin allows a
+        window of at most 24 h), all pages read."""
+        params = {"symbol": symbol, "startAt": start_ms, "endAt": end_ms}
+        if self.is_hf:
+            items = await self._hf_pages("hf_fills", params)
+        else:
+            items = await self._classic_pages("fills", params)
+        return [parse_model(Fill, item) for item in items]
+
+    async def open_orders(self, symbol: str) -> list[OrderDetail | HfOrderDetail]:
+        """Every open order of the symbol, all pages read."""
+        if self.is_hf:
+            data = await self.call("hf_active_orders", params={"symbol": symbol})
+            return [parse_model(HfOrderDetail, item) for item in _as_list(data)]
+        items = await self._classic_pages("list_orders", {"status": "active", "symbol": symbol})
+        return [parse_model(OrderDetail, item) for item in items]
+
+    async def done_orders(
+        self, symbol: str, start_ms: int, end_ms: int
+    ) -> list[OrderDetail | HfOrderDetail]:
+        """Every done order of the symbol created in [start_ms, end_ms] (KuCoin allows a
+        window of at most 24 h), all pages read."""
+        params = {"symbol": symbol, "startAt": start_ms, "endAt": end_ms}
+        if self.is_hf:
+            items = await self._hf_pages("hf_done_orders", params)
+            return [parse_model(HfOrderDetail, item) for item in items]
+        items = await self._classic_pages("list_orders", {**params, "status": "done"})
+        return [parse_model(OrderDetail, item) for item in items]
+
+    # ------------------------------------------------------------------ paging
+    async def _classic_pages(self, name: str, params: Mapping[str, Any]) -> list[Any]:
+        """A classic paged list (currentPage / totalPage), every page."""
+        items: list[Any] = []
+        page = 1
+        while True:
+            data = await self.call(
+                name, params={**params, "currentPage": page, "pageSize": CLASSIC_PAGE_SIZE})
+            if not isinstance(data, dict):
+                raise ParseError(f"{name}: expected a page object, got {type(data).__name__}")
+            items.extend(_as_list(data.get("items")))
+            total_pages = data.get("totalPage")
+            if not isinstance(total_pages, int) or isinstance(total_pages, bool):
+                raise ParseError(f"{name}: page object without an integer totalPage")
+            if page >= total_pages:
+                return items
+            if page >= MAX_PAGES:
+                raise ParseError(f"{name}: more than {MAX_PAGES} pages")
+            page += 1
+
+    async def _hf_pages(self, name: str, params: Mapping[str, Any]) -> list[Any]:
+        """An HF list paged by ``lastId`` (newest first), every page."""
+        items: list[Any] = []
+        last_id: int | None = None
+        for _ in range(MAX_PAGES):
+            query = {**params, "limit": HF_PAGE_SIZE}
+            if last_id is not None:
+                query["lastId"] = last_id
+            data = await self.call(name, params=query)
+            if not isinstance(data, dict):
+                raise ParseError(f"{name}: expected a page object, got {type(data).__name__}")
+            page = _as_list(data.get("items"))
+            items.extend(page)
+            next_id = data.get("lastId")
+            if len(page) < HF_PAGE_SIZE or not next_id:
+                return items
+            if not isinstance(next_id, int) or isinstance(next_id, bool) or next_id == last_id:
+                raise ParseError(f"{name}: bad lastId {next_id!r}")
+            last_id = next_id
+        raise ParseError(f"{name}: more than {MAX_PAGES} pages")
 
 
 def _as_list(data: Any) -> list[Any]:

@@ -28,10 +28,11 @@ from kucoin_connector.core.errors import (
     OrderNotFoundError,
     UnknownTradingPairError,
 )
-from kucoin_connector.core.exchange import ExchangeBase, OrderStatus, ReconcileSettings
+from kucoin_connector.core.exchange import ExchangeBase, ReconcileSettings
 from kucoin_connector.core.in_flight_order import InFlightOrder, OrderUpdate, TradeUpdate
 from kucoin_connector.core.order_book import OrderBook
 from kucoin_connector.core.order_rules import PreparedOrder, quantize_down
+from kucoin_connector.core.reconciler import ExchangeOrder, OrderStatus
 from kucoin_connector.core.rest import RestClient
 from kucoin_connector.core.throttler import AsyncThrottler, RateLimit
 from kucoin_connector.core.time_sync import TimeSynchronizer
@@ -39,7 +40,7 @@ from kucoin_connector.core.types import Balance, OrderOptions, OrderState, Tradi
 from kucoin_connector.core.urls import require_secure_url
 from kucoin_connector.core.ws import WsClient
 
-from .api import KucoinApi
+from .api import MAX_WINDOW_MS, KucoinApi
 from .auth import KucoinAuth
 from .config import KUCOIN_BASE_URL
 from .endpoints import rate_limits as kucoin_rate_limits
@@ -49,6 +50,8 @@ from .orders import order_body
 from .schemas import BalanceMessage, OrderChangeMessage
 from .translate import (
     balance_from_message,
+    exchange_order_from_detail,
+    fill_trade_update,
     order_status_from_detail,
     trade_update_from_fill,
     trading_rule_from_symbol,
@@ -70,6 +73,7 @@ def default_client_order_id() -> str:
 
 class KucoinExchange(ExchangeBase):
     name = "kucoin"
+    client_order_id_prefix = "kc"  # default_client_order_id's; adopt_open_orders looks for it
 
     def __init__(
         self,
@@ -183,21 +187,21 @@ class KucoinExchange(ExchangeBase):
                     on_reconnected=self.request_reconcile,
                 )
                 await self._user_stream.start()
-                self._spawn(self._reconcile_loop())
+                self._tasks.spawn(self._reconcile_loop())
             await self._order_books.start([self.symbol_for_pair(p) for p in self._trading_pairs])
         except BaseException:
             await self.stop()
             raise
 
     async def stop(self) -> None:
-        await self._cancel_tasks()
+        await self._tasks.cancel_all()
         await self._order_books.stop()
         if self._user_stream is not None:
             await self._user_stream.stop()
             self._user_stream = None
         await self._rest.close()
         self._started = False
-        self._closing = False
+        self._tasks.reopen()
 
     async def wait_ready(self, timeout_s: float = 30.0) -> None:
         async with asyncio.timeout(timeout_s):
@@ -366,6 +370,31 @@ class KucoinExchange(ExchangeBase):
             if fill.order_id == order.exchange_order_id
         ]
 
+    async def _fetch_open_orders(self, trading_pair: str) -> list[ExchangeOrder]:
+        self._require_auth()
+        details = await self.api.open_orders(self.symbol_for_pair(trading_pair))
+        return [exchange_order_from_detail(d, trading_pair) for d in details]
+
+    async def _fetch_done_orders(self, trading_pair: str, since_ms: int) -> list[ExchangeOrder]:
+        self._require_auth()
+        end_ms = self._exchange_time_ms()
+        start_ms = max(since_ms, end_ms - MAX_WINDOW_MS + 60_000)  # older: looked up singly
+        details = await self.api.done_orders(self.symbol_for_pair(trading_pair), start_ms,
+                                             end_ms)
+        return [exchange_order_from_detail(d, trading_pair) for d in details]
+
+    async def _fetch_fills(
+        self, trading_pair: str, start_ms: int, end_ms: int
+    ) -> list[TradeUpdate]:
+        self._require_auth()
+        start_ms = max(start_ms, end_ms - MAX_WINDOW_MS + 60_000)
+        fills = await self.api.fills_between(self.symbol_for_pair(trading_pair), start_ms,
+                                             end_ms)
+        return [fill_trade_update(fill, trading_pair) for fill in fills]
+
+    def _exchange_time_ms(self) -> int:
+        return self._time.time_ms()
+
     async def _fetch_balances(self) -> dict[str, Balance]:
         self._require_auth()
         balances: dict[str, Balance] = {}
@@ -415,27 +444,29 @@ class KucoinExchange(ExchangeBase):
             elif order is not None:
                 # No fee rate known for this symbol: take the fill, with its exact fee,
                 # from REST rather than record a wrong fee under this trade id.
-                self._spawn(self._refresh_fills(order))
+                self.order_tracker.expect_fills(
+                    order.client_order_id, order.executed_amount_base + trade.fill_base_amount)
+                self._tasks.spawn(self._fetch_missing_fills(order))
         if update is not None:
             self.order_tracker.process_order_update(update)
         if (
             order is not None
-            and update is not None
-            and update.new_state in (OrderState.FILLED, OrderState.CANCELED)
             and message.filled_size is not None
             and message.filled_size > order.executed_amount_base
         ):
-            # The order is done but some of its match messages never came (lost on the
-            # wire): done orders are no longer polled, so fetch its fills now.
-            self._spawn(self._refresh_fills(order))
+            # Some of its match messages never came (lost on the wire): the order stays in
+            # reconciliation until its fills are seen; a done order's are fetched now.
+            self.order_tracker.expect_fills(order.client_order_id, message.filled_size)
+            if update is not None and update.new_state in (OrderState.FILLED,
+                                                            OrderState.CANCELED):
+                self._tasks.spawn(self._fetch_missing_fills(order))
 
-    async def _refresh_fills(self, order: InFlightOrder) -> None:
+    async def _fetch_missing_fills(self, order: InFlightOrder) -> None:
         try:
-            for trade in await self._fetch_trade_updates(order):
-                self.order_tracker.process_trade_update(trade)
+            await self._refresh_fills(order)
         except ConnectorError as exc:
-            log.info("fills of %s not fetched (%s); reconciliation will", order.client_order_id,
-                     exc)
+            log.info("fills of %s not fetched now (%s); reconciliation keeps trying",
+                     order.client_order_id, exc)
 
     def _on_balance(self, message: BalanceMessage) -> None:
         balance = balance_from_message(message, self.account_type, self._account_ids)
@@ -450,7 +481,7 @@ class KucoinExchange(ExchangeBase):
             # A trade account we have not seen (a currency's first one, or an HF account,
             # whose events KuCoin also names "trade.*"): REST says whose it is.
             self._balance_refresh_pending = True
-            self._spawn(self._refresh_balances_once())
+            self._tasks.spawn(self._refresh_balances_once())
 
     async def _refresh_balances_once(self) -> None:
         try:

@@ -5,9 +5,16 @@ from __future__ import annotations
 import logging
 from decimal import Decimal
 
-from kucoin_connector.core.exchange import OrderStatus
 from kucoin_connector.core.in_flight_order import InFlightOrder, OrderUpdate, TradeFee, TradeUpdate
-from kucoin_connector.core.types import Balance, OrderState, TradingRule, split_trading_pair
+from kucoin_connector.core.reconciler import ExchangeOrder, OrderStatus
+from kucoin_connector.core.types import (
+    Balance,
+    OrderState,
+    OrderType,
+    TradeType,
+    TradingRule,
+    split_trading_pair,
+)
 
 from .orders import ORDER_CHANGE_STATES, state_from_flags
 from .schemas import (
@@ -18,6 +25,7 @@ from .schemas import (
     OrderChangeMessage,
     OrderChangeType,
     OrderDetail,
+    OrderKind,
     StopOrderDetail,
     SymbolInfo,
 )
@@ -56,6 +64,51 @@ def order_status_from_detail(
         exchange_order_id=detail.id,
     )
     return OrderStatus(update=update, filled_base=detail.deal_size)
+
+
+def exchange_order_from_detail(
+    detail: OrderDetail | HfOrderDetail, trading_pair: str
+) -> ExchangeOrder:
+    """An item of an order list (open or done) in the core's terms."""
+    state = state_from_flags(
+        is_active=detail.is_open,
+        cancel_exist=detail.cancel_exist,
+        deal_size=detail.deal_size,
+        size=detail.size,
+    )
+    is_market = detail.order_type in (OrderKind.MARKET, OrderKind.MARKET_STOP)
+    order_type = OrderType.MARKET if is_market else (
+        OrderType.LIMIT_MAKER if detail.post_only else OrderType.LIMIT)
+    by_funds = is_market and not detail.size and bool(detail.funds)
+    return ExchangeOrder(
+        client_order_id=detail.client_oid or None,
+        exchange_order_id=detail.id,
+        trading_pair=trading_pair,
+        trade_type=TradeType.BUY if detail.side.value == "buy" else TradeType.SELL,
+        order_type=order_type,
+        amount=Decimal(0) if by_funds else (detail.size or Decimal(0)),
+        price=None if is_market else detail.price,
+        quote_amount=detail.funds if by_funds else None,
+        state=state,
+        filled_base=detail.deal_size,
+        created_ms=detail.created_at_ms,
+    )
+
+
+def fill_trade_update(fill: Fill, trading_pair: str) -> TradeUpdate:
+    """A fill of a time-window read: its order is matched by exchange order id."""
+    return TradeUpdate(
+        trade_id=fill.trade_id,
+        client_order_id="",
+        exchange_order_id=fill.order_id,
+        trading_pair=trading_pair,
+        fill_timestamp_ms=fill.created_at_ms,
+        fill_price=fill.price,
+        fill_base_amount=fill.size,
+        fill_quote_amount=fill.funds,
+        fee=TradeFee(asset=fill.fee_currency, amount=fill.fee),
+        is_maker=_is_maker(fill.liquidity),
+    )
 
 
 def waiting_stop_order_status(
