@@ -6,8 +6,8 @@ once, plus awaitable twins), tracks every order through ``ClientOrderTracker``, 
 placements whose response was lost, and reconciles with REST periodically and on demand.
 
 A lost placement still "not found" after ``unknown_placement_attempts`` look-ups is written
-off (FAILED, revivable: see ClientOrderTracker) and ``reconcile_once`` keeps looking it up
-for ``written_off_watch_s`` (not-found answers then change nothing; the tracker caches it).
+off (WRITTEN_OFF, revivable: see ClientOrderTracker) and ``reconcile_once`` keeps looking it
+up for ``written_off_watch_s`` (not-found answers then change nothing; the tracker caches it).
 """
 
 from __future__ import annotations
@@ -390,7 +390,7 @@ class ExchangeBase(ABC):
         not_found = 0
         while order.current_state is OrderState.PLACEMENT_UNKNOWN:
             # Doubling waits (1, 2, 4, 8 s by default): a late-processed order still shows up
-            # before the placement is written off as FAILED.
+            # before the placement is written off.
             await asyncio.sleep(settings.unknown_placement_retry_s * 2**not_found)
             try:
                 await self._refresh_order(order)
@@ -439,11 +439,11 @@ class ExchangeBase(ABC):
         tracker = self.order_tracker
 
         def stalest_first(orders: Iterable[InFlightOrder]) -> list[InFlightOrder]:
-            return sorted(orders, key=lambda o: o.last_update_timestamp_ms)
+            return sorted(orders, key=lambda o: (o.is_written_off, o.last_update_timestamp_ms))
 
-        # Live and lost orders first; written-off placements take what is left of the batch.
+        # orders_to_reconcile includes the written-off placements still watched: live, lost
+        # and missing-fill orders first, written-off ones take what is left of the batch.
         orders = stalest_first(tracker.orders_to_reconcile.values())
-        orders += stalest_first(tracker.written_off_orders.values())
         for order in orders[: self._reconcile.max_orders_per_poll]:
             if order.current_state is OrderState.PLACEMENT_UNKNOWN:
                 continue  # its own resolver owns it
