@@ -98,7 +98,7 @@ class Harness:
     def mismatches(self, order: InFlightOrder) -> list[str]:
         """Why the connector's view of ``order`` differs from the simulator's (empty: same)."""
         sim_orders = self.sim_orders(order.client_order_id)
-        if order.current_state is OrderState.FAILED:
+        if order.current_state in (OrderState.FAILED, OrderState.WRITTEN_OFF):
             return [f"failed but placed {len(sim_orders)}x"] if sim_orders else []
         if len(sim_orders) != 1:
             return [f"{len(sim_orders)} simulator orders"]

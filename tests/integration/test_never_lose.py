@@ -182,7 +182,7 @@ async def test_failed_background_cancel_is_an_event_and_a_warning(
             await wait_for(lambda: bool(events), "the cancel-failed event")
         event = events[0]
         assert isinstance(event, OrderCancelFailedEvent)
-        assert event.client_order_id == order.client_order_id and "503" in event.reason or (
+        assert (event.client_order_id == order.client_order_id and "503" in event.reason) or (
             "Unavailable" in event.reason)
         assert order.is_open
         assert not [r for r in caplog.records if r.levelno >= logging.ERROR or r.exc_info]

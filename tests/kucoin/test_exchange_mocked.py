@@ -499,7 +499,7 @@ async def test_lost_placement_of_an_absent_order_fails(
     fake.script[("POST", "/api/v1/orders")] = [_lose_response]
     order = await place_limit(h, "1")
     assert order.current_state is OrderState.PLACEMENT_UNKNOWN
-    await h.until(lambda: order.current_state is OrderState.FAILED)
+    await h.until(lambda: order.current_state is OrderState.WRITTEN_OFF)
     assert fake.count("POST", "/api/v1/orders") == 1
     assert fake.count("GET", "/api/v1/order/client-order/cid-1") == 3
     (failed,) = h.of(OrderFailedEvent)
@@ -521,7 +521,7 @@ async def test_written_off_placement_revived_when_the_exchange_shows_it(
     await h.until(lambda: order.is_written_off)
     lookup = ("GET", "/api/v1/order/client-order/cid-1")
     await h.until(lambda: fake.count(*lookup) >= 6)  # still looked up by reconciliation
-    assert order.is_failure and not h.of(OrderLostEvent)
+    assert order.is_written_off and not h.of(OrderLostEvent)
     fake.add_order(bodies[0])
     fake.fill_order("cid-1", "t1", "1", "30000")
     await h.until(lambda: bool(h.of(OrderCompletedEvent)))

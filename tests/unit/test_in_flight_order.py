@@ -3,17 +3,23 @@
 from __future__ import annotations
 
 import json
+import logging
 from decimal import Decimal
 
 import pytest
 
-from kucoin_connector.core.errors import OrderValidationError, ParseError
+from kucoin_connector.core.errors import (
+    InvalidOrderTransitionError,
+    OrderValidationError,
+    ParseError,
+)
 from kucoin_connector.core.in_flight_order import (
     InFlightOrder,
     OrderUpdate,
     TradeFee,
     TradeUpdate,
 )
+from kucoin_connector.core.order_states import TRANSITIONS
 from kucoin_connector.core.types import OrderState, OrderType, TradeType
 
 D = Decimal
@@ -124,6 +130,53 @@ def test_non_positive_fill_rejected(base: str) -> None:
     assert order.order_fills == {}
 
 
+def hostile(trade_id: str, **numbers: str) -> TradeUpdate:
+    """A fill of 0.5 at 100 (fee 0.1) with some of its numbers replaced."""
+    true = fill(trade_id, "0.5")
+    return TradeUpdate(
+        trade_id=trade_id,
+        client_order_id="cid-1",
+        exchange_order_id="eid-1",
+        trading_pair=PAIR,
+        fill_timestamp_ms=3_000,
+        fill_price=D(numbers.get("price", str(true.fill_price))),
+        fill_base_amount=D(numbers.get("base", str(true.fill_base_amount))),
+        fill_quote_amount=D(numbers.get("quote", str(true.fill_quote_amount))),
+        fee=TradeFee("USDT", D(numbers.get("fee", str(true.fee.amount)))),
+    )
+
+
+@pytest.mark.parametrize(
+    "numbers",
+    [
+        {"price": "0"}, {"price": "-0"}, {"price": "-100"}, {"price": "NaN"},
+        {"price": "Infinity"}, {"base": "NaN"}, {"base": "-0"}, {"quote": "-1"},
+        {"quote": "sNaN"}, {"quote": "Infinity"}, {"fee": "-0.1"}, {"fee": "NaN"},
+        {"fee": "-Infinity"},
+    ],
+)
+def test_hostile_fill_rejected_and_not_recorded(numbers: dict[str, str]) -> None:
+    order = make_order("1", state=OrderState.OPEN)
+    assert not order.update_with_trade_update(hostile("T", **numbers))
+    assert order.order_fills == {} and order.executed_amount_base == 0
+    assert order.is_open and order.cumulative_fees == {}
+
+
+def test_zero_price_fill_does_not_shadow_the_true_fill(caplog: pytest.LogCaptureFixture) -> None:
+    order = make_order("1", state=OrderState.OPEN)
+    assert not order.update_with_trade_update(hostile("T", price="0", quote="0"))
+    assert "inconsistent fill T rejected (non-positive price)" in caplog.text
+    assert order.update_with_trade_update(fill("T", "0.5"))  # same trade id, true numbers
+    assert order.order_fills["T"].fill_price == D("100")
+    assert order.executed_amount_quote == D("50.0") and order.average_executed_price == D(100)
+
+
+def test_zero_quote_and_zero_fee_are_accepted() -> None:
+    order = make_order("1", state=OrderState.OPEN)
+    assert order.update_with_trade_update(hostile("T", quote="0", fee="0"))
+    assert order.current_state is OrderState.PARTIALLY_FILLED
+
+
 def test_market_order_by_funds_is_capped_on_quote() -> None:
     order = make_order("0", quote_amount="100", state=OrderState.OPEN, order_type=OrderType.MARKET)
     assert order.is_by_funds
@@ -171,10 +224,32 @@ def test_cancelled_order_still_accepts_earlier_fills() -> None:
 
 @pytest.mark.parametrize("start", [OrderState.PENDING_CREATE, OrderState.PLACEMENT_UNKNOWN])
 @pytest.mark.parametrize("target", list(OrderState))
-def test_unplaced_states_may_move_anywhere(start: OrderState, target: OrderState) -> None:
+def test_unplaced_states_move_where_the_table_says(start: OrderState, target: OrderState) -> None:
     order = make_order(state=start)
-    order.update_with_order_update(status(target))
-    assert order.current_state is target
+    order.update_with_order_update(status(target, eid=None))
+    legal = target in TRANSITIONS[start]
+    assert order.current_state is (target if legal else start)
+    # Everything but going back (or writing off a placement not even sent) is legal.
+    assert legal is (target is not start and target is not OrderState.PENDING_CREATE
+                     and (start is OrderState.PLACEMENT_UNKNOWN
+                          or target is not OrderState.WRITTEN_OFF))
+
+
+def test_stale_update_ignored_with_a_debug_log(caplog: pytest.LogCaptureFixture) -> None:
+    order = make_order(state=OrderState.PARTIALLY_FILLED)
+    with caplog.at_level(logging.DEBUG, logger="kucoin_connector.core.in_flight_order"):
+        assert not order.update_with_order_update(status(OrderState.OPEN, eid=None))
+    assert order.current_state is OrderState.PARTIALLY_FILLED
+    assert "OPEN after PARTIALLY_FILLED ignored" in caplog.text
+    assert order.last_update_timestamp_ms == 1_000
+
+
+def test_direct_illegal_transition_raises() -> None:
+    order = make_order(state=OrderState.FILLED)
+    with pytest.raises(InvalidOrderTransitionError) as info:
+        order._transition(OrderState.OPEN, 2_000)
+    assert (info.value.current, info.value.new) == (OrderState.FILLED, OrderState.OPEN)
+    assert order.is_filled and order.last_update_timestamp_ms == 1_000
 
 
 def test_placed_order_cannot_go_back_to_unplaced_states() -> None:
@@ -274,7 +349,9 @@ def test_from_dict_rejects_malformed_records(patch: dict[str, object]) -> None:
 def written_off() -> InFlightOrder:
     order = make_order(state=OrderState.PLACEMENT_UNKNOWN)
     assert order.write_off(2_000, "placement not found on the exchange")
-    assert order.is_failure and order.is_done and order.is_written_off
+    assert order.current_state is OrderState.WRITTEN_OFF
+    assert order.is_done and order.is_written_off and not order.is_failure
+    assert not order.is_open and order.last_update_timestamp_ms == 2_000
     assert order.written_off_ms == 2_000 and order.reason == "placement not found on the exchange"
     return order
 
@@ -283,7 +360,13 @@ def written_off() -> InFlightOrder:
 def test_only_an_unknown_placement_can_be_written_off(state: OrderState) -> None:
     order = make_order(state=state)
     assert not order.write_off(2_000, "gone")
-    assert order.current_state is state and not order.is_written_off
+    assert order.current_state is state and order.reason is None
+    assert order.is_written_off is (state is OrderState.WRITTEN_OFF)
+
+
+def test_an_order_created_written_off_has_the_mark() -> None:
+    order = make_order(state=OrderState.WRITTEN_OFF)
+    assert order.is_written_off and order.written_off_ms == 1_000
 
 
 @pytest.mark.parametrize(
@@ -299,12 +382,14 @@ def test_written_off_order_revived_by_an_existence_state(target: OrderState) -> 
 
 
 @pytest.mark.parametrize(
-    "target", [OrderState.PENDING_CREATE, OrderState.PLACEMENT_UNKNOWN, OrderState.PENDING_CANCEL]
+    "target",
+    [OrderState.PENDING_CREATE, OrderState.PLACEMENT_UNKNOWN, OrderState.PENDING_CANCEL,
+     OrderState.FAILED],
 )
 def test_written_off_order_ignores_non_existence_states(target: OrderState) -> None:
     order = written_off()
     assert not order.update_with_order_update(status(target, eid=None))
-    assert order.is_failure and order.is_written_off
+    assert order.is_written_off and order.written_off_ms == 2_000
 
 
 def test_written_off_order_revived_by_a_fill() -> None:
@@ -333,9 +418,30 @@ def test_written_off_mark_round_trips() -> None:
     order = written_off()
     data = json.loads(json.dumps(order.to_dict()))
     assert data["written_off_ms"] == 2_000
+    assert data["current_state"] == "WRITTEN_OFF"
     restored = InFlightOrder.from_dict(data)
     assert restored.to_dict() == order.to_dict()
     assert restored.is_written_off and restored.reason == order.reason
+    assert restored.written_off_ms == 2_000
     assert restored.update_with_order_update(status(OrderState.OPEN))  # still revivable
     plain = InFlightOrder.from_dict(make_order().to_dict() | {"written_off_ms": None})
     assert not plain.is_written_off
+
+
+def test_old_written_off_record_is_read_as_written_off() -> None:
+    """Before WRITTEN_OFF was a state, a written-off order was FAILED + written_off_ms."""
+    old = written_off().to_dict() | {"current_state": "FAILED"}
+    restored = InFlightOrder.from_dict(old)
+    assert restored.current_state is OrderState.WRITTEN_OFF and restored.written_off_ms == 2_000
+    rejected = InFlightOrder.from_dict(old | {"written_off_ms": None})
+    assert rejected.is_failure and rejected.written_off_ms is None
+
+
+def test_written_off_record_without_its_mark_uses_the_last_update() -> None:
+    data = written_off().to_dict() | {"written_off_ms": None, "last_update_timestamp_ms": 2_500}
+    assert InFlightOrder.from_dict(data).written_off_ms == 2_500
+
+
+def test_written_off_mark_ignored_on_other_states() -> None:
+    data = make_order(state=OrderState.OPEN).to_dict() | {"written_off_ms": 5}
+    assert InFlightOrder.from_dict(data).written_off_ms is None

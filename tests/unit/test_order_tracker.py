@@ -277,35 +277,89 @@ def test_not_found_counter_reset_by_a_found_update(h: Harness) -> None:
     assert h.kinds() == ["Created"]
 
 
-def test_lost_order_is_kept_and_found_again(h: Harness) -> None:
-    order = h.track(state=OrderState.PLACEMENT_UNKNOWN)
+def make_lost(h: Harness) -> InFlightOrder:
+    order = h.track()
+    h.status(OrderState.OPEN)
     for _ in range(4):
         h.tracker.process_order_not_found("c1")
-    assert h.kinds() == ["Lost"]
-    lost = h.events[0]
+    assert h.kinds() == ["Created", "Lost"]
+    return order
+
+
+def test_lost_order_is_kept_and_found_again(h: Harness) -> None:
+    order = make_lost(h)
+    lost = h.events[1]
     assert isinstance(lost, OrderLostEvent) and lost.client_order_id == "c1"
     assert h.tracker.lost_orders == {"c1": order}
-    assert h.tracker.active_orders == {}
+    assert h.tracker.active_orders == {} and h.tracker.cached_orders == {}
     assert h.tracker.fetch_order("c1") is order
     assert h.tracker.orders_to_reconcile == {"c1": order}
     assert h.tracker.all_fillable_orders == {"c1": order}
     # A later update finds it: it leaves lost_orders and events fire normally.
     h.status(OrderState.OPEN)
-    assert h.tracker.lost_orders == {}
+    assert h.tracker.lost_orders == {} and h.tracker.not_found_count("c1") == 0
     assert h.tracker.active_orders == {"c1": order}
     h.fill("t1", "1")
     h.status(OrderState.FILLED)
-    assert h.kinds() == ["Lost", "Created", "Filled", "Completed"]
+    assert h.kinds() == ["Created", "Lost", "Filled", "Completed"]
     assert h.tracker.cached_orders == {"c1": order}
 
 
 def test_lost_order_resolved_by_a_done_update_goes_to_cache(h: Harness) -> None:
-    h.track()
-    for _ in range(3):
-        h.tracker.process_order_not_found("c1")
-    h.status(OrderState.FAILED, eid=None, reason="never placed")
-    assert h.kinds() == ["Lost", "Failed"]
+    make_lost(h)
+    h.status(OrderState.CANCELED, eid=None, reason="expired")
+    assert h.kinds() == ["Created", "Lost", "Cancelled"]
     assert h.tracker.lost_orders == {} and "c1" in h.tracker.cached_orders
+    assert h.tracker.orders_to_reconcile == {}
+
+
+@pytest.mark.parametrize(
+    "state", [OrderState.PENDING_CREATE, OrderState.PLACEMENT_UNKNOWN, OrderState.WRITTEN_OFF,
+              OrderState.FILLED, OrderState.CANCELED, OrderState.FAILED],
+)
+def test_not_found_changes_nothing_unless_the_order_is_known_to_exist(
+    h: Harness, state: OrderState
+) -> None:
+    order = h.track(state=state, amount="1")
+    before = h.tracker.orders_to_reconcile
+    for _ in range(5):
+        h.tracker.process_order_not_found("c1")
+    assert order.current_state is state and h.events == []
+    assert h.tracker.not_found_count("c1") == 0 and h.tracker.lost_orders == {}
+    assert h.tracker.orders_to_reconcile == before
+
+
+def test_unknown_placement_not_found_is_left_to_the_resolver_then_revived(h: Harness) -> None:
+    """Cancelled several times with an unknown outcome ("not found" each time), the
+    placement used to become lost and then could not be written off: stuck forever."""
+    order = h.track(state=OrderState.PLACEMENT_UNKNOWN)
+    for _ in range(5):
+        h.tracker.process_order_not_found("c1")
+    assert order.current_state is OrderState.PLACEMENT_UNKNOWN
+    assert h.tracker.lost_orders == {} and h.tracker.active_orders == {"c1": order}
+    h.tracker.process_placement_written_off("c1", NOT_FOUND)
+    assert order.current_state is OrderState.WRITTEN_OFF
+    assert h.kinds() == ["Failed"]
+    h.status(OrderState.OPEN)
+    assert order.is_open and h.kinds() == ["Failed", "Created"]
+    h.status(OrderState.FILLED)
+    assert h.kinds() == ["Failed", "Created"]  # completed once its fills are in
+    h.fill("t1", "0.3")
+    h.fill("t2", "0.7")
+    assert h.kinds() == ["Failed", "Created", "Filled", "Filled", "Completed"]
+    assert order.is_filled and h.tracker.cached_orders == {"c1": order}
+
+
+def test_placement_written_off_wherever_it_is(h: Harness) -> None:
+    order = h.track(state=OrderState.PLACEMENT_UNKNOWN)
+    h.tracker.stop_tracking_order("c1")  # cached, with the ordinary TTL
+    h.tracker.process_placement_written_off("c1", NOT_FOUND)
+    assert order.is_written_off and h.kinds() == ["Failed"]
+    assert h.tracker.written_off_orders == {"c1": order}
+    h.clock.now_ms += WATCH_MS + TTL_MS - 1  # cached for the watch window plus the TTL
+    assert h.tracker.fetch_order("c1") is order
+    h.clock.now_ms += 1
+    assert h.tracker.fetch_order("c1") is None
 
 
 def test_updates_before_tracking_are_applied_on_start(h: Harness) -> None:
@@ -423,11 +477,12 @@ NOT_FOUND = "placement not found on the exchange"
 def write_off(h: Harness) -> InFlightOrder:
     order = h.track(state=OrderState.PLACEMENT_UNKNOWN)
     h.tracker.process_placement_written_off("c1", NOT_FOUND)
-    assert order.is_failure and order.written_off_ms == h.clock.now_ms
+    assert order.current_state is OrderState.WRITTEN_OFF and not order.is_failure
+    assert order.written_off_ms == h.clock.now_ms
     assert h.kinds() == ["Failed"]
     failed = h.events[0]
     assert isinstance(failed, OrderFailedEvent) and failed.reason == NOT_FOUND
-    assert h.tracker.active_orders == {} and h.tracker.orders_to_reconcile == {}
+    assert h.tracker.active_orders == {} and h.tracker.orders_to_reconcile == {"c1": order}
     assert h.tracker.cached_orders == {"c1": order}
     assert h.tracker.written_off_orders == {"c1": order}
     return order
@@ -485,7 +540,7 @@ def test_written_off_order_watched_then_left_cached(h: Harness) -> None:
     h.clock.now_ms += TTL_MS + 1  # past the ordinary cache TTL: still kept and watched
     assert h.tracker.written_off_orders == {"c1": order}
     h.clock.now_ms += WATCH_MS - TTL_MS - 1  # the watch window is over
-    assert h.tracker.written_off_orders == {}
+    assert h.tracker.written_off_orders == {} and h.tracker.orders_to_reconcile == {}
     assert h.tracker.cached_orders == {"c1": order}
     h.status(OrderState.OPEN)  # still revivable while cached
     assert h.tracker.active_orders == {"c1": order}

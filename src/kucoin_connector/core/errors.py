@@ -5,6 +5,7 @@ ConnectorError
  ├── UnknownTradingPairError     a symbol or trading pair the connector does not know
  ├── OrderValidationError        the caller's order breaks a trading rule; never sent
  ├── ParseError                  a payload from the exchange is malformed or unexpected
+ ├── InvalidOrderTransitionError an order state change the transition table forbids
  ├── SecretsError                stored keys cannot be read or written (e.g. wrong password)
  ├── TransportError              the request or socket failed below the exchange's answer
  │    ├── RequestTimeoutError    no answer in time (the request may have been executed)
@@ -23,6 +24,11 @@ Never match on str(exc): use the class and the attributes.
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from kucoin_connector.core.types import OrderState
 
 
 class ConnectorError(Exception):
@@ -49,6 +55,17 @@ class OrderValidationError(ConnectorError):
 
 class ParseError(ConnectorError):
     """A payload from the exchange could not be parsed into the expected shape."""
+
+
+class InvalidOrderTransitionError(ConnectorError):
+    """An order was asked to move between two states the transition table does not link
+    (``core/order_states.py``). Stale or reordered exchange updates are caught and ignored
+    by ``InFlightOrder``; this reaches a caller only through a direct, illegal move."""
+
+    def __init__(self, current: OrderState, new: OrderState) -> None:
+        super().__init__(f"order state {current.name} cannot move to {new.name}")
+        self.current = current
+        self.new = new
 
 
 class SecretsError(ConnectorError):

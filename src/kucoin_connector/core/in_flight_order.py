@@ -2,20 +2,26 @@
 
 Rules enforced here (the tracker relies on them):
 
-* fills are de-duplicated by ``trade_id``; executed amounts only grow;
+* the state changes only through :meth:`InFlightOrder._transition`, which consults the
+  transition table (``core/order_states.py``: ``TRANSITIONS``) and raises
+  InvalidOrderTransitionError on a move it does not list. Exchange updates go through
+  :meth:`InFlightOrder.update_with_order_update`, which tolerates the stale and reordered
+  updates the wire brings (OPEN after FILLED, ...): it ignores them (debug log) and returns
+  False. An update repeating the current state is a no-op. OPEN reported for an order with
+  fills is recorded as PARTIALLY_FILLED;
+* fills are de-duplicated by ``trade_id``; executed amounts only grow. A fill must be
+  finite with price > 0, base > 0, quote >= 0 and fee >= 0, else it is rejected and *not*
+  recorded under its trade id (a hostile or garbled copy never shadows the true fill);
 * the executed base never exceeds ``amount`` (a fill that would exceed it is rejected as
   an inconsistency). Market orders by funds (``quote_amount`` set, ``amount`` 0 = unknown)
   are capped on the executed quote instead;
 * fills are accepted in any state (a CANCELED order may still receive fills that happened
   before the cancel); a fill proves the order exists, so PENDING_CREATE,
-  PLACEMENT_UNKNOWN and OPEN become PARTIALLY_FILLED;
-* done states (FILLED, CANCELED, FAILED) are final: any other state is ignored;
-  OPEN reported for an order with fills is recorded as PARTIALLY_FILLED;
-* one exception: a placement *written off* (:meth:`InFlightOrder.write_off`: the outcome
-  was unknown and the exchange kept answering "not found") is FAILED with
-  ``written_off_ms`` set, and revivable: if the exchange shows it after all (OPEN,
-  PARTIALLY_FILLED, FILLED, CANCELED, or a fill) it takes that state and the mark is
-  cleared. Any other FAILED order (rejected by the exchange or the rules) stays final;
+  PLACEMENT_UNKNOWN, OPEN and WRITTEN_OFF become PARTIALLY_FILLED;
+* FILLED, CANCELED and FAILED are final. WRITTEN_OFF (:meth:`InFlightOrder.write_off`: the
+  placement outcome was unknown and the exchange kept answering "not found") is done but
+  revivable: if the exchange shows the order after all (OPEN, PARTIALLY_FILLED, FILLED,
+  CANCELED, or a fill) it takes that state and ``written_off_ms`` is cleared;
 * the exchange order id is learnt once; a conflicting one is logged and ignored.
 """
 
@@ -27,19 +33,20 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from kucoin_connector.core.errors import OrderValidationError, ParseError
+from kucoin_connector.core.errors import (
+    InvalidOrderTransitionError,
+    OrderValidationError,
+    ParseError,
+)
+from kucoin_connector.core.order_states import (
+    DONE_STATES,
+    FILL_MOVES_STATES,
+    OPEN_STATES,
+    check_transition,
+)
 from kucoin_connector.core.types import OrderState, OrderType, TradeType
 
 logger = logging.getLogger(__name__)
-
-# Tuples, not sets: membership is then an identity test (Enum.__hash__ runs in Python).
-_EXISTENCE_STATES = (OrderState.PENDING_CREATE, OrderState.PLACEMENT_UNKNOWN, OrderState.OPEN)
-_DONE_STATES = (OrderState.CANCELED, OrderState.FILLED, OrderState.FAILED)
-_OPEN_STATES = (OrderState.OPEN, OrderState.PARTIALLY_FILLED, OrderState.PENDING_CANCEL)
-_UNPLACED_STATES = (OrderState.PENDING_CREATE, OrderState.PLACEMENT_UNKNOWN)
-_REVIVAL_STATES = (
-    OrderState.OPEN, OrderState.PARTIALLY_FILLED, OrderState.FILLED, OrderState.CANCELED
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +126,22 @@ def _opt_decimal(value: Any) -> Decimal | None:
     return None if value is None else Decimal(str(value))
 
 
+def _fill_problem(update: TradeUpdate) -> str | None:
+    """Why a fill's own numbers cannot be true (None: they can). A price of 0 (or -0) is
+    refused too: recorded under its trade id, it would shadow the true fill."""
+    price, base = update.fill_price, update.fill_base_amount
+    quote, fee = update.fill_quote_amount, update.fee.amount
+    if not (price.is_finite() and base.is_finite() and quote.is_finite() and fee.is_finite()):
+        return "non-finite number"
+    if price <= 0:
+        return "non-positive price"
+    if base <= 0:
+        return "non-positive fill amount"
+    if quote < 0 or fee < 0:
+        return "negative quote amount or fee"
+    return None
+
+
 class InFlightOrder:
     """The local view of one order, fed with OrderUpdate and TradeUpdate records."""
 
@@ -154,8 +177,10 @@ class InFlightOrder:
         self.creation_timestamp_ms = creation_timestamp_ms
         self.last_update_timestamp_ms = creation_timestamp_ms
         self.reason: str | None = None  # reason of the last state update that carried one
-        # Clock (ms) when an unknown placement was written off as FAILED; None otherwise.
-        self.written_off_ms: int | None = None
+        # Clock (ms) when the order was written off; set exactly while it is WRITTEN_OFF.
+        self.written_off_ms: int | None = (
+            creation_timestamp_ms if initial_state is OrderState.WRITTEN_OFF else None
+        )
         self.executed_amount_base = Decimal(0)
         self.executed_amount_quote = Decimal(0)
         self.cumulative_fees: dict[str, Decimal] = {}
@@ -180,11 +205,12 @@ class InFlightOrder:
 
     @property
     def is_done(self) -> bool:
-        return self.current_state in _DONE_STATES
+        """FILLED, CANCELED, FAILED or WRITTEN_OFF."""
+        return self.current_state in DONE_STATES
 
     @property
     def is_open(self) -> bool:
-        return self.current_state in _OPEN_STATES
+        return self.current_state in OPEN_STATES
 
     @property
     def is_filled(self) -> bool:
@@ -196,12 +222,13 @@ class InFlightOrder:
 
     @property
     def is_failure(self) -> bool:
+        """FAILED: rejected by the exchange or the rules (final). Not WRITTEN_OFF."""
         return self.current_state is OrderState.FAILED
 
     @property
     def is_written_off(self) -> bool:
-        """FAILED because an unknown placement was never found: may still be revived."""
-        return self.written_off_ms is not None
+        """WRITTEN_OFF: an unknown placement never found (reported failed, revivable)."""
+        return self.current_state is OrderState.WRITTEN_OFF
 
     @property
     def is_pending_create(self) -> bool:
@@ -252,7 +279,10 @@ class InFlightOrder:
         return True
 
     def update_with_order_update(self, update: OrderUpdate) -> bool:
-        """Apply a state update. True if the state or the exchange order id changed."""
+        """Apply a state update. True if the state or the exchange order id changed.
+
+        A move the transition table does not list (a stale or reordered update) is
+        ignored with a debug log: the wire brings those, they are not errors."""
         if update.client_order_id is not None and update.client_order_id != self.client_order_id:
             logger.warning(
                 "order %s: update for %s ignored", self.client_order_id, update.client_order_id
@@ -262,33 +292,21 @@ class InFlightOrder:
         new_state = update.new_state
         if new_state is OrderState.OPEN and self.executed_amount_base > 0:
             new_state = OrderState.PARTIALLY_FILLED
-        state_changed = new_state is not self.current_state and self._may_move_to(new_state)
-        if state_changed:
-            if self.written_off_ms is not None:
-                self._revive()
-            self.current_state = new_state
-            if update.reason is not None:
-                self.reason = update.reason
-        if state_changed or id_learnt:
+        state_changed = False
+        if new_state is not self.current_state:
+            try:
+                self._transition(new_state, update.update_timestamp_ms, update.reason)
+                state_changed = True
+            except InvalidOrderTransitionError:
+                logger.debug(
+                    "order %s: %s after %s ignored (not a legal transition)",
+                    self.client_order_id,
+                    new_state.name,
+                    self.current_state.name,
+                )
+        if id_learnt:
             self._touch(update.update_timestamp_ms)
         return state_changed or id_learnt
-
-    def _may_move_to(self, new_state: OrderState) -> bool:
-        current = self.current_state
-        if current in _DONE_STATES:
-            if self.written_off_ms is not None and new_state in _REVIVAL_STATES:
-                return True
-            logger.debug(
-                "order %s: %s after %s ignored (done states are final)",
-                self.client_order_id,
-                new_state.name,
-                current.name,
-            )
-            return False
-        if current in _UNPLACED_STATES:
-            return True
-        # The order is known to exist: it cannot go back to an unplaced state.
-        return new_state not in _UNPLACED_STATES
 
     def update_with_trade_update(self, update: TradeUpdate) -> bool:
         """Record a fill. True if it was new and consistent (then it changed the order)."""
@@ -306,56 +324,66 @@ class InFlightOrder:
             return False
         self.update_exchange_order_id(update.exchange_order_id)
         self._record_fill(update)
-        if self.written_off_ms is not None:
-            self._revive()
-            self.current_state = OrderState.PARTIALLY_FILLED
-        elif self.current_state in _EXISTENCE_STATES:
-            self.current_state = OrderState.PARTIALLY_FILLED
+        if self.current_state in FILL_MOVES_STATES:
+            self._transition(OrderState.PARTIALLY_FILLED, update.fill_timestamp_ms)
         self._touch(update.fill_timestamp_ms)
         return True
 
     def write_off(self, timestamp_ms: int, reason: str) -> bool:
-        """Give up on a PLACEMENT_UNKNOWN order: FAILED, but revivable (module docstring).
+        """Give up on a PLACEMENT_UNKNOWN order: WRITTEN_OFF, revivable (module docstring).
         True if it was written off (False in any other state: nothing changes)."""
         if self.current_state is not OrderState.PLACEMENT_UNKNOWN:
             return False
-        self.current_state = OrderState.FAILED
-        self.reason = reason
-        self.written_off_ms = timestamp_ms
-        self._touch(timestamp_ms)
+        self._transition(OrderState.WRITTEN_OFF, timestamp_ms, reason)
         return True
 
-    def _revive(self) -> None:
-        """A written-off order exists after all: the caller sets its state."""
-        self.written_off_ms = None
-        self.reason = None
+    def _transition(
+        self, new_state: OrderState, timestamp_ms: int, reason: str | None = None
+    ) -> None:
+        """The one place the state changes. Raises InvalidOrderTransitionError (state
+        unchanged) unless the transition table lists the move.
+
+        Entering WRITTEN_OFF records ``written_off_ms``; leaving it (a revival) clears it and
+        the write-off reason. ``reason``, if given, becomes the order's reason."""
+        current = self.current_state
+        check_transition(current, new_state)
+        if current is OrderState.WRITTEN_OFF:
+            self.written_off_ms = None
+            self.reason = None
+        elif new_state is OrderState.WRITTEN_OFF:
+            self.written_off_ms = timestamp_ms
+        self.current_state = new_state
+        if reason is not None:
+            self.reason = reason
+        self._touch(timestamp_ms)
 
     def _fill_fits(self, update: TradeUpdate) -> bool:
-        problem: str | None = None
-        if update.fill_base_amount <= 0 or update.fill_quote_amount < 0:
-            problem = "non-positive fill amount"
-        elif update.fill_price < 0 or update.fee.amount < 0:
-            problem = "negative price or fee"
-        elif self.is_by_funds:
-            assert self.quote_amount is not None
-            if self.executed_amount_quote + update.fill_quote_amount > self.quote_amount:
-                problem = f"executed quote would exceed {self.quote_amount}"
-        elif self.executed_amount_base + update.fill_base_amount > self.amount:
-            problem = f"executed base would exceed {self.amount}"
+        problem = _fill_problem(update) or self._cap_problem(update)
         if problem is not None:
             logger.error(
-                "order %s: inconsistent fill %s rejected (%s): base=%s quote=%s, "
-                "executed base=%s quote=%s",
+                "order %s: inconsistent fill %s rejected (%s): price=%s base=%s quote=%s "
+                "fee=%s, executed base=%s quote=%s",
                 self.client_order_id,
                 update.trade_id,
                 problem,
+                update.fill_price,
                 update.fill_base_amount,
                 update.fill_quote_amount,
+                update.fee.amount,
                 self.executed_amount_base,
                 self.executed_amount_quote,
             )
             return False
         return True
+
+    def _cap_problem(self, update: TradeUpdate) -> str | None:
+        if self.is_by_funds:
+            assert self.quote_amount is not None
+            if self.executed_amount_quote + update.fill_quote_amount > self.quote_amount:
+                return f"executed quote would exceed {self.quote_amount}"
+        elif self.executed_amount_base + update.fill_base_amount > self.amount:
+            return f"executed base would exceed {self.amount}"
+        return None
 
     def _record_fill(self, update: TradeUpdate) -> None:
         self.order_fills[update.trade_id] = update
@@ -404,14 +432,12 @@ class InFlightOrder:
                 creation_timestamp_ms=int(data["creation_timestamp_ms"]),
                 price=_opt_decimal(data.get("price")),
                 exchange_order_id=_opt_str(data.get("exchange_order_id")),
-                initial_state=OrderState(data["current_state"]),
+                initial_state=_persisted_state(data),
                 quote_amount=_opt_decimal(data.get("quote_amount")),
             )
             order.last_update_timestamp_ms = int(data["last_update_timestamp_ms"])
             order.reason = _opt_str(data.get("reason"))
-            written_off = data.get("written_off_ms")
-            if written_off is not None and order.is_failure:  # the mark only means that
-                order.written_off_ms = int(written_off)
+            _restore_written_off(order, data.get("written_off_ms"))
             fills = [TradeUpdate.from_dict(item) for item in data.get("order_fills", [])]
         except (KeyError, TypeError, ValueError, InvalidOperation) as exc:
             raise ParseError(f"invalid persisted order record: {exc!r}") from exc
@@ -421,3 +447,19 @@ class InFlightOrder:
             if fill.trade_id not in order.order_fills:
                 order._record_fill(fill)
         return order
+
+
+def _persisted_state(data: Mapping[str, Any]) -> OrderState:
+    state = OrderState(data["current_state"])
+    if state is OrderState.FAILED and data.get("written_off_ms") is not None:
+        return OrderState.WRITTEN_OFF  # a record from before WRITTEN_OFF was a state
+    return state
+
+
+def _restore_written_off(order: InFlightOrder, written_off_ms: Any) -> None:
+    """``written_off_ms`` means something only for a WRITTEN_OFF order (a record without
+    it falls back on the last update, which the write-off made)."""
+    if order.is_written_off:
+        order.written_off_ms = (
+            order.last_update_timestamp_ms if written_off_ms is None else int(written_off_ms)
+        )

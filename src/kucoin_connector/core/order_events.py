@@ -14,12 +14,13 @@ from kucoin_connector.core.types import OrderState
 
 
 def final_kind(state: OrderState) -> str:
-    """The announcement key of a done state: "completed", "cancelled" or "failed"."""
+    """The announcement key of a done state: "completed", "cancelled" or "failed" (FAILED
+    and WRITTEN_OFF: a written-off order is reported failed, once, even if revived)."""
     if state is OrderState.FILLED:
         return "completed"
     if state is OrderState.CANCELED:
         return "cancelled"
-    if state is OrderState.FAILED:
+    if state is OrderState.FAILED or state is OrderState.WRITTEN_OFF:
         return "failed"
     raise KeyError(state)
 

@@ -60,13 +60,16 @@ class OrderOptions:
 
 
 class OrderState(Enum):
-    """Life cycle of a tracked order.
+    """Life cycle of a tracked order; the legal moves are a table in ``core/order_states.py``.
 
     PENDING_CREATE -> OPEN -> PARTIALLY_FILLED -> FILLED
                    \\-> FAILED          \\-> PENDING_CANCEL -> CANCELED
     PLACEMENT_UNKNOWN: the placement request was sent but its response was lost
     (timeout, 5xx, cut connection). The order may or may not exist on the exchange; it is
     resolved by looking it up by client order id, never by placing it again.
+    WRITTEN_OFF: a PLACEMENT_UNKNOWN order the exchange kept answering "not found" for.
+    Done (reported as failed), but revivable: if the exchange shows it after all, it takes
+    the state the exchange gives.
     """
 
     PENDING_CREATE = "PENDING_CREATE"
@@ -77,20 +80,20 @@ class OrderState(Enum):
     CANCELED = "CANCELED"
     FILLED = "FILLED"
     FAILED = "FAILED"
+    WRITTEN_OFF = "WRITTEN_OFF"
 
+    # The state groups live with the transition table (order_states imports this module).
     @property
     def is_done(self) -> bool:
-        return self in _DONE_STATES
+        from kucoin_connector.core.order_states import DONE_STATES
+
+        return self in DONE_STATES
 
     @property
     def is_open(self) -> bool:
-        return self in _OPEN_STATES
+        from kucoin_connector.core.order_states import OPEN_STATES
 
-
-_DONE_STATES = frozenset({OrderState.CANCELED, OrderState.FILLED, OrderState.FAILED})
-_OPEN_STATES = frozenset(
-    {OrderState.OPEN, OrderState.PARTIALLY_FILLED, OrderState.PENDING_CANCEL}
-)
+        return self in OPEN_STATES
 
 
 class PositionMode(Enum):
