@@ -309,8 +309,8 @@ async def test_cancel_and_get_by_client_oid_golden(
 @pytest.mark.parametrize(
     ("account_type", "raw_path", "trade_id"),
     [
-        ("trade", "/api/v1/fills?orderId=ex-1&pageSize=500", "t-1"),
-        ("trade_hf", "/api/v1/hf/fills?symbol=BTC-USDT&orderId=ex-1", "11"),
+        ("trade", "/api/v1/fills?orderId=ex-1&currentPage=1&pageSize=500", "t-1"),
+        ("trade_hf", "/api/v1/hf/fills?symbol=BTC-USDT&orderId=ex-1&limit=100", "11"),
     ],
 )
 async def test_fills_golden(

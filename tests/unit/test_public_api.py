@@ -6,7 +6,7 @@ EXPECTED = {
     "ExchangeError", "ExchangeUnavailableError", "InFlightOrder", "InsufficientFundsError",
     "InvalidOrderError", "InvalidOrderTransitionError", "InvalidTimestampError",
     "KucoinExchange", "Level2Calibrator",
-    "OrderBook", "OrderBookResyncedEvent", "OrderCancelledEvent", "OrderCompletedEvent",
+    "OrderBook", "OrderBookResyncedEvent", "OrderCancelFailedEvent", "OrderCancelledEvent", "OrderCompletedEvent",
     "OrderCreatedEvent", "OrderFailedEvent", "OrderFilledEvent", "OrderLostEvent",
     "OrderNotFoundError", "OrderOptions", "OrderState", "OrderType", "OrderUpdate",
     "OrderValidationError", "ParseError", "PositionAction", "PositionMode", "PositionSide",
