@@ -118,7 +118,7 @@ async def test_read_faults_429_5xx_and_delays_are_survived() -> None:
         faults = h.sim.faults
         faults.http("/api/v1/accounts", status=429, count=2)
         faults.http("/api/v1/fills", status=503, count=1)
-        faults.http("/api/v1/order/client-order/*", status=504, count=2, method="GET")
+        faults.http("/api/v1/orders", status=504, count=2, method="GET")  # order lists
         faults.delay_http("/api/v1/orders", 0.3, count=2, method="POST")
         faults.drop_ws("/spotMarket/tradeOrders", probability=1.0)  # fills only over REST
         assert await crossing_sell(h) in (OrderState.OPEN, OrderState.FILLED)
