@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+import aiohttp
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
@@ -362,3 +363,27 @@ async def test_public_calls_are_unsigned(recorder: tuple[Recorder, str]) -> None
         assert (req.method, req.raw_path, req.body) == ("GET", path, b"")
         assert not any(k.upper().startswith("KC-") for k in req.headers)
         assert "Content-Type" not in req.headers
+
+
+async def test_an_injected_session_carries_rest_and_is_left_open(
+    recorder: tuple[Recorder, str],
+) -> None:
+    rec, url = recorder
+    started: list[str] = []
+
+    async def on_request_start(session: Any, context: Any, params: Any) -> None:
+        started.append(params.url.path)
+
+    trace = aiohttp.TraceConfig()
+    trace.on_request_start.append(on_request_start)
+    async with aiohttp.ClientSession(trace_configs=[trace]) as session:
+        ex = KucoinExchange(trading_pairs=[PAIR], base_url=url, session=session,
+                            clock_ms=lambda: LOCAL_NOW_MS)
+        try:
+            assert await ex.api.server_time_ms() == SERVER_NOW_MS
+        finally:
+            await ex.stop()
+        assert not session.closed
+        assert await ex.api.server_time_ms() == SERVER_NOW_MS  # still usable after stop()
+    assert started == ["/api/v1/timestamp"] * 2
+    assert [r.raw_path for r in rec.take()] == ["/api/v1/timestamp"] * 2

@@ -1,16 +1,20 @@
 """Exchange-agnostic REST transport: throttle -> build exact bytes -> sign -> send -> decode.
 
-The client knows nothing about any exchange. Three things are injected:
+The client knows nothing about any exchange. Four things are injected:
 
 * a throttler (``execute_task(limit_id)`` async context manager, ``block_for``),
 * a :class:`RequestSigner` that turns the exact bytes about to be sent into extra headers,
 * a :data:`ResponseHandler` that turns a :class:`RestResponse` into data or raises one of the
   library's :mod:`~kucoin_connector.core.errors` classes.
 
+A fourth, the :class:`~kucoin_connector.core.transport.HttpTransport`, puts the bytes on the
+wire: the client depends on that protocol only and knows no HTTP library
+(:class:`~kucoin_connector.core.aiohttp_transport.AiohttpTransport` is the default one).
+
 The query string and body are rendered once, and the signer signs exactly the path, query
-and body bytes that go on the wire (the URL is handed to aiohttp pre-encoded, so it cannot
-re-encode what was signed). Every aiohttp / asyncio transport failure is mapped to a
-:class:`~kucoin_connector.core.errors.TransportError` subclass; none leaks to the caller.
+and body bytes that go on the wire (the transport sends the pre-encoded URL unchanged).
+Transport failures arrive as :class:`~kucoin_connector.core.errors.TransportError`
+subclasses; the transport maps its library's exceptions, none leaks to the caller.
 Logs carry the method and path only: never headers, query values or bodies.
 """
 
@@ -26,19 +30,16 @@ from types import TracebackType
 from typing import Any, Protocol, Self
 from urllib.parse import quote, urlencode, urlsplit
 
-import aiohttp
 import ujson
-from yarl import URL
 
 from kucoin_connector.core.errors import (
     ConfigurationError,
-    ConnectionLostError,
     InvalidTimestampError,
     ParseError,
     RateLimitError,
-    RequestTimeoutError,
     TransportError,
 )
+from kucoin_connector.core.transport import HttpRequest, HttpTransport
 
 __all__ = [
     "RequestSigner",
@@ -48,7 +49,6 @@ __all__ = [
     "Throttler",
     "encode_body",
     "encode_query",
-    "map_transport_error",
 ]
 
 logger = logging.getLogger(__name__)
@@ -119,45 +119,22 @@ def encode_body(body: Mapping[str, Any] | None) -> bytes:
     return text.encode("ascii")
 
 
-def map_transport_error(exc: BaseException, what: str) -> TransportError:
-    """Map an aiohttp / asyncio / OS failure to the library's transport errors.
-
-    ``may_have_executed`` is False only where the request certainly never left: the
-    connection could not be opened, or the URL was unusable.
-    """
-    name = type(exc).__name__
-    if isinstance(exc, aiohttp.RedirectClientError):
-        # The original request was sent; only following the redirect failed.
-        return TransportError(f"{what}: bad redirect ({name})")
-    if isinstance(exc, aiohttp.ConnectionTimeoutError):
-        return RequestTimeoutError(f"{what}: connect timeout ({name})", may_have_executed=False)
-    if isinstance(exc, aiohttp.ClientConnectorError | aiohttp.ServerFingerprintMismatch):
-        return ConnectionLostError(f"{what}: cannot connect ({name})", may_have_executed=False)
-    if isinstance(exc, aiohttp.ClientHttpProxyError):
-        # Raised while opening the proxy tunnel, before the request is written.
-        return ConnectionLostError(f"{what}: proxy refused ({name})", may_have_executed=False)
-    if isinstance(exc, aiohttp.InvalidURL | aiohttp.NonHttpUrlClientError):
-        return TransportError(f"{what}: invalid URL ({name})", may_have_executed=False)
-    if isinstance(exc, TimeoutError):  # asyncio.TimeoutError, ServerTimeoutError, ...
-        return RequestTimeoutError(f"{what}: timed out ({name})")
-    if isinstance(exc, aiohttp.ClientConnectionError | aiohttp.ClientPayloadError | OSError):
-        return ConnectionLostError(f"{what}: connection lost ({name})")
-    if isinstance(exc, aiohttp.ClientResponseError):
-        return TransportError(f"{what}: bad response (HTTP {exc.status}, {name})")
-    return TransportError(f"{what}: transport failure ({name})")
-
-
 class RestClient:
-    """Async REST client; an async context manager. No I/O in the constructor."""
+    """Async REST client; an async context manager. No I/O in the constructor.
+
+    The client owns its transport: :meth:`close` closes it (an
+    :class:`~kucoin_connector.core.aiohttp_transport.AiohttpTransport` then closes the
+    session it created and leaves a borrowed one open).
+    """
 
     def __init__(
         self,
         base_url: str,
         *,
+        transport: HttpTransport,
         throttler: Throttler,
         response_handler: ResponseHandler,
         signer: RequestSigner | None = None,
-        session: aiohttp.ClientSession | None = None,
         timeout_s: float = 10.0,
         time_resync: Callable[[], Awaitable[None]] | None = None,
         default_headers: Mapping[str, str] | None = None,
@@ -171,12 +148,11 @@ class RestClient:
             raise ConfigurationError("timeout_s must be positive")
         self._origin = f"{parts.scheme}://{parts.netloc}"
         self._prefix = parts.path.rstrip("/")
+        self._transport = transport
         self._throttler = throttler
         self._handler = response_handler
         self._signer = signer
-        self._session = session
-        self._owns_session = session is None
-        self._timeout = aiohttp.ClientTimeout(total=timeout_s)
+        self._timeout_s = timeout_s
         self._time_resync = time_resync
         self._default_headers = dict(default_headers or {})
 
@@ -184,21 +160,13 @@ class RestClient:
     def base_url(self) -> str:
         return self._origin + self._prefix
 
-    def _get_session(self) -> aiohttp.ClientSession:
-        if self._session is None:  # only ever None for an owned session
-            self._session = aiohttp.ClientSession()
-        if self._session.closed:
-            raise ConfigurationError("the injected aiohttp session is closed")
-        return self._session
+    @property
+    def transport(self) -> HttpTransport:
+        return self._transport
 
     async def close(self) -> None:
-        """Close the session if this client created it; an injected one is left open.
-
-        An owned session is created again lazily if the client is used after close().
-        """
-        if self._owns_session and self._session is not None:
-            session, self._session = self._session, None
-            await session.close()
+        """Close the transport. Safe to call twice; the client stays usable afterwards."""
+        await self._transport.close()
 
     async def __aenter__(self) -> Self:
         return self
@@ -270,29 +238,23 @@ class RestClient:
     async def _send(
         self, method: str, path_with_query: str, body: bytes, signed: bool
     ) -> RestResponse:
-        path = path_with_query.split("?", 1)[0]
-        what = f"{method} {path}"
-        session = self._get_session()
-        url = URL(self._origin + path_with_query, encoded=True)
+        request = HttpRequest(
+            method=method,
+            url=self._origin + path_with_query,
+            headers=self._headers(method, path_with_query, body, signed),
+            body=body,
+            timeout_s=self._timeout_s,
+        )
+        what = request.describe()
         logger.debug("-> %s", what)
         try:
-            headers = self._headers(method, path_with_query, body, signed)
-            async with session.request(
-                method,
-                url,
-                data=body if body else None,
-                headers=headers,
-                timeout=self._timeout,
-                allow_redirects=False,
-            ) as resp:
-                raw = await resp.read()
-                status = resp.status
-                resp_headers = resp.headers
-        except (aiohttp.ClientError, OSError, TimeoutError) as exc:
-            logger.debug("%s failed: %s", what, type(exc).__name__)
-            raise map_transport_error(exc, what) from exc
-        logger.debug("<- %s %s", what, status)
-        return RestResponse(status=status, headers=resp_headers, payload=_decode(raw, status, what))
+            response = await self._transport.send(request)
+        except TransportError as exc:
+            logger.debug("%s failed: %s", what, type(exc.__cause__ or exc).__name__)
+            raise
+        logger.debug("<- %s %s", what, response.status)
+        payload = _decode(response.body, response.status, what)
+        return RestResponse(status=response.status, headers=response.headers, payload=payload)
 
 
 def _decode(raw: bytes, status: int, what: str) -> Any:

@@ -22,6 +22,7 @@ from typing import Any, Self
 import aiohttp
 from bidict import bidict
 
+from kucoin_connector.core.aiohttp_transport import AiohttpTransport
 from kucoin_connector.core.errors import (
     ConfigurationError,
     ConnectorError,
@@ -123,9 +124,9 @@ class KucoinExchange(ExchangeBase):
         self._rest = RestClient(
             self._base_url,
             throttler=self._throttler,
+            transport=AiohttpTransport(session),
             response_handler=raise_for_kucoin,
             signer=self._auth,
-            session=session,
             timeout_s=request_timeout_s,
             time_resync=self._resync_time,
         )

@@ -15,6 +15,7 @@ from typing import Any
 
 import aiohttp
 
+from kucoin_connector.core.aiohttp_transport import AiohttpTransport
 from kucoin_connector.core.errors import (
     AuthenticationError,
     ConfigurationError,
@@ -143,7 +144,8 @@ class _KeyChecker:
         )
         self.rest = RestClient(
             config.base_url, throttler=AsyncThrottler(_LIMITS),
-            response_handler=raise_for_kucoin, signer=auth, session=session,
+            transport=AiohttpTransport(session),
+            response_handler=raise_for_kucoin, signer=auth,
             timeout_s=timeout_s, time_resync=self._resync if clock_correction else None,
         )
 
