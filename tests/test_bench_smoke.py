@@ -25,6 +25,8 @@ def _bench_on_path(monkeypatch: pytest.MonkeyPatch) -> None:
         ("throttler", ["--quick"]),
         ("loopback", ["--quick"]),
         ("memory", ["--quick"]),
+        ("whole_market", ["--quick"]),
+        ("live_transport", ["--quick"]),
     ],
 )
 def test_bench_runs_and_prints_a_table(
