@@ -367,15 +367,18 @@ def test_buffer_overflow_needs_resync() -> None:
 
 def test_bad_change_when_live_needs_resync() -> None:
     calibrator = live_at(10)
-    assert calibrator.on_update(update(11, 11, bids=[["abc", "1", "11"]])) is (
-        SyncState.NEEDS_RESYNC
-    )
-    assert (calibrator.resync_reason or "").startswith("bad change")
+    with pytest.raises(ParseError):  # values are checked where they are turned to floats
+        calibrator.on_update(update(11, 11, bids=[["abc", "1", "11"]]))
+    assert calibrator.state is SyncState.NEEDS_RESYNC and calibrator.parse_errors == 1
+    assert (calibrator.resync_reason or "").startswith("malformed: bad change at 11")
+    assert calibrator.order_book.bid_depth == 0  # dropped, never half applied
 
 
 def test_bad_snapshot_needs_resync() -> None:
     calibrator = Level2Calibrator(SYM)
-    assert calibrator.on_snapshot(snapshot(3, [["1", "-2"]])) is SyncState.NEEDS_RESYNC
+    with pytest.raises(ParseError):
+        calibrator.on_snapshot(snapshot(3, [["1", "-2"]]))
+    assert calibrator.state is SyncState.NEEDS_RESYNC and calibrator.parse_errors == 1
     assert calibrator.order_book.bid_depth == 0
 
 

@@ -45,7 +45,11 @@ BALANCE = {
 }
 ODD_VALUES: list[Any] = [None, "", " ", "NaN", "inf", "-1.5", "1e3", 1.5, 3, True, "abc", "0",
                          123, "BUY", "Match", {}, [], "-5", 10**20, " 7 "]
-EXTRA_KEYS = ["matchPrice", "tradeId", "accountId", "feeType", "oldSize"]
+# Hostile amounts: zero, signed zero, negative, not finite, out of float range.
+HOSTILE_VALUES: list[Any] = ["-0", "0.0", "-0.0", "0E-8", "-0.00000001", "Infinity",
+                             "-Infinity", "sNaN", "-nan", "1e400", "-1e400", "1E-400"]
+ODD_VALUES += HOSTILE_VALUES
+EXTRA_KEYS = ["matchPrice", "matchSize", "tradeId", "accountId", "feeType", "oldSize"]
 
 
 def mutate(rng: random.Random, frame: dict[str, Any]) -> dict[str, Any]:
@@ -88,3 +92,39 @@ def test_fast_path_agrees_with_the_pydantic_edge() -> None:
             k: type(v) for k, v in slow.__dict__.items()
         }
     assert taken_fast > 500  # the comparison covered the fast path, not only rejections
+
+
+def test_the_whole_stream_agrees_with_the_pydantic_edge() -> None:
+    """Frames through the client (fast path, else the generic path): an accepted message
+    equals the pydantic model, a refused one is counted, never delivered."""
+    from kucoin_connector.core.ws import WsClient
+    from kucoin_connector.kucoin.ws_adapter import BulletToken, KucoinWsAdapter
+
+    async def bullet() -> BulletToken:
+        raise AssertionError("never connects")
+
+    def factory(on_message: Any, on_reconnected: Any) -> WsClient:
+        adapter = KucoinWsAdapter(bullet, private=True, connect_id_factory=lambda: "c")
+        return WsClient(adapter, on_message=on_message, on_reconnected=on_reconnected)
+
+    delivered: list[Any] = []
+    user = stream.KucoinUserStream(factory, on_order_change=delivered.append,
+                                   on_balance=delivered.append, on_reconnected=lambda: None)
+    rng = random.Random(20261123)
+    refused = 0
+    for _ in range(3000):
+        envelope = mutate(rng, rng.choice([ORDER_MATCH, ORDER_OPEN, BALANCE]))
+        model = OrderChangeMessage if envelope["subject"] == "orderChange" else BalanceMessage
+        try:
+            slow: Any = parse_model(model, envelope["data"])
+        except ParseError:
+            slow = None
+        before = user.parse_errors
+        user.client._dispatch(json.dumps(envelope))
+        if slow is None:
+            refused += 1
+            assert delivered == [] and user.parse_errors == before + 1, envelope
+        else:
+            assert delivered == [slow] and user.parse_errors == before, envelope
+        delivered.clear()
+    assert refused > 300

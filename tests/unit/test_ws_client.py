@@ -44,6 +44,7 @@ class FakeExchange:
         self.flood = False
         self.after_welcome: list[str] = []
         self.reject: set[str] = set()
+        self.drop_subscribes: dict[str, int] = {}  # topic -> subscribe frames left unanswered
 
     async def handle(self, request: web.Request) -> web.WebSocketResponse:
         ws = web.WebSocketResponse()
@@ -75,7 +76,9 @@ class FakeExchange:
         if kind == "ping" and self.answer_pings:
             await ws.send_json({"id": rid, "type": "pong"})
         elif kind in ("subscribe", "unsubscribe"):
-            if frame["topic"] in self.reject:
+            if kind == "subscribe" and self.drop_subscribes.get(frame["topic"], 0) > 0:
+                self.drop_subscribes[frame["topic"]] -= 1  # never acknowledged
+            elif frame["topic"] in self.reject:
                 await ws.send_json({"id": rid, "type": "error", "code": 404, "data": "no topic"})
             else:
                 await ws.send_json({"id": rid, "type": "ack"})
@@ -424,3 +427,82 @@ def test_connect_spec_repr_hides_the_token() -> None:
     assert redact_url("ws://h/p?token=x#frag") == "ws://h/p"
     with pytest.raises(ConfigurationError):
         WsConnectSpec("ws://h", 0, 1)
+
+
+# ----------------------------------------------------------------------------- lost acks
+def subscribes(conn: Conn, topic: str) -> list[dict[str, Any]]:
+    return [f for f in conn.of_type("subscribe") if f["topic"] == topic]
+
+
+def assert_quiet_warnings(caplog: pytest.LogCaptureFixture, needle: str) -> None:
+    records = [r for r in caplog.records if needle in r.getMessage()]
+    assert records and all(r.levelno == logging.WARNING for r in records)
+    assert all(r.exc_info is None for r in caplog.records)
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+async def test_unacknowledged_subscribe_is_retried_with_fresh_ids(
+    exchange: tuple[FakeExchange, str], make: MakeHarness, caplog: pytest.LogCaptureFixture
+) -> None:
+    fx, _ = exchange
+    fx.drop_subscribes = {"/slow": 2}
+    h = await make(ack_timeout_s=0.05)
+    await h.client.start()
+    await h.client.wait_connected(5)
+    await h.client.subscribe(["/slow"])
+    frames = subscribes(fx.connections[0], "/slow")
+    assert len(frames) == 3 and len({f["id"] for f in frames}) == 3
+    assert "/slow" in h.client.active_topics
+    assert len(fx.connections) == 1 and h.client.is_connected
+    assert_quiet_warnings(caplog, "no ack")
+
+
+async def test_subscribe_never_acknowledged_recycles_the_connection(
+    exchange: tuple[FakeExchange, str], make: MakeHarness, caplog: pytest.LogCaptureFixture
+) -> None:
+    fx, _ = exchange
+    fx.drop_subscribes = {"/dead": 3}
+    h = await make(ack_timeout_s=0.05)
+    await h.client.subscribe(["/a"])
+    await h.client.start()
+    await h.client.wait_connected(5)
+    await h.client.subscribe(["/dead"])
+    await eventually(lambda: len(fx.connections) == 2 and "/dead" in h.client.active_topics)
+    first, second = fx.connections
+    assert len(subscribes(first, "/dead")) == 3  # one send and two retries
+    await eventually(first.closed.is_set)
+    assert second.token == "tok-2"  # a fresh token
+    assert sorted(f["topic"] for f in second.of_type("subscribe")) == ["/a", "/dead"]
+    assert h.client.active_topics == {"/a", "/dead"} and h.reconnected == [1]
+    assert_quiet_warnings(caplog, "/dead")
+
+
+async def test_resubscribe_never_acknowledged_recycles_before_connected(
+    exchange: tuple[FakeExchange, str], make: MakeHarness, caplog: pytest.LogCaptureFixture
+) -> None:
+    fx, _ = exchange
+    fx.drop_subscribes = {"/dead": 3}
+    h = await make(ack_timeout_s=0.05)
+    await h.client.subscribe(["/dead", "/b"])
+    await h.client.start()
+    await h.client.wait_connected(5)
+    assert len(fx.connections) == 2 and h.client.active_topics == {"/dead", "/b"}
+    assert len(subscribes(fx.connections[0], "/dead")) == 3
+    assert subscribes(fx.connections[0], "/b") == []  # gave up on that connection at once
+    assert_quiet_warnings(caplog, "/dead")
+
+
+async def test_a_late_ack_of_an_earlier_attempt_counts(
+    exchange: tuple[FakeExchange, str], make: MakeHarness
+) -> None:
+    fx, _ = exchange
+    h = await make(ack_timeout_s=0.05)
+    await h.client.start()
+    await h.client.wait_connected(5)
+    fx.drop_subscribes = {"/late": 99}
+    task = asyncio.create_task(h.client.subscribe(["/late"]))
+    await eventually(lambda: len(subscribes(fx.connections[0], "/late")) == 2)
+    first_id = subscribes(fx.connections[0], "/late")[0]["id"]
+    await fx.connections[0].ws.send_json({"id": first_id, "type": "ack"})
+    await task
+    assert "/late" in h.client.active_topics and len(fx.connections) == 1

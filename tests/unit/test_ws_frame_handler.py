@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from kucoin_connector.core.errors import ParseError
 from kucoin_connector.core.ws import WsClient, WsConnectSpec
 
 
@@ -69,3 +70,47 @@ def test_hook_is_settable_after_construction_and_its_errors_are_contained(
     client._dispatch('{"n":3}')
     assert messages == [{"n": 1}, {"n": 3}]
     assert "frame handler failed" in caplog.text
+
+
+@pytest.mark.parametrize(
+    "error", [ParseError("bad level"), RecursionError("maximum recursion depth exceeded")]
+)
+def test_expected_bad_input_from_a_hook_is_a_warning_without_traceback(
+    error: Exception, caplog: pytest.LogCaptureFixture
+) -> None:
+    def hook(frame: str | bytes) -> bool:
+        raise error
+
+    client = WsClient(Adapter(), on_message=lambda m: None, frame_handler=hook)
+    client._dispatch('{"n":1}')
+    assert client.parse_errors == 1
+    assert [r.levelno for r in caplog.records] == [logging.WARNING]
+    assert caplog.records[0].exc_info is None and str(error) in caplog.text
+
+
+def test_parse_error_from_on_message_is_a_warning_without_traceback(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    def on_message(message: Any) -> None:
+        raise ParseError("unexpected shape")
+
+    client = WsClient(Adapter(), on_message=on_message)
+    client._dispatch('{"n":1}')
+    assert client.parse_errors == 1
+    assert [r.levelno for r in caplog.records] == [logging.WARNING]
+    assert caplog.records[0].exc_info is None
+
+
+@pytest.mark.parametrize("depth", [33, 1000, 100_000])
+def test_frames_nested_too_deep_never_reach_on_message(
+    depth: int, caplog: pytest.LogCaptureFixture
+) -> None:
+    messages: list[Any] = []
+    client = WsClient(Adapter(), on_message=messages.append)
+    for frame in ("[" * depth + "]" * depth, '{"a":' * depth + "1" + "}" * depth,
+                  '{"s":"[[[[","d":' + "[" * depth + "]" * depth + "}"):
+        client._dispatch(frame)
+    client._dispatch('{"s":"' + "[" * 100 + '","n":[[[1]]]}')  # brackets inside a string
+    assert messages == [{"s": "[" * 100, "n": [[[1]]]}]
+    assert client.parse_errors == 3
+    assert all(r.exc_info is None and r.levelno == logging.WARNING for r in caplog.records)

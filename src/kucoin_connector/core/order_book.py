@@ -18,8 +18,14 @@ Choices worth knowing:
   spelling is the one returned by the readers.
 - A size that is numerically zero ("0", "0.0", "0.00000000") removes the level (common
   zero spellings are recognised without parsing); removing an absent level is a no-op.
-  A negative or non-numeric size, or a non-positive / non-finite / non-numeric price for
-  a new level, raises ``ParseError`` (the book is left unchanged).
+- Bounds, enforced here and nowhere else defined (``check_level`` states the same rule
+  for parsers that refuse a whole message before it reaches a book): a size must be a
+  number in [0, ``MAX_SIZE``], a price a number in [0, ``MAX_PRICE``] (as floats: so
+  NaN, infinities and "1e400" are out), and a level at price zero does not exist (only
+  removing one, a no-op, is allowed). The price spelled exactly "0" is the sequence-only
+  change of ``apply_changes`` (its size must still be valid). Anything else raises
+  ``ParseError``: a single change leaves the book unchanged; ``apply_changes`` /
+  ``apply_diffs`` keep the changes before the bad one (callers drop the book and resync).
 - Float keys are exact for prices with up to 15 significant digits. Two different prices
   that only differ beyond float resolution would share a key: that case is detected (the
   spellings differ and their Decimals differ) and raises ``ParseError`` instead of silently
@@ -32,9 +38,11 @@ from __future__ import annotations
 from bisect import bisect_left, insort
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
-from math import inf
 
 from kucoin_connector.core.errors import ParseError
+
+MAX_PRICE = 1e15  # far above any traded price; a float is exact up to 15 digits anyway
+MAX_SIZE = 1e15  # far above any order or level size (KuCoin's baseMaxSize are <= 1e10)
 
 Level = tuple[str, str]
 Change = tuple[str, str, object]  # (price, size, anything: e.g. the change's own sequence)
@@ -49,20 +57,46 @@ def _bad_size(size: str) -> ParseError:
 
 
 def _size_value(size: str) -> float:
-    """The size as a float (>= 0 or inf); ParseError if negative, NaN or not a number."""
+    """The size as a float in [0, MAX_SIZE]; ParseError otherwise (NaN, inf, negative...)."""
     try:
         amount = float(size)
     except (TypeError, ValueError):
         raise _bad_size(size) from None
-    if amount >= 0.0:
+    if 0.0 <= amount <= MAX_SIZE:
         return amount
     raise _bad_size(size)
 
 
+def _bad_price(price: str) -> ParseError:
+    return ParseError(f"order book price must be a number in (0, {MAX_PRICE:g}], got {price!r}")
+
+
 def _check_new_price(price: str, value: float) -> None:
     """Validate the price of a level about to be inserted (not on the update path)."""
-    if not 0.0 < value < inf:
-        raise ParseError(f"order book price must be a positive finite number, got {price!r}")
+    if not 0.0 < value <= MAX_PRICE:
+        raise _bad_price(price)
+
+
+def _check_removed_price(price: str, value: float) -> None:
+    """Validate the price of a level being removed (zero is a no-op, not an error)."""
+    if not 0.0 <= value <= MAX_PRICE:
+        raise _bad_price(price)
+
+
+def check_level(price: str, size: str) -> None:
+    """ParseError unless ``(price, size)`` is a change the book accepts (module docstring):
+    what a parser checks to refuse a whole message before any of it reaches a book."""
+    try:
+        value = float(price)
+    except (TypeError, ValueError):
+        raise _bad_price(price) from None
+    amount = 0.0 if size in _ZEROS else _size_value(size)
+    if price == "0":
+        return  # sequence-only
+    if amount > 0.0:
+        _check_new_price(price, value)
+    else:
+        _check_removed_price(price, value)
 
 
 def _check_same_price(stored: str, price: str) -> None:
@@ -111,14 +145,15 @@ class _Side:
         key = value * self.sign
         prices = self.prices
         old = prices.get(key)
-        if not amount > 0.0:
+        if not 0.0 < amount <= MAX_SIZE:
             if amount != 0.0:
                 raise _bad_size(size)
+            _check_removed_price(price, value)
             if old is not None:
                 self._remove(key)
             return
         if old is None:
-            if not 0.0 < value < inf:
+            if not 0.0 < value <= MAX_PRICE:
                 _check_new_price(price, value)
             insort(self.keys, key)
         else:  # another spelling of an existing level: the new one replaces it
@@ -143,6 +178,7 @@ class _Side:
             key = value * sign
             old = prices.get(key)
             if size in _ZEROS or not _size_value(size) > 0.0:
+                _check_removed_price(price, value)
                 if old is not None:
                     del sizes[prices.pop(key)]
                 continue
@@ -230,35 +266,40 @@ class OrderBook:
         """The hot path of a stream of diffs: ``(price, size, anything)`` changes, each side
         applied in the order given, then ``last_update_id = update_id``. A price spelled
         exactly ``"0"`` (never a level: exchanges use it for sequence-only entries) is
-        skipped. Returns ``is_crossed()`` afterwards.
+        skipped (its size is still checked). Returns ``is_crossed()`` afterwards.
 
         On ``ParseError`` the changes before the bad one stay applied (callers resync)."""
         side = self._bids
         sizes = side.sizes
+        limit = MAX_SIZE
         for price, size, _ in bids:  # update of a known spelling inlined: no price parse
             if price in sizes and size not in _ZEROS:
                 try:
-                    positive = float(size) > 0.0
+                    valid = 0.0 < float(size) <= limit
                 except ValueError:
-                    positive = False
-                if positive:
+                    valid = False
+                if valid:
                     sizes[price] = size
                     continue
             if price != "0":
                 side.apply(price, size)
+            elif size not in _ZEROS:
+                _size_value(size)  # a sequence-only change still carries a valid size
         side = self._asks
         sizes = side.sizes
         for price, size, _ in asks:
             if price in sizes and size not in _ZEROS:
                 try:
-                    positive = float(size) > 0.0
+                    valid = 0.0 < float(size) <= limit
                 except ValueError:
-                    positive = False
-                if positive:
+                    valid = False
+                if valid:
                     sizes[price] = size
                     continue
             if price != "0":
                 side.apply(price, size)
+            elif size not in _ZEROS:
+                _size_value(size)
         self.last_update_id = update_id
         bid_keys, ask_keys = self._bids.keys, side.keys  # is_crossed() inlined
         if bid_keys and ask_keys and bid_keys[-1] >= -ask_keys[-1]:

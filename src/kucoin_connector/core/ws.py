@@ -1,17 +1,30 @@
 """Exchange-agnostic WebSocket client: connect, welcome, keepalive, backoff, resubscribe.
 
 The protocol specifics (token, welcome, ping/pong, subscribe/ack frames) come from an
-injected :class:`WsAdapter`. One background task owns the connection loop:
+injected :class:`WsAdapter` (``ws_protocol``; it and ``Backoff`` are re-exported here).
+One background task owns the connection loop:
 
 connect_spec() (fresh token) -> ws_connect -> wait for the welcome -> start the reader and
 the keepalive -> (re)subscribe every remembered topic, awaiting acks -> connected ->
 on_reconnected() after a re-connect -> ... -> on close/error/silence: exponential backoff
 with equal jitter, then again.
 
+A subscribe not acknowledged within ``ack_timeout_s`` is sent again with a fresh request
+id, ``subscribe_retries`` times (an ack of any earlier attempt still counts); if none is
+acknowledged the connection is recycled: closed and opened again (fresh token), which
+resubscribes every topic. A topic is never left dead on a connection that looks healthy.
+
 Data frames: an optional ``frame_handler`` (constructor argument or settable attribute)
 sees each raw frame first and returns True when it consumed it; that lets the owner of a
 hot stream decode it its own (typed, faster) way. Every other frame is decoded with
 ``decode`` and goes through the adapter (welcome/pong/ack/error) to ``on_message``.
+
+Bad input is expected, bugs are not: a frame that cannot be decoded, nests deeper than
+``max_depth`` (checked on the text before the generic decode), or that the hook or
+``on_message`` refuses with ``ParseError`` / ``RecursionError`` is dropped, counted in
+``parse_errors`` and logged at WARNING with its reason (the first, then one in
+``_LOG_EVERY``), never with a traceback. Any other exception from the hook or
+``on_message`` is a bug: logged with its traceback; the reader goes on either way.
 
 The keepalive sends the adapter's ping every ``ping_interval_s`` regardless of traffic and
 drops the connection when nothing at all (pong or data) arrived for
@@ -27,13 +40,12 @@ import itertools
 import logging
 import random
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
-from typing import Any, Protocol
-from urllib.parse import urlsplit, urlunsplit
+from typing import Any
 
 import aiohttp
 import ujson
 
+from kucoin_connector.core.backoff import Backoff
 from kucoin_connector.core.errors import (
     ConfigurationError,
     ConnectionLostError,
@@ -42,91 +54,19 @@ from kucoin_connector.core.errors import (
     ParseError,
     RequestTimeoutError,
 )
+from kucoin_connector.core.json_depth import MAX_JSON_DEPTH, json_too_deep
+from kucoin_connector.core.ws_protocol import WsAdapter, WsConnectSpec, redact_url
 
 __all__ = ["Backoff", "WsAdapter", "WsClient", "WsConnectSpec", "redact_url"]
 
 logger = logging.getLogger(__name__)
 
 _MAX_MSG_SIZE = 64 * 1024 * 1024
+_LOG_EVERY = 100  # dropped frames: the first is logged, then one in 100
+_EXPECTED_BAD_INPUT = (ParseError, RecursionError)
 _CLOSED_TYPES = frozenset(
     {aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSING, aiohttp.WSMsgType.CLOSED}
 )
-
-
-def redact_url(url: str) -> str:
-    """The URL without user info, query or fragment: safe to log."""
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    if parts.port is not None:
-        host = f"{host}:{parts.port}"
-    return urlunsplit((parts.scheme, host, parts.path, "", ""))
-
-
-@dataclass(frozen=True, repr=False)
-class WsConnectSpec:
-    url: str
-    ping_interval_s: float
-    ping_timeout_s: float
-
-    def __post_init__(self) -> None:
-        if self.ping_interval_s <= 0 or self.ping_timeout_s < 0:
-            raise ConfigurationError("ping_interval_s must be > 0 and ping_timeout_s >= 0")
-
-    def __repr__(self) -> str:
-        return (
-            f"WsConnectSpec(url={redact_url(self.url)!r}, "
-            f"ping_interval_s={self.ping_interval_s!r}, ping_timeout_s={self.ping_timeout_s!r})"
-        )
-
-    __str__ = __repr__
-
-
-class WsAdapter(Protocol):
-    async def connect_spec(self) -> WsConnectSpec:
-        """Called before EVERY connect (fresh token)."""
-        ...
-
-    def is_welcome(self, message: Any) -> bool: ...
-
-    def ping_frame(self) -> str: ...
-
-    def is_pong(self, message: Any) -> bool: ...
-
-    def subscribe_frame(self, topic: str, request_id: str) -> str: ...
-
-    def unsubscribe_frame(self, topic: str, request_id: str) -> str: ...
-
-    def ack_id(self, message: Any) -> str | None:
-        """The request id this message acknowledges, if it is an ack."""
-        ...
-
-    def error_of(self, message: Any) -> tuple[str | None, str] | None:
-        """(request id, reason) if the message is an error reply."""
-        ...
-
-
-class Backoff:
-    """Exponential backoff (initial, x2, ... capped) with equal jitter: [d/2, d]."""
-
-    def __init__(self, initial_s: float, max_s: float, rng: random.Random) -> None:
-        if initial_s <= 0 or max_s < initial_s:
-            raise ConfigurationError("backoff needs 0 < initial <= max")
-        self._initial_s = initial_s
-        self._max_s = max_s
-        self._rng = rng
-        self.attempt = 0
-
-    def ceiling_s(self) -> float:
-        """The un-jittered delay of the next attempt."""
-        return min(self._max_s, self._initial_s * 2.0 ** min(self.attempt, 60))
-
-    def next_delay_s(self) -> float:
-        ceiling = self.ceiling_s()
-        self.attempt += 1
-        return ceiling / 2.0 + self._rng.uniform(0.0, ceiling / 2.0)
-
-    def reset(self) -> None:
-        self.attempt = 0
 
 
 def _describe(exc: BaseException) -> str:
@@ -136,10 +76,6 @@ def _describe(exc: BaseException) -> str:
     if isinstance(exc, aiohttp.ClientResponseError):
         return f"{type(exc).__name__} (HTTP {exc.status})"
     return type(exc).__name__
-
-
-class _ConnectionEnded(Exception):
-    """Internal: the current connection is over (reason in the message)."""
 
 
 class WsClient:
@@ -158,9 +94,11 @@ class WsClient:
         handshake_timeout_s: float = 10.0,
         ack_timeout_s: float | None = None,
         frame_handler: Callable[[str | bytes], bool] | None = None,
+        subscribe_retries: int = 2,
+        max_depth: int | None = MAX_JSON_DEPTH,
     ) -> None:
-        if handshake_timeout_s <= 0:
-            raise ConfigurationError("handshake_timeout_s must be positive")
+        if handshake_timeout_s <= 0 or subscribe_retries < 0:
+            raise ConfigurationError("handshake_timeout_s > 0 and subscribe_retries >= 0")
         self._adapter = adapter
         self._on_message = on_message
         self._on_reconnected = on_reconnected
@@ -172,6 +110,9 @@ class WsClient:
         self._name = name
         self._handshake_timeout_s = handshake_timeout_s
         self._ack_timeout_s = ack_timeout_s if ack_timeout_s is not None else handshake_timeout_s
+        self._subscribe_retries = subscribe_retries
+        self._max_depth = max_depth
+        self._recycle: asyncio.Future[str] | None = None  # set: end this connection
         self._request_ids = itertools.count(1)
         self._topics: dict[str, None] = {}  # remembered topics, insertion ordered
         self._active: set[str] = set()  # topics acked on the current connection
@@ -185,6 +126,7 @@ class WsClient:
         self._connects = 0
         self.reconnect_count = 0
         self.last_backoff_s: float | None = None
+        self.parse_errors = 0  # frames dropped as bad input (observability)
 
     # ---------------------------------------------------------------- public surface
     @property
@@ -194,6 +136,11 @@ class WsClient:
     @property
     def topics(self) -> frozenset[str]:
         return frozenset(self._topics)
+
+    @property
+    def active_topics(self) -> frozenset[str]:
+        """The topics acknowledged on the current connection."""
+        return frozenset(self._active)
 
     @property
     def is_connected(self) -> bool:
@@ -231,9 +178,10 @@ class WsClient:
     async def subscribe(self, topics: Sequence[str]) -> None:
         """Remember the topics; if connected, send them and await their acks.
 
-        A topic the server explicitly rejects is forgotten and raises ExchangeError. An ack
-        timeout or a connection loss only logs: the topic stays remembered and is sent again
-        after the next connect.
+        A topic the server explicitly rejects is forgotten and raises ExchangeError. A
+        connection loss only logs: the topic stays remembered and is sent again after the
+        next connect; so is a topic never acknowledged (after its retries), and the
+        connection is recycled for it.
         """
         wanted = list(dict.fromkeys(topics))
         for topic in wanted:
@@ -242,6 +190,8 @@ class WsClient:
             return
         rejected: list[str] = []
         for topic in wanted:
+            if self._recycling():
+                break  # the next connection subscribes everything
             if topic in self._active or topic not in self._topics:
                 continue
             reason = await self._send_and_wait(topic, subscribe=True)
@@ -328,9 +278,10 @@ class WsClient:
     async def _serve(self, ws: aiohttp.ClientWebSocketResponse, spec: WsConnectSpec) -> None:
         reader = asyncio.create_task(self._read_loop(ws), name=f"{self._name}-reader")
         keepalive = asyncio.create_task(self._keepalive(ws, spec), name=f"{self._name}-keepalive")
+        recycle = self._recycle = asyncio.get_running_loop().create_future()
         try:
             await self._resubscribe()
-            if reader.done() or keepalive.done():
+            if reader.done() or keepalive.done() or recycle.done():
                 raise ConnectionLostError(f"{self._name}: lost while subscribing")
             self._connected.set()
             self._connected_at_s = asyncio.get_running_loop().time()
@@ -339,8 +290,9 @@ class WsClient:
             if self._connects > 1:
                 self.reconnect_count += 1
                 await self._notify_reconnected()
-            await asyncio.wait({reader, keepalive}, return_when=asyncio.FIRST_COMPLETED)
+            await asyncio.wait({reader, keepalive, recycle}, return_when=asyncio.FIRST_COMPLETED)
         finally:
+            self._recycle = None
             for task in (reader, keepalive):
                 task.cancel()
             await asyncio.gather(reader, keepalive, return_exceptions=True)
@@ -349,6 +301,19 @@ class WsClient:
             error = None if task.cancelled() else task.exception()
             if error is not None:
                 raise error
+        if recycle.done():
+            raise ConnectionLostError(f"{self._name}: recycled ({recycle.result()})")
+
+    def _recycling(self) -> bool:
+        return self._recycle is not None and self._recycle.done()  # this connection ends
+
+    def _recycle_connection(self, reason: str) -> None:
+        """End the current connection: the loop opens a fresh one (new token), which
+        resubscribes every remembered topic."""
+        recycle = self._recycle
+        if recycle is not None and not recycle.done():
+            logger.warning("%s: %s; recycling the connection", self._name, reason)
+            recycle.set_result(reason)
 
     async def _notify_reconnected(self) -> None:
         if self._on_reconnected is None:
@@ -363,6 +328,8 @@ class WsClient:
         while todo := [t for t in self._topics if t not in sent]:
             for topic in todo:
                 sent.add(topic)
+                if self._recycling():
+                    return  # no use subscribing more on this connection
                 if topic not in self._topics:
                     continue
                 reason = await self._send_and_wait(topic, subscribe=True)
@@ -376,34 +343,59 @@ class WsClient:
             await self._send_and_wait(topic, subscribe=False)
 
     async def _send_and_wait(self, topic: str, *, subscribe: bool) -> str | None:
-        """Send one (un)subscribe frame; the server's error reason, or None if acked."""
+        """Send one (un)subscribe and await its reply: the server's error reason, or None
+        (acknowledged, or not confirmed: logged). A subscribe without an ack in time is
+        sent again with a fresh id (``subscribe_retries`` times; an ack of any attempt
+        counts); if none is acknowledged, the connection is recycled."""
         ws = self._ws
         if ws is None:
             return None
-        request_id = str(next(self._request_ids))
-        frame = (
-            self._adapter.subscribe_frame(topic, request_id)
-            if subscribe
-            else self._adapter.unsubscribe_frame(topic, request_id)
-        )
-        future: asyncio.Future[str | None] = asyncio.get_running_loop().create_future()
-        self._pending[request_id] = future
         verb = "subscribe" if subscribe else "unsubscribe"
+        attempts = 1 + self._subscribe_retries if subscribe else 1
+        futures: dict[str, asyncio.Future[str | None]] = {}
         try:
-            await ws.send_str(frame)
-            async with asyncio.timeout(self._ack_timeout_s):
-                reason = await future
-        except TimeoutError:
-            logger.warning("%s: no ack for %s %s", self._name, verb, topic)
-            return None
+            for attempt in range(1, attempts + 1):
+                answered, reason = await self._attempt(ws, topic, subscribe, futures)
+                if answered:
+                    if reason is None and subscribe and ws is self._ws:
+                        self._active.add(topic)
+                    return reason
+                logger.warning("%s: no ack for %s %s within %.3g s (attempt %d of %d)",
+                               self._name, verb, topic, self._ack_timeout_s, attempt, attempts)
         except (ConnectionError, aiohttp.ClientError, ConnectorError) as exc:
             logger.warning("%s: %s %s not confirmed: %s", self._name, verb, topic, _describe(exc))
             return None
         finally:
-            self._pending.pop(request_id, None)
-        if reason is None and subscribe and ws is self._ws:
-            self._active.add(topic)
-        return reason
+            for request_id, future in futures.items():
+                self._pending.pop(request_id, None)
+                if not future.done():
+                    future.cancel()
+                elif not future.cancelled():
+                    future.exception()  # retrieved: never "exception was never retrieved"
+        if subscribe and ws is self._ws:
+            self._recycle_connection(f"subscribe {topic} never acknowledged ({attempts} attempts)")
+        return None
+
+    async def _attempt(
+        self, ws: aiohttp.ClientWebSocketResponse, topic: str, subscribe: bool,
+        futures: dict[str, asyncio.Future[str | None]],
+    ) -> tuple[bool, str | None]:
+        """Send the request once more, with a fresh id; await a reply to any attempt:
+        (answered, the server's error reason or None)."""
+        request_id = str(next(self._request_ids))
+        adapter = self._adapter
+        frame = (adapter.subscribe_frame if subscribe else adapter.unsubscribe_frame)(
+            topic, request_id
+        )
+        future: asyncio.Future[str | None] = asyncio.get_running_loop().create_future()
+        self._pending[request_id] = futures[request_id] = future
+        await ws.send_str(frame)
+        done, _ = await asyncio.wait(
+            futures.values(), timeout=self._ack_timeout_s, return_when=asyncio.FIRST_COMPLETED
+        )
+        if not done:
+            return False, None
+        return True, done.pop().result()  # ConnectionLostError if the connection ended
 
     def _fail_pending(self) -> None:
         for future in self._pending.values():
@@ -446,12 +438,23 @@ class WsClient:
             await asyncio.sleep(max(0.0, min(next_ping_s, deadline_s) - loop.time()))
 
     def _decode_frame(self, data: str | bytes) -> Any | None:
+        if self._max_depth is not None and json_too_deep(data, self._max_depth):
+            self._dropped(f"frame nested deeper than {self._max_depth} levels skipped")
+            return None
         try:
             return self._decode(data)
         except Exception as exc:
-            error = ParseError(f"{self._name}: undecodable frame skipped ({type(exc).__name__})")
-            logger.warning("%s", error)
+            self._dropped(f"undecodable frame skipped ({type(exc).__name__})")
             return None
+
+    def _dropped(self, reason: str | BaseException) -> None:
+        """Bad input: counted, logged at WARNING without a traceback (throttled)."""
+        self.parse_errors += 1
+        if self.parse_errors % _LOG_EVERY == 1:
+            if isinstance(reason, BaseException):
+                reason = f"{type(reason).__name__}: {reason}"
+            logger.warning("%s: %s (%d dropped so far)", self._name,
+                           ParseError(reason), self.parse_errors)
 
     def _dispatch(self, data: str | bytes) -> None:
         handler = self.frame_handler
@@ -459,6 +462,9 @@ class WsClient:
             try:
                 if handler(data):
                     return
+            except _EXPECTED_BAD_INPUT as exc:
+                self._dropped(exc)
+                return
             except Exception:
                 logger.exception("%s: frame handler failed", self._name)
                 return
@@ -484,6 +490,8 @@ class WsClient:
             return
         try:
             self._on_message(message)
+        except _EXPECTED_BAD_INPUT as exc:
+            self._dropped(exc)
         except Exception:
             logger.exception("%s: on_message callback failed", self._name)
 

@@ -6,6 +6,12 @@ updates (``L2FrameDecoder``, a raw-frame hook on the WsClient) and go to each sy
 callback. A gap, a stale snapshot, a crossed book or a reconnect resyncs that symbol alone
 and publishes ``OrderBookResyncedEvent``. Topics are split across connections so that none
 carries more than ``max_topics_per_connection``.
+
+Malformed input (a hostile value or sequence, a frame nested too deeply...) is a
+``ParseError`` at the edge: the message is dropped and counted (``parse_errors`` here,
+``Level2Calibrator.parse_errors`` per symbol), logged at WARNING (the first, then one in
+``_LOG_EVERY`` per symbol; never a traceback), and its symbol, when it names a followed
+one, resyncs: its sequence continuity is broken and its book may hold part of it.
 """
 
 from __future__ import annotations
@@ -28,9 +34,11 @@ from .level2 import (
     L2Snapshot,
     L2Update,
     Level2Calibrator,
+    Level2ParseError,
     SyncState,
     parse_l2update,
 )
+from .level2_wire import too_deep
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +49,7 @@ WsFactory = Callable[
 
 _TOPICS_PER_SYMBOL = 2  # /market/level2 and /market/match
 _NEEDS_RESYNC = SyncState.NEEDS_RESYNC  # a module constant: enum attribute reads are slow
+_LOG_EVERY = 100  # malformed messages: the first of a symbol is logged, then one in 100
 
 
 class _Connection:
@@ -80,6 +89,7 @@ class KucoinOrderBookDataSource:
         self._l2_decoder = L2FrameDecoder()
         self._l2_decode_fast = self._l2_decoder.decode_fast
         self.parse_errors = 0
+        self._errors_seen: dict[str | None, int] = {}  # per followed symbol (None: others)
 
     # ------------------------------------------------------------------ queries
     def order_book(self, symbol: str) -> OrderBook:
@@ -194,6 +204,9 @@ class KucoinOrderBookDataSource:
             data = self._l2_decode_fast(frame).data
         except msgspec.DecodeError:
             return self._on_other_frame(frame)
+        except RecursionError:  # absurd nesting in a field the typed decode skips
+            self._malformed(None, too_deep("typed decode"))
+            return True
         calibrator = self._calibrators.get(data.symbol)
         if calibrator is None:
             return self._on_other_frame(frame)  # validates it all the same
@@ -202,8 +215,8 @@ class KucoinOrderBookDataSource:
             state = calibrator.on_changes(
                 data.sequenceStart, data.sequenceEnd, changes.asks, changes.bids
             )
-        except ParseError as exc:
-            self._parse_error(exc)
+        except ParseError as exc:  # the calibrator has rejected it already
+            self._malformed(data.symbol, exc)
             return True
         if state is _NEEDS_RESYNC:
             self._schedule_resync(data.symbol, calibrator.resync_reason or "resync needed")
@@ -213,8 +226,8 @@ class KucoinOrderBookDataSource:
         """A frame the typed fast decode refused (or of a symbol not followed)."""
         try:
             update = self._l2_decoder.decode_slow(frame)
-        except ParseError as exc:
-            self._parse_error(exc)
+        except Level2ParseError as exc:
+            self._refuse(exc)
             return True
         if update is None:
             return False
@@ -224,20 +237,39 @@ class KucoinOrderBookDataSource:
     def _on_l2update(self, message: Mapping[str, Any]) -> None:
         try:
             update = parse_l2update(message)
-        except ParseError as exc:
-            self._parse_error(exc)
+        except Level2ParseError as exc:
+            self._refuse(exc)
             return
         self._on_update(update)
 
-    def _parse_error(self, exc: ParseError) -> None:
+    def _refuse(self, exc: Level2ParseError) -> None:
+        """A parser refused a message: its symbol's calibrator rejects it too."""
+        calibrator = self._calibrators.get(exc.symbol) if exc.symbol is not None else None
+        if calibrator is not None:
+            calibrator.reject(exc)
+        self._malformed(exc.symbol, exc)
+
+    def _malformed(self, symbol: str | None, exc: ParseError) -> None:
+        """Count, log (throttled per symbol) and resync the symbol if followed."""
         self.parse_errors += 1
-        log.warning("dropping malformed level2 message: %s", exc)
+        key = symbol if symbol in self._calibrators else None  # bounded: followed symbols
+        seen = self._errors_seen[key] = self._errors_seen.get(key, 0) + 1
+        if seen % _LOG_EVERY == 1:
+            log.warning("dropping malformed level2 message (%d so far for %s): %s",
+                        seen, key or "unknown symbols", exc)
+        if key is not None:
+            self._schedule_resync(key, f"malformed message: {exc}")
 
     def _on_update(self, update: L2Update) -> None:
         calibrator = self._calibrators.get(update.symbol)
         if calibrator is None:
             return  # unsubscribed symbol, late message
-        if calibrator.on_update(update) is SyncState.NEEDS_RESYNC:
+        try:
+            state = calibrator.on_update(update)
+        except ParseError as exc:  # the calibrator has rejected it already
+            self._malformed(update.symbol, exc)
+            return
+        if state is _NEEDS_RESYNC:
             self._schedule_resync(update.symbol, calibrator.resync_reason or "resync needed")
 
     def _on_match(self, message: Mapping[str, Any]) -> None:
@@ -247,9 +279,13 @@ class KucoinOrderBookDataSource:
         symbol, price = data.get("symbol"), data.get("price")
         if isinstance(symbol, str) and isinstance(price, str):
             try:
-                self._last_trade_price[symbol] = Decimal(price)
+                value = Decimal(price)
             except ArithmeticError:
-                self.parse_errors += 1
+                value = None
+            if value is None or not (value.is_finite() and value > 0):
+                self._malformed(None, ParseError(f"bad trade price {price[:40]!r}"))
+            elif symbol in self._calibrators:
+                self._last_trade_price[symbol] = value
 
     # ------------------------------------------------------------------ resync
     def _schedule_resync(self, symbol: str, reason: str) -> None:
@@ -268,12 +304,19 @@ class KucoinOrderBookDataSource:
         while True:
             try:
                 snapshot = await self._fetch_snapshot(symbol)
+                state = calibrator.on_snapshot(snapshot)
+            except ParseError as exc:  # a malformed snapshot: counted, fetched again
+                if calibrator.state is not _NEEDS_RESYNC:
+                    calibrator.reject(exc)
+                self._malformed(symbol, exc)
+                calibrator.reset()
+                await asyncio.sleep(delay)
+                continue
             except ConnectorError as exc:
                 log.warning("%s: snapshot fetch failed (%s); retrying", symbol, exc)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 30.0)
                 continue
-            state = calibrator.on_snapshot(snapshot)
             if state is SyncState.NEEDS_RESYNC:
                 log.info("%s: %s; fetching another snapshot", symbol, calibrator.resync_reason)
                 calibrator.reset()

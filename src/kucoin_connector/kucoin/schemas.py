@@ -5,7 +5,10 @@ models or raise ``ParseError`` (never a pydantic ``ValidationError``, and never 
 input values in the message, so a WS token cannot leak through an error).
 
 Conventions: money fields are ``Decimal`` built from the wire strings (floats and bools
-are rejected); optional money fields map ``""``/null to None; timestamps are ints with the
+are rejected), always finite; amounts (sizes, funds, order prices) are never negative
+(not even "-0": ``Amount``), the price and size of a fill are positive (``Positive``),
+only fees and balance changes may carry a sign; optional money fields map ``""``/null to
+None; timestamps are ints with the
 unit in the field name; ids arrive as strings or ints and are kept as strings; unknown
 enum strings become the enum's ``UNKNOWN`` member (``Side`` has none: an unknown side is a
 ParseError). Extra fields are ignored, so KuCoin may add fields freely.
@@ -87,6 +90,34 @@ def _to_optional_decimal(value: object) -> Decimal | None:
     return _to_decimal(value)
 
 
+def _to_amount(value: object) -> Decimal:
+    """A finite decimal >= 0 without a minus sign ("-0" is refused too)."""
+    result = _to_decimal(value)
+    if result.is_signed():
+        raise ValueError("amount must not be negative")
+    return result
+
+
+def _to_optional_amount(value: object) -> Decimal | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    return _to_amount(value)
+
+
+def _to_positive(value: object) -> Decimal:
+    """A finite decimal > 0: the price or size of a fill."""
+    result = _to_decimal(value)
+    if not result > 0:
+        raise ValueError("must be positive")
+    return result
+
+
+def _to_optional_positive(value: object) -> Decimal | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    return _to_positive(value)
+
+
 def _to_int(value: object) -> int:
     if isinstance(value, int) and not isinstance(value, bool):
         return value
@@ -147,6 +178,10 @@ def _to_optional_ms(value: object) -> int | None:
 
 WireDecimal = Annotated[Decimal, PlainValidator(_to_decimal)]
 OptDecimal = Annotated[Decimal | None, PlainValidator(_to_optional_decimal)]
+Amount = Annotated[Decimal, PlainValidator(_to_amount)]
+OptAmount = Annotated[Decimal | None, PlainValidator(_to_optional_amount)]
+Positive = Annotated[Decimal, PlainValidator(_to_positive)]
+OptPositive = Annotated[Decimal | None, PlainValidator(_to_optional_positive)]
 WireInt = Annotated[int, PlainValidator(_to_int)]
 OptInt = Annotated[int | None, PlainValidator(_to_optional_int)]
 WireId = Annotated[str, PlainValidator(_to_id)]
@@ -358,11 +393,11 @@ class _OrderCommon(KucoinModel):
     op_type: OptStr = None
     order_type: OrderKind = Field(alias="type")
     side: Side
-    price: OptDecimal = None
-    size: OptDecimal = None
-    funds: OptDecimal = None
-    deal_funds: WireDecimal
-    deal_size: WireDecimal
+    price: OptAmount = None
+    size: OptAmount = None
+    funds: OptAmount = None
+    deal_funds: Amount
+    deal_size: Amount
     fee: WireDecimal
     fee_currency: str
     stp: OptStr = None
@@ -370,7 +405,7 @@ class _OrderCommon(KucoinModel):
     post_only: StrictBool = False
     hidden: StrictBool = False
     iceberg: StrictBool = False
-    visible_size: OptDecimal = None
+    visible_size: OptAmount = None
     cancel_after: OptInt = None
     channel: OptStr = None
     client_oid: OptStr = None
@@ -386,7 +421,7 @@ class OrderDetail(_OrderCommon):
 
     stop: OptStr = None
     stop_triggered: StrictBool = False
-    stop_price: OptDecimal = None
+    stop_price: OptAmount = None
     is_active: StrictBool
 
     @property
@@ -406,7 +441,7 @@ class StopOrderDetail(KucoinModel):
     status: str
     client_oid: OptStr = None
     stop: OptStr = None
-    stop_price: OptDecimal = None
+    stop_price: OptAmount = None
 
     @property
     def is_waiting(self) -> bool:
@@ -418,10 +453,10 @@ class HfOrderDetail(_OrderCommon):
 
     active: StrictBool
     in_order_book: StrictBool | None = None
-    remain_size: OptDecimal = None
-    remain_funds: OptDecimal = None
-    cancelled_size: OptDecimal = None
-    cancelled_funds: OptDecimal = None
+    remain_size: OptAmount = None
+    remain_funds: OptAmount = None
+    cancelled_size: OptAmount = None
+    cancelled_funds: OptAmount = None
     last_updated_at_ms: OptInt = Field(default=None, alias="lastUpdatedAt")
 
     @property
@@ -430,7 +465,8 @@ class HfOrderDetail(_OrderCommon):
 
 
 class Fill(KucoinModel):
-    """One fill of GET /api/v1/fills or /api/v1/hf/fills (HF ids arrive as ints)."""
+    """One fill of GET /api/v1/fills or /api/v1/hf/fills (HF ids arrive as ints); its
+    price and size are positive, its funds not negative (its fee may be: a rebate)."""
 
     id: OptId = None
     symbol: str
@@ -440,9 +476,9 @@ class Fill(KucoinModel):
     side: Side
     liquidity: Liquidity
     force_taker: StrictBool | None = None
-    price: WireDecimal
-    size: WireDecimal
-    funds: WireDecimal
+    price: Positive
+    size: Positive
+    funds: Amount
     fee: WireDecimal
     fee_rate: OptDecimal = None
     fee_currency: str
@@ -487,7 +523,9 @@ class OrderChangeMessage(KucoinModel):
     """``data`` of /spotMarket/tradeOrders (subject ``orderChange``).
 
     ``order_time_ms`` and ``ts_ms`` are normalised to ms whatever the wire unit (KuCoin
-    has sent ns and ms here). A ``match`` must carry trade id, match price and size.
+    has sent ns and ms here). A ``match`` must carry trade id, match price and size;
+    a match price or size, whatever the type, is positive; the other amounts are not
+    negative.
     """
 
     symbol: str
@@ -499,17 +537,17 @@ class OrderChangeMessage(KucoinModel):
     order_time_ms: OptTimeMs = Field(default=None, alias="orderTime")
     ts_ms: TimeMs = Field(alias="ts")
     client_oid: OptStr = None
-    price: OptDecimal = None
-    size: OptDecimal = None
-    funds: OptDecimal = None
-    origin_size: OptDecimal = None
-    filled_size: OptDecimal = None
-    remain_size: OptDecimal = None
-    canceled_size: OptDecimal = None
-    old_size: OptDecimal = None
+    price: OptAmount = None
+    size: OptAmount = None
+    funds: OptAmount = None
+    origin_size: OptAmount = None
+    filled_size: OptAmount = None
+    remain_size: OptAmount = None
+    canceled_size: OptAmount = None
+    old_size: OptAmount = None
     liquidity: Liquidity | None = None
-    match_price: OptDecimal = None
-    match_size: OptDecimal = None
+    match_price: OptPositive = None
+    match_size: OptPositive = None
     trade_id: OptId = None
     fee_type: OptStr = None
 

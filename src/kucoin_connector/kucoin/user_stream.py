@@ -5,13 +5,15 @@ Fast path: the stream installs a ``frame_handler`` on its client that decodes
 Structs (one C call, camelCase wire names, money kept as the wire strings), then builds
 the very same frozen pydantic models (``OrderChangeMessage``, ``BalanceMessage``) as
 ``parse_model`` would, applying the same conversions (Decimal from the wire string,
-finite only; "" -> None; timestamps to ms; unknown enum strings -> ``UNKNOWN``) but
-without running the pydantic validators. Anything the strict Structs or these checks do
+finite only, order amounts never signed, match price and size positive; "" -> None;
+timestamps to ms; unknown enum strings -> ``UNKNOWN``) but without running the pydantic
+validators. Anything the strict Structs or these checks do
 not accept (ints or floats for money, string timestamps, int ids, blank strings, a match
 without its trade details, another subject, ...) is handed back to the client, which
 decodes it generically and sends it through ``parse_model``: unusual input gets exactly
 the old behaviour, and invalid input still raises (and counts) ``ParseError``.
-Only the wire (camelCase) key names are read on the fast path.
+Only the wire (camelCase) key names are read on the fast path. A frame nested too deeply
+for the typed decode is a ``ParseError`` too (counted, logged at WARNING, dropped).
 """
 
 from __future__ import annotations
@@ -97,6 +99,9 @@ class KucoinUserStream:
             decoded = self._decoder.decode(frame)
         except msgspec.DecodeError:  # not one of ours, or unusual: the generic path
             return False
+        except RecursionError:  # absurd nesting in a field the typed decode skips
+            self._malformed(None, ParseError("frame nested too deeply for the typed decode"))
+            return True
         if decoded.type != "message":
             return False
         if isinstance(decoded, _OrderChangeFrame):
@@ -123,8 +128,11 @@ class KucoinUserStream:
             else:
                 log.info("ignoring private message with unknown subject %r", subject)
         except ParseError as exc:
-            self.parse_errors += 1
-            log.warning("dropping malformed private message (%s): %s", subject, exc)
+            self._malformed(subject, exc)
+
+    def _malformed(self, subject: Any, exc: ParseError) -> None:
+        self.parse_errors += 1
+        log.warning("dropping malformed private message (%s): %s", subject, exc)
 
 
 # --------------------------------------------------------------------------- wire structs
@@ -223,6 +231,15 @@ def _decimals(*wire: str | None) -> list[Decimal | None]:
     return result
 
 
+def _amounts(*wire: str | None) -> list[Decimal | None]:
+    """``_decimals`` that are never signed (as ``schemas.Amount``: "-0" refused too)."""
+    result = _decimals(*wire)
+    for number in result:
+        if number is not None and number.is_signed():
+            raise _Reject
+    return result
+
+
 def _unchecked(model_cls: type[M], values: dict[str, Any], required: frozenset[str]) -> M:
     """The model from values already converted exactly as its validators would."""
     model = model_cls.__new__(model_cls)
@@ -240,13 +257,15 @@ def _order_change(data: _OrderChangeData) -> OrderChangeMessage | None:
         side = _SIDES[data.side]
         event_type = _enum(_CHANGE_TYPES, OrderChangeType, data.type)
         price, size, funds, origin, filled, remain, canceled, old, match_price, match_size = (
-            _decimals(
+            _amounts(
                 data.price, data.size, data.funds, data.origin_size, data.filled_size,
                 data.remain_size, data.canceled_size, data.old_size, data.match_price,
                 data.match_size,
             )
         )
         trade_id = data.trade_id or None
+        if match_price == 0 or match_size == 0:  # a fill is positive: pydantic says why
+            return None
         if not data.order_id or (
             event_type is OrderChangeType.MATCH
             and (trade_id is None or match_price is None or match_size is None)
