@@ -105,8 +105,10 @@ class ConnectorClient:
         """Pause the feed, let the client drain, compare books with fresh snapshots."""
         self.feed.set_multiple(0.0)
         deadline = time.perf_counter() + 10.0
-        while (self.feed.get(self.unit) != self.progress()  # noqa: ASYNC110 - a poll
-               and time.perf_counter() < deadline):
+        while (  # noqa: ASYNC110 - a poll
+            self.feed.get(self.unit) != self.progress()
+            and time.perf_counter() < deadline
+        ):
             await asyncio.sleep(0.05)
         step = max(1, len(self.symbols) // sample)
         for symbol in self.symbols[::step]:

@@ -122,6 +122,7 @@ async def test_hidden_and_iceberg(account_type: str) -> None:
         await place(h, TradeType.SELL, Decimal("0.1"), OrderType.LIMIT, ask * Decimal("1.001"),
                     visible_size=Decimal("0.02"))
         iceberg_price = h.placed[-1].price
+        assert iceberg_price is not None
         await h.check_orders()
         await h.wait_book_equal()  # the hidden order is not in it, the iceberg shows 0.02
         book = h.exchange.get_order_book(PAIR)

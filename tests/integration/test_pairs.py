@@ -6,7 +6,12 @@ from decimal import Decimal
 
 import pytest
 
-from kucoin_connector import KucoinExchange, OrderBookResyncedEvent, UnknownTradingPairError
+from kucoin_connector import (
+    ConnectorEvent,
+    KucoinExchange,
+    OrderBookResyncedEvent,
+    UnknownTradingPairError,
+)
 from kucoin_connector.simulator.server import KucoinSimulator
 
 from .harness import FAST_WS, wait_for
@@ -27,7 +32,12 @@ async def test_topics_split_across_connections_and_pairs_come_and_go() -> None:
         exchange = KucoinExchange(trading_pairs=PAIRS[:3], base_url=sim.rest_url,
                                   max_topics_per_connection=4)
         synced: list[str] = []
-        exchange.add_listener(lambda e: synced.append(e.trading_pair), OrderBookResyncedEvent)
+
+        def on_resynced(event: ConnectorEvent) -> None:
+            assert isinstance(event, OrderBookResyncedEvent)  # the listener's type filter
+            synced.append(event.trading_pair)
+
+        exchange.add_listener(on_resynced, OrderBookResyncedEvent)
         async with exchange:
             await exchange.wait_ready()
             source = exchange.order_book_source

@@ -29,6 +29,7 @@ from kucoin_connector.kucoin.config import KucoinConfig
 from kucoin_connector.kucoin.key_check import verify_kucoin_keys
 from kucoin_connector.kucoin.ws_adapter import BulletToken
 from kucoin_connector.simulator import routing
+from kucoin_connector.simulator.auth import verify_request
 from kucoin_connector.simulator.server import KucoinSimulator
 from kucoin_connector.simulator.tokens import TokenStore
 
@@ -55,7 +56,7 @@ class Seen:
 @pytest.fixture
 def seen(monkeypatch: pytest.MonkeyPatch) -> Iterator[Seen]:
     record = Seen()
-    verify = routing.verify_request
+    verify = verify_request  # what ``routing`` calls (it imports it from ``auth``)
     issue = TokenStore.issue
 
     def spy_verify(store: Any, headers: Mapping[str, str], *args: Any, **kw: Any) -> Any:
@@ -144,8 +145,9 @@ async def rejected_keys(sim: KucoinSimulator) -> list[str]:
     with pytest.raises(AuthenticationError) as info:
         await bad.start()
     produced += [str(info.value), repr(info.value), repr(bad)]
-    config = KucoinConfig(api_key=creds.api_key, api_secret=BAD_SECRET,  # type: ignore[arg-type]
-                          passphrase=creds.passphrase, base_url=sim.rest_url)
+    config = KucoinConfig.model_validate({"api_key": creds.api_key, "api_secret": BAD_SECRET,
+                                          "passphrase": creds.passphrase,
+                                          "base_url": sim.rest_url})
     with pytest.raises(AuthenticationError) as info:
         await verify_kucoin_keys(config)
     produced += [str(info.value), repr(info.value), repr(config), str(config)]
@@ -177,7 +179,8 @@ def test_reprs_of_secret_carriers() -> None:
     spec = WsConnectSpec(url=url, ping_interval_s=18.0, ping_timeout_s=10.0)
     bullet = BulletToken(token=token, endpoint="wss://ws-api-spot.kucoin.com/",
                          ping_interval_ms=18000, ping_timeout_ms=10000)
-    config = KucoinConfig(api_key="k", api_secret="s3cr3t", passphrase="pa55")  # type: ignore[arg-type]
+    config = KucoinConfig.model_validate({"api_key": "k", "api_secret": "s3cr3t",
+                                          "passphrase": "pa55"})
     exchange = KucoinExchange("k-1234", "s3cr3t", "pa55")
     texts = [repr(spec), str(spec), repr(bullet), str(bullet), repr(config), str(config),
              repr(exchange), repr(exchange._auth), str(exchange._auth)]

@@ -38,6 +38,7 @@ from kucoin_connector.core.events import (
     OrderLostEvent,
 )
 from kucoin_connector.core.exchange import ReconcileSettings
+from kucoin_connector.core.in_flight_order import InFlightOrder
 from kucoin_connector.core.types import OrderOptions, OrderState, OrderType, TradeType
 from kucoin_connector.kucoin.exchange import KucoinExchange
 from kucoin_connector.kucoin.level2 import SyncState
@@ -46,6 +47,11 @@ PAIR = "BTC-USDT"
 ORDER_TOPIC = "/spotMarket/tradeOrders"
 BALANCE_TOPIC = "/account/balance"
 L2_TOPIC = "/market/level2:BTC-USDT"
+
+# One scripted answer of a route: a handler of (request, decoded body) whose response, if
+# any, is sent (None: fall through to the default answer), or (status, payload, headers).
+ScriptHandler = Callable[[web.Request, Any], Awaitable[web.StreamResponse | None]]
+ScriptStep = ScriptHandler | tuple[int, Any, dict[str, str]]
 
 
 def _symbol(symbol: str, base: str, quote: str, enabled: bool = True) -> dict[str, Any]:
@@ -90,7 +96,7 @@ class FakeKucoin:
     orders: dict[str, dict[str, Any]] = field(default_factory=dict)  # clientOid -> detail
     fills: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # orderId -> fills
     requests: list[tuple[str, str]] = field(default_factory=list)  # (method, path)
-    script: dict[tuple[str, str], list[Any]] = field(default_factory=dict)
+    script: dict[tuple[str, str], list[ScriptStep]] = field(default_factory=dict)
     subscriptions: list[str] = field(default_factory=list)
     sockets: list[tuple[web.WebSocketResponse, set[str]]] = field(default_factory=list)
     ws_frames: list[dict[str, Any]] = field(default_factory=list)
@@ -204,9 +210,8 @@ class FakeKucoin:
 
     def _by_client_oid(self, method: str, client_oid: str) -> web.Response:
         detail = self.orders.get(client_oid)
-        active = detail is not None and detail["isActive"]
         if method == "DELETE":
-            if not active:
+            if detail is None or not detail["isActive"]:
                 return error("400100", "order_not_exist_or_not_allow_to_cancel")
             self.cancel(client_oid)
             return ok({"cancelledOrderId": detail["id"], "clientOid": client_oid})
@@ -335,7 +340,7 @@ def order_change(
     return data
 
 
-async def place_limit(h: Harness, amount: str = "1", price: str = "30000") -> Any:
+async def place_limit(h: Harness, amount: str = "1", price: str = "30000") -> InFlightOrder:
     return await h.ex.place_order(
         TradeType.BUY, PAIR, Decimal(amount), OrderType.LIMIT, Decimal(price)
     )
@@ -375,7 +380,7 @@ async def test_order_lifecycle_from_ws_events_exactly_once(
     order = await place_limit(h, "1")
     assert order.current_state is OrderState.OPEN
     detail = fake.orders["cid-1"]
-    for kind, extra in [
+    changes: list[tuple[str, dict[str, Any]]] = [
         ("received", {}),
         ("open", {"remainSize": "1", "filledSize": "0"}),
         ("update", {"oldSize": "1", "size": "1", "remainSize": "1", "filledSize": "0"}),
@@ -387,12 +392,13 @@ async def test_order_lifecycle_from_ws_events_exactly_once(
                    "remainSize": "0", "filledSize": "1", "liquidity": "taker"}),
         ("filled", {"remainSize": "0", "filledSize": "1", "status": "done"}),
         ("filled", {"remainSize": "0", "filledSize": "1", "status": "done"}),
-    ]:
+    ]
+    for kind, extra in changes:
         await fake.push(ORDER_TOPIC, "orderChange", order_change(detail, kind, **extra))
     await h.until(lambda: bool(h.of(OrderCompletedEvent)))
     await fake.push(ORDER_TOPIC, "orderChange", order_change(detail, "canceled"))
     await asyncio.sleep(0.05)
-    assert order.current_state is OrderState.FILLED
+    assert order.is_filled  # not current_state: mypy still has it narrowed to OPEN
     assert len(h.of(OrderCreatedEvent)) == 1
     fills = h.of(OrderFilledEvent)
     assert [(f.trade_id, f.amount, f.is_maker) for f in fills] == [
@@ -433,12 +439,13 @@ async def test_events_before_the_placement_response_are_not_lost(
 
     async def push_first(request: web.Request, body: Any) -> web.Response:
         detail = fake.add_order(body)
-        for kind, extra in [
+        changes: list[tuple[str, dict[str, Any]]] = [
             ("open", {}),
             ("match", {"tradeId": "t9", "matchPrice": "30000", "matchSize": "1",
                        "remainSize": "0", "liquidity": "taker"}),
             ("filled", {}),
-        ]:
+        ]
+        for kind, extra in changes:
             await fake.push(ORDER_TOPIC, "orderChange", order_change(detail, kind, **extra))
         await h.until(lambda: bool(h.of(OrderCompletedEvent)))
         return ok({"orderId": detail["id"]})
@@ -591,7 +598,7 @@ async def test_invalid_timestamp_resyncs_and_retries_once(
     start: Callable[..., Awaitable[Harness]], fake: FakeKucoin
 ) -> None:
     h = await start()
-    stale = (400, {"code": "400002", "msg": "KC-API-TIMESTAMP Invalid"}, {})
+    stale: ScriptStep = (400, {"code": "400002", "msg": "KC-API-TIMESTAMP Invalid"}, {})
     times = fake.count("GET", "/api/v1/timestamp")
     offset_before = h.ex._time.offset_ms
     fake.server_time_ms += 60_000
@@ -610,7 +617,8 @@ async def test_invalid_timestamp_resyncs_and_retries_once(
     with pytest.raises(InvalidTimestampError):
         await place_limit(h, "1")
     assert fake.count("POST", "/api/v1/orders") == 2
-    assert h.ex.order_tracker.fetch_order("cid-1").current_state is OrderState.FAILED
+    failed = h.ex.order_tracker.fetch_order("cid-1")
+    assert failed is not None and failed.current_state is OrderState.FAILED
 
 
 async def test_rate_limited_placement_surfaces_and_blocks_the_throttler(
@@ -623,7 +631,8 @@ async def test_rate_limited_placement_surfaces_and_blocks_the_throttler(
     with pytest.raises(RateLimitError) as info:
         await place_limit(h, "1")
     assert info.value.retry_after_s == 30.0
-    assert h.ex.order_tracker.fetch_order("cid-1").current_state is OrderState.FAILED
+    failed = h.ex.order_tracker.fetch_order("cid-1")
+    assert failed is not None and failed.current_state is OrderState.FAILED
     second = asyncio.create_task(place_limit(h, "1"))
     await h.until(lambda: h.ex._throttler.waiting_count == 1)
     await asyncio.sleep(0.05)

@@ -26,8 +26,15 @@ Raw = Sequence[Sequence[Any]]
 
 
 def message(
-    start: int, end: int, asks: Raw = (), bids: Raw = (), *, symbol: str = SYM, **extra: Any
+    start: object,
+    end: object,
+    asks: Raw = (),
+    bids: Raw = (),
+    *,
+    symbol: object = SYM,
+    **extra: Any,
 ) -> dict[str, Any]:
+    """A raw ``trade.l2update`` as it may arrive on the wire: any field may hold any value."""
     data = {
         "sequenceStart": start,
         "sequenceEnd": end,
@@ -104,7 +111,7 @@ def test_parse_2021_format_without_time_and_int_change_sequences() -> None:
         message(True, 1),
         message(1.0, 1),
         message(2, 1),
-        message(1, 1, symbol=None),  # type: ignore[arg-type]
+        message(1, 1, symbol=None),
         message(1, 1, time="soon"),
         {
             "data": {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
@@ -105,15 +106,20 @@ def test_data_source_frame_hook_builds_the_same_books_as_the_dict_path(
     recorded_kucoin: Any,
 ) -> None:
     from kucoin_connector.core.events import EventBus
+    from kucoin_connector.core.ws import WsClient
     from kucoin_connector.kucoin.level2 import Level2Calibrator, parse_l2snapshot
     from kucoin_connector.kucoin.order_book_data_source import KucoinOrderBookDataSource
 
     async def no_snapshot(symbol: str) -> Any:
         raise AssertionError(symbol)
 
+    def no_ws(on_message: Callable[[Any], None], on_reconnected: Callable[[], Awaitable[None]]
+              ) -> WsClient:
+        raise AssertionError("no WebSocket: the frames are fed by hand")
+
     def source() -> KucoinOrderBookDataSource:
         built = KucoinOrderBookDataSource(
-            fetch_snapshot=no_snapshot, ws_factory=lambda *_: None,  # type: ignore[arg-type,return-value]
+            fetch_snapshot=no_snapshot, ws_factory=no_ws,
             events=EventBus(), clock_ms=lambda: 0, symbol_to_pair=lambda s: s,
         )
         for symbol, (_ts, data) in recorded_kucoin.snapshots.items():

@@ -24,7 +24,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from decimal import Decimal
 from typing import Any
 
@@ -70,6 +70,12 @@ def as_update(raw: dict[str, Any]) -> L2Update:
                     side("bids"), None)
 
 
+def no_ws(on_message: Callable[[Any], None], on_reconnected: Callable[[], Awaitable[None]]
+          ) -> WsClient:
+    """The data sources here are fed by hand: they never open a connection."""
+    raise AssertionError("no WebSocket in these tests")
+
+
 def source(*, live_at: int | None = 10, started: bool = False,
            snapshots: list[L2Snapshot] | None = None) -> KucoinOrderBookDataSource:
     pending = list(snapshots or [])
@@ -78,7 +84,7 @@ def source(*, live_at: int | None = 10, started: bool = False,
         return pending.pop(0)
 
     built = KucoinOrderBookDataSource(
-        fetch_snapshot=fetch, ws_factory=lambda *_: None,  # type: ignore[arg-type,return-value]
+        fetch_snapshot=fetch, ws_factory=no_ws,
         events=EventBus(), clock_ms=lambda: 0, symbol_to_pair=lambda s: s,
         snapshot_retry_s=0.001,
     )
@@ -97,7 +103,7 @@ def feed_frame(ds: KucoinOrderBookDataSource, raw: dict[str, Any]) -> None:
 
 
 def with_string_sequences(raw: dict[str, Any]) -> dict[str, Any]:
-    odd = json.loads(json.dumps(raw))
+    odd: dict[str, Any] = json.loads(json.dumps(raw))
     data = odd["data"]
     data["sequenceStart"], data["sequenceEnd"] = str(data["sequenceStart"]), str(
         data["sequenceEnd"])
@@ -112,7 +118,7 @@ def via_update(ds: KucoinOrderBookDataSource, raw: dict[str, Any]) -> None:
         ds._malformed(SYM, exc)
 
 
-ROUTES: dict[str, Callable[[KucoinOrderBookDataSource, dict[str, Any]], None]] = {
+ROUTES: dict[str, Callable[[KucoinOrderBookDataSource, dict[str, Any]], object]] = {
     "frame": feed_frame,
     "frame-odd": lambda ds, raw: feed_frame(ds, with_string_sequences(raw)),
     "frame-slow": lambda ds, raw: ds._on_other_frame(json.dumps(raw)),

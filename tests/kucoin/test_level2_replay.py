@@ -90,9 +90,9 @@ def replay(recorded: Any, injection: Injection) -> ReplayResult:
             tickers.append(message)
         elif subject == "trade.l2update":
             update = parse_l2update(message)
-            calibrator = calibrators.get(update.symbol)
-            if calibrator is None:
+            if update.symbol not in calibrators:
                 continue
+            calibrator = calibrators[update.symbol]
             state = calibrator.on_update(update)
             assert state is not SyncState.NEEDS_RESYNC, calibrator.resync_reason
             if state is SyncState.LIVE:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
@@ -152,7 +152,7 @@ def test_parse_error_never_chains_validation_error() -> None:
 def test_models_are_frozen() -> None:
     parsed = parse_model(SymbolInfo, V2_SYMBOL)
     with pytest.raises(Exception):  # noqa: B017 - pydantic's frozen error type
-        parsed.symbol = "ETH-USDT"  # type: ignore[misc]
+        cast(Any, parsed).symbol = "ETH-USDT"  # frozen: assignment must raise
 
 
 # ----------------------------------------------------------------------------- accounts
@@ -179,9 +179,9 @@ SEED_ACCOUNTS = [
 
 def test_seed_accounts() -> None:
     main, trade = parse_list(Account, SEED_ACCOUNTS)
+    assert trade.account_type == "trade"  # a StrEnum: compares equal to the wire string
     assert main.account_type is AccountType.MAIN
     assert trade.account_type is AccountType.TRADE
-    assert trade.account_type == "trade"
     assert main.balance == Decimal("237582.04299")
     assert main.available == Decimal("237582.032")
     assert main.holds == Decimal("0.01099")
@@ -216,7 +216,7 @@ SEED_TOKEN = (
     "vYNlCtbz4XNJ1QncwWilJnBtmmfe4geLQDUA62kKJsDChc6I4bRDQc73JfIrlFaVYIAE0Gv2--MROnLAgjVsWkcDq"
     "_MuG7qV7EktfCEIphiqnlfpQn4Ybg==.IoORVxR2LmKV7_maOR9xOg=="
 )
-SEED_BULLET = {
+SEED_BULLET: dict[str, Any] = {
     "instanceServers": [
         {
             "pingInterval": 50000,
@@ -572,7 +572,7 @@ def test_order_change_missing_required(missing: str) -> None:
 
 # ----------------------------------------------------------------------------- WS: balance
 
-SEED_BALANCE_MESSAGE = {
+SEED_BALANCE_MESSAGE: dict[str, Any] = {
     "type": "message",
     "topic": "/account/balance",
     "subject": "account.balance",

@@ -53,7 +53,7 @@ EXTRA_KEYS = ["matchPrice", "matchSize", "tradeId", "accountId", "feeType", "old
 
 
 def mutate(rng: random.Random, frame: dict[str, Any]) -> dict[str, Any]:
-    envelope = json.loads(json.dumps(frame))
+    envelope: dict[str, Any] = json.loads(json.dumps(frame))
     data = envelope["data"]
     for _ in range(rng.randint(1, 3)):
         key = rng.choice([*data, *EXTRA_KEYS])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 
 import pytest
@@ -99,7 +100,7 @@ def test_buy_taker_price_improvement_releases_excess_hold() -> None:
     env.limit("alice", "sell", "90", "1")
     taker = env.limit("bob", "buy", "100", "1")
     assert taker.done_reason == "filled"
-    assert env.bal("bob", "USDT") == (D("1000000") - D("90.18"), D("1000000") - D("90.18"), 0)
+    assert env.bal("bob", "USDT") == (D("1000000") - D("90.18"), D("1000000") - D("90.18"), D("0"))
 
 
 def test_market_buy_by_size_walks_the_book() -> None:
@@ -130,7 +131,7 @@ def test_market_buy_by_funds_spends_at_most_funds_including_fee() -> None:
     assert order.deal_size == D("0.998") and order.done_reason == "filled"
     spent = order.deal_funds + order.fee
     assert spent <= D("100")
-    assert env.bal("bob", "USDT") == (D("1000000") - spent, D("1000000") - spent, 0)
+    assert env.bal("bob", "USDT") == (D("1000000") - spent, D("1000000") - spent, D("0"))
 
 
 def test_market_sell_by_size_and_by_funds() -> None:
@@ -140,7 +141,7 @@ def test_market_sell_by_size_and_by_funds() -> None:
     assert by_size.deal_size == D("1") and by_size.done_reason == "filled"
     by_funds = env.market("bob", "sell", funds="150")
     assert by_funds.deal_size == D("1.5") and by_funds.deal_funds == D("150")
-    assert env.bal("bob", "BTC") == (D("97.5"), D("97.5"), 0)
+    assert env.bal("bob", "BTC") == (D("97.5"), D("97.5"), D("0"))
     assert env.bal("bob", "USDT")[0] == D("1000000") + D("250") - D("250") * D("0.002")
 
 
@@ -149,7 +150,7 @@ def test_market_order_with_empty_book_is_canceled() -> None:
     order = env.market("bob", "buy", size="1")
     assert order.done_reason == "canceled" and order.deal_size == 0
     assert env.rec.order_events(order.id) == ["received", "canceled"]
-    assert env.bal("bob", "USDT") == (D("1000000"), D("1000000"), 0)
+    assert env.bal("bob", "USDT") == (D("1000000"), D("1000000"), D("0"))
 
 
 def test_market_order_remainder_canceled_when_book_runs_out() -> None:
@@ -174,7 +175,7 @@ def test_insufficient_balance_changes_nothing() -> None:
     with pytest.raises(Exception) as info:
         env.market("dave", "sell", funds="10")  # no BTC at all
     assert getattr(info.value, "code", None) == "200004"
-    assert env.bal("dave", "USDT") == (D("100"), D("100"), 0)
+    assert env.bal("dave", "USDT") == (D("100"), D("100"), D("0"))
 
 
 def test_orders_use_their_account_type() -> None:
@@ -195,19 +196,20 @@ def test_self_trade_without_stp_is_allowed() -> None:
     env.limit("alice", "sell", "100", "1")
     taker = env.limit("alice", "buy", "100", "1")
     assert taker.done_reason == "filled"
-    assert env.bal("alice", "BTC") == (D("100"), D("100"), 0)
+    assert env.bal("alice", "BTC") == (D("100"), D("100"), D("0"))
     assert env.bal("alice", "USDT")[0] == D("1000000") - D("0.3")
 
 
 def test_cancel_errors_and_cancel_by_client_oid() -> None:
     env = make_env()
     order = env.limit("alice", "buy", "100", "1", client_oid="c1")
-    for call in (
+    calls: tuple[Callable[[], object], ...] = (
         lambda: env.engine.cancel_order("bob", order.id),
         lambda: env.engine.cancel_order("alice", "nope"),
         lambda: env.engine.get_order("bob", order.id),
         lambda: env.engine.get_order_by_client_oid("alice", "zz"),
-    ):
+    )
+    for call in calls:
         with pytest.raises(Exception) as info:
             call()
         assert getattr(info.value, "code", None) == "400100"

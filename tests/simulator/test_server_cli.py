@@ -11,6 +11,7 @@ import aiohttp
 import pytest
 
 from kucoin_connector.simulator import cli
+from kucoin_connector.simulator.server import KucoinSimulator
 
 
 def _parse(argv: list[str]) -> argparse.Namespace:
@@ -32,7 +33,7 @@ def test_parse_arguments() -> None:
 async def test_serve_prints_url_and_stops_on_signal(capsys: pytest.CaptureFixture[str]
                                                     ) -> None:
     args = _parse(["simulator", "--port", "0", "--no-activity"])
-    sim = cli.KucoinSimulator(port=0, activity=False)
+    sim = KucoinSimulator(port=0, activity=False)
     task = asyncio.create_task(cli._serve(sim))
     for _ in range(500):
         if sim.rest_url:

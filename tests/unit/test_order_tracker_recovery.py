@@ -176,7 +176,9 @@ def test_tracking_states_round_trip(h: Harness) -> None:
     assert {order.client_order_id for order in restored} == SAVED
     assert other.tracker.tracking_states() == states
     for cid in SAVED:
-        assert other.tracker.fetch_order(cid).to_dict() == h.tracker.fetch_order(cid).to_dict()
+        mine, theirs = other.tracker.fetch_order(cid), h.tracker.fetch_order(cid)
+        assert mine is not None and theirs is not None
+        assert mine.to_dict() == theirs.to_dict()
     tracker = other.tracker
     assert set(tracker.active_orders) == {"pc", "pu", "op", "pf", "pcx", "fa"}
     assert set(tracker.lost_orders) == {"lost"}
@@ -184,7 +186,8 @@ def test_tracking_states_round_trip(h: Harness) -> None:
     assert set(tracker.written_off_orders) == {"wo"}
     assert set(tracker.orders_missing_fills) == {"mf", "fa"}
     assert tracker.not_found_count("op") == 1
-    assert tracker.fetch_order(exchange_order_id="e-pcx").client_order_id == "pcx"
+    by_exchange_id = tracker.fetch_order(exchange_order_id="e-pcx")
+    assert by_exchange_id is not None and by_exchange_id.client_order_id == "pcx"
 
 
 def test_restored_orders_carry_on_with_their_events(h: Harness) -> None:
@@ -222,7 +225,8 @@ def test_updates_buffered_before_the_restore_are_applied(h: Harness) -> None:
     other.status(OrderState.OPEN, cid="pc", eid="e-pc")  # arrives before the restore
     other.tracker.restore_tracking_states(states)
     assert other.kinds() == ["Created"]
-    assert other.tracker.fetch_order("pc").is_open
+    restored = other.tracker.fetch_order("pc")
+    assert restored is not None and restored.is_open
 
 
 def test_malformed_records_are_skipped_with_a_warning(
