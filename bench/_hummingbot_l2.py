@@ -115,9 +115,7 @@ def main() -> None:
             elapsed += _one_pass(source, frames, books)
         seconds.append(elapsed)
     depth = max(len(list(book.bid_entries())) for book in books.values())
-    crossed = sum(
-        1 for book in books.values() if book.get_price(False) >= book.get_price(True)
-    )
+    crossed = sum(1 for book in books.values() if book.get_price(False) >= book.get_price(True))
     check = f"{len(books)} books, max bid depth {depth}, crossed at the end: {crossed}"
     print(json.dumps({"seconds": seconds, "check": check}))
 

@@ -158,7 +158,8 @@ def recorded(passes: int = 50) -> L2Input:
     snapshots = _recorded_snapshots()
     updates = _recorded_updates(set(snapshots))
     frames = [json.dumps(message, separators=(",", ":")) for message in updates]
-    changes = sum(len(m["data"]["changes"]["asks"]) + len(m["data"]["changes"]["bids"])
-                  for m in updates)
+    changes = sum(
+        len(m["data"]["changes"]["asks"]) + len(m["data"]["changes"]["bids"]) for m in updates
+    )
     name = f"recorded KuCoin, {len(frames):,} frames x {passes} passes ({len(snapshots)} symbols)"
     return L2Input(name, frames, snapshots, changes, passes)

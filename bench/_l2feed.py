@@ -57,7 +57,12 @@ PING_INTERVAL_MS, PING_TIMEOUT_MS = 18_000, 10_000
 SENT_MSGS, SENT_CHANGES, HELD_MSGS, DEFICIT_MSGS, FEED_CPU_US = 0, 1, 2, 3, 4
 SNAPSHOTS, SUBSCRIBE_FRAMES, MAX_UPLINK_10S, WS_CONNECTS, MAX_TOPICS_PER_FRAME = 5, 6, 7, 8, 9
 BULLETS, HTTP_REQUESTS, MAX_OPEN_CONNECTIONS, FIRST_SNAPSHOT_MS, LAST_SNAPSHOT_MS = (
-    10, 11, 12, 13, 14)
+    10,
+    11,
+    12,
+    13,
+    14,
+)
 FIRST_SUBSCRIBE_MS, LAST_SUBSCRIBE_MS, PINGS = 15, 16, 17
 COUNTERS = 18
 # control (indices into the float64 array)
@@ -102,8 +107,11 @@ class _Pattern:
 
         body = (
             '{"type":"message","topic":"/market/level2:' + symbol + '",'
-            '"subject":"trade.l2update","data":{"changes":{"asks":[' + side(asks, "asks")
-            + '],"bids":[' + side(bids, "bids") + ']},"sequenceEnd":%d,"sequenceStart":%d,'
+            '"subject":"trade.l2update","data":{"changes":{"asks":['
+            + side(asks, "asks")
+            + '],"bids":['
+            + side(bids, "bids")
+            + ']},"sequenceEnd":%d,"sequenceStart":%d,'
             '"symbol":"' + symbol + '","time":%d}}'
         ).encode()
         # the payload length once the k + 3 placeholders hold 13 digits each
@@ -123,8 +131,7 @@ class _Symbol:
             "asks": [f"{mid + (i + 1) * 0.01:.2f}" for i in range(LEVELS)],
         }
         self.sizes0 = {side: [_size(rng) for _ in range(LEVELS)] for side in ("bids", "asks")}
-        self.patterns = [_Pattern(self.name, _changes(rng), self.prices)
-                         for _ in range(PATTERNS)]
+        self.patterns = [_Pattern(self.name, _changes(rng), self.prices) for _ in range(PATTERNS)]
         self.seq = SEQ0 - 1  # the last sequence sent
         self.frames = 0
         self.conn: _Conn | None = None
@@ -138,10 +145,12 @@ class _Symbol:
         data = {
             "time": now_ms,
             "sequence": str(self.seq),
-            "bids": [[p, s] for p, s in zip(self.prices["bids"], sizes["bids"], strict=True)
-                     if s != "0"],
-            "asks": [[p, s] for p, s in zip(self.prices["asks"], sizes["asks"], strict=True)
-                     if s != "0"],
+            "bids": [
+                [p, s] for p, s in zip(self.prices["bids"], sizes["bids"], strict=True) if s != "0"
+            ],
+            "asks": [
+                [p, s] for p, s in zip(self.prices["asks"], sizes["asks"], strict=True) if s != "0"
+            ],
         }
         return json.dumps({"code": "200000", "data": data}, separators=(",", ":")).encode()
 
@@ -258,7 +267,8 @@ class _Conn(asyncio.Protocol):
         reason = "OK" if status == 200 else "Not Found"
         self.transport.write(
             f"HTTP/1.1 {status} {reason}\r\nContent-Type: application/json\r\n"
-            f"Content-Length: {len(body)}\r\nConnection: keep-alive\r\n\r\n".encode() + body
+            f"Content-Length: {len(body)}\r\nConnection: keep-alive\r\n\r\n".encode()
+            + body
         )
 
     def _upgrade(self, target: str, headers: dict[str, str]) -> None:
@@ -298,10 +308,10 @@ class _Conn(asyncio.Protocol):
                 length, pos = struct.unpack(">Q", buf[2:10])[0], 10
             mask = b""
             if masked:
-                mask, pos = bytes(buf[pos: pos + 4]), pos + 4
+                mask, pos = bytes(buf[pos : pos + 4]), pos + 4
             if len(buf) < pos + length:
                 return
-            payload = bytes(buf[pos: pos + length])
+            payload = bytes(buf[pos : pos + length])
             del buf[: pos + length]
             if mask:
                 payload = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
@@ -362,13 +372,28 @@ class Feed:
             return 200, self.symbols_body
         if method == "POST" and path in ("/api/v1/bullet-public", "/api/v1/bullet-private"):
             self.counters[BULLETS] += 1
-            return 200, json.dumps({"code": "200000", "data": {
-                "token": "feed-token", "instanceServers": [{
-                    "endpoint": f"ws://127.0.0.1:{self.port}/endpoint", "encrypt": False,
-                    "protocol": "websocket", "pingInterval": PING_INTERVAL_MS,
-                    "pingTimeout": PING_TIMEOUT_MS}]}}).encode()
-        if path in ("/api/v1/market/orderbook/level2_100", "/api/v1/market/orderbook/level2_20",
-                    "/api/v3/market/orderbook/level2"):
+            return 200, json.dumps(
+                {
+                    "code": "200000",
+                    "data": {
+                        "token": "feed-token",
+                        "instanceServers": [
+                            {
+                                "endpoint": f"ws://127.0.0.1:{self.port}/endpoint",
+                                "encrypt": False,
+                                "protocol": "websocket",
+                                "pingInterval": PING_INTERVAL_MS,
+                                "pingTimeout": PING_TIMEOUT_MS,
+                            }
+                        ],
+                    },
+                }
+            ).encode()
+        if path in (
+            "/api/v1/market/orderbook/level2_100",
+            "/api/v1/market/orderbook/level2_20",
+            "/api/v3/market/orderbook/level2",
+        ):
             sym = self.symbols.get(query.get("symbol", [""])[0])
             if sym is not None:
                 counters = self.counters
@@ -384,7 +409,8 @@ class Feed:
         self.conns.add(conn)
         self.counters[WS_CONNECTS] += 1
         self.counters[MAX_OPEN_CONNECTIONS] = max(
-            self.counters[MAX_OPEN_CONNECTIONS], len(self.conns))
+            self.counters[MAX_OPEN_CONNECTIONS], len(self.conns)
+        )
 
     def drop(self, conn: _Conn) -> None:
         self.conns.discard(conn)
@@ -406,8 +432,14 @@ class Feed:
             counters[LAST_SUBSCRIBE_MS] = now_ms
         unknown = [n for n in listed if n not in self.symbols]
         if unknown:
-            conn.send_json({"id": message.get("id"), "type": "error", "code": 404,
-                            "data": f"topic {topic} is not found"})
+            conn.send_json(
+                {
+                    "id": message.get("id"),
+                    "type": "error",
+                    "code": 404,
+                    "data": f"topic {topic} is not found",
+                }
+            )
             return
         if prefix == "/market/level2":
             for name in listed:
@@ -521,17 +553,38 @@ def _send_if_open(conn: _Conn, message: dict[str, Any]) -> None:
 
 def _symbol_info(name: str) -> dict[str, Any]:
     base, quote = name.split("-")
-    return {"symbol": name, "name": name, "baseCurrency": base, "quoteCurrency": quote,
-            "feeCurrency": quote, "market": "USDS", "baseMinSize": "0.001",
-            "quoteMinSize": "0.1", "baseMaxSize": "10000000000", "quoteMaxSize": "99999999",
-            "baseIncrement": "0.0001", "quoteIncrement": "0.01", "priceIncrement": "0.01",
-            "priceLimitRate": "0.1", "minFunds": "0.1", "isMarginEnabled": False,
-            "enableTrading": True}
+    return {
+        "symbol": name,
+        "name": name,
+        "baseCurrency": base,
+        "quoteCurrency": quote,
+        "feeCurrency": quote,
+        "market": "USDS",
+        "baseMinSize": "0.001",
+        "quoteMinSize": "0.1",
+        "baseMaxSize": "10000000000",
+        "quoteMaxSize": "99999999",
+        "baseIncrement": "0.0001",
+        "quoteIncrement": "0.01",
+        "priceIncrement": "0.01",
+        "priceLimitRate": "0.1",
+        "minFunds": "0.1",
+        "isMarginEnabled": False,
+        "enableTrading": True,
+    }
 
 
-def serve(port_pipe: Any, counters: Any, control: Any, universe: int, *,
-          seed: int = 7, use_uvloop: bool = True, max_seconds: float = 900.0,
-          parent_pid: int | None = None) -> None:
+def serve(
+    port_pipe: Any,
+    counters: Any,
+    control: Any,
+    universe: int,
+    *,
+    seed: int = 7,
+    use_uvloop: bool = True,
+    max_seconds: float = 900.0,
+    parent_pid: int | None = None,
+) -> None:
     """The feed process's entry point: binds 127.0.0.1 on a free port, sends it back."""
     if use_uvloop:
         try:
@@ -562,8 +615,9 @@ def serve(port_pipe: Any, counters: Any, control: Any, universe: int, *,
 class FeedProcess:
     """Starts the feed in a child process (spawn) and reads its counters."""
 
-    def __init__(self, universe: int, *, use_uvloop: bool = True, seed: int = 7,
-                 max_seconds: float = 900.0) -> None:
+    def __init__(
+        self, universe: int, *, use_uvloop: bool = True, seed: int = 7, max_seconds: float = 900.0
+    ) -> None:
         import multiprocessing as mp
 
         ctx = mp.get_context("spawn")
@@ -572,9 +626,14 @@ class FeedProcess:
         self.control[MULTIPLE] = 1.0
         parent, child = ctx.Pipe(duplex=False)
         self.process = ctx.Process(
-            target=serve, args=(child, self.counters, self.control, universe),
-            kwargs={"seed": seed, "use_uvloop": use_uvloop, "max_seconds": max_seconds,
-                    "parent_pid": os.getpid()},
+            target=serve,
+            args=(child, self.counters, self.control, universe),
+            kwargs={
+                "seed": seed,
+                "use_uvloop": use_uvloop,
+                "max_seconds": max_seconds,
+                "parent_pid": os.getpid(),
+            },
             daemon=True,
         )
         self.process.start()

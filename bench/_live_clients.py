@@ -33,13 +33,19 @@ Handler = Callable[[Any], object]
 
 
 def chunks(symbols: list[str], size: int = SYMBOLS_PER_CONNECTION) -> list[list[str]]:
-    return [symbols[i: i + size] for i in range(0, len(symbols), size)]
+    return [symbols[i : i + size] for i in range(0, len(symbols), size)]
 
 
 def _subscribe_frame(symbols: list[str]) -> str:
-    return ujson.dumps({"id": uuid.uuid4().hex, "type": "subscribe",
-                        "topic": "/market/level2:" + ",".join(symbols),
-                        "privateChannel": False, "response": True})
+    return ujson.dumps(
+        {
+            "id": uuid.uuid4().hex,
+            "type": "subscribe",
+            "topic": "/market/level2:" + ",".join(symbols),
+            "privateChannel": False,
+            "response": True,
+        }
+    )
 
 
 async def _bullet(session: aiohttp.ClientSession, base_url: str) -> str:
@@ -62,9 +68,12 @@ class AiohttpClient:
         self._session = aiohttp.ClientSession()
         for group in chunks(self._symbols):
             url = await _bullet(self._session, self._base_url)
-            ws = await self._session.ws_connect(f"{url}&connectId={uuid.uuid4().hex}",
-                                                heartbeat=None, autoping=True,
-                                                max_msg_size=64 * 1024 * 1024)
+            ws = await self._session.ws_connect(
+                f"{url}&connectId={uuid.uuid4().hex}",
+                heartbeat=None,
+                autoping=True,
+                max_msg_size=64 * 1024 * 1024,
+            )
             await ws.receive()  # welcome
             await ws.send_str(_subscribe_frame(group))
             self._tasks.append(asyncio.create_task(self._read(ws)))
@@ -117,8 +126,9 @@ class PicowsClient:
     async def stop(self) -> None:
         for transport in self._transports:
             transport.disconnect()
-        await asyncio.gather(*(t.wait_disconnected() for t in self._transports),
-                             return_exceptions=True)
+        await asyncio.gather(
+            *(t.wait_disconnected() for t in self._transports), return_exceptions=True
+        )
 
 
 class _StandInConnection:
@@ -151,8 +161,9 @@ async def pipeline_source(
     session = aiohttp.ClientSession()
 
     async def fetch(symbol: str) -> L2Snapshot:
-        async with session.get(base_url + "/api/v1/market/orderbook/level2_100",
-                               params={"symbol": symbol}) as response:
+        async with session.get(
+            base_url + "/api/v1/market/orderbook/level2_100", params={"symbol": symbol}
+        ) as response:
             return parse_l2snapshot((await response.json(loads=ujson.loads))["data"])
 
     source = KucoinOrderBookDataSource(

@@ -149,9 +149,7 @@ def _pipeline_runner(hook: bool, checks: dict[str, str]) -> Runner:
 
 def _check(source: KucoinOrderBookDataSource) -> str:
     """Every book still LIVE, no parse error: the figure measured real work."""
-    bad = [
-        s for s in source.symbols if source.calibrator(s).state is not SyncState.LIVE
-    ]
+    bad = [s for s in source.symbols if source.calibrator(s).state is not SyncState.LIVE]
     depth = max(source.order_book(s).bid_depth for s in source.symbols)
     if bad or source.parse_errors:
         return f"NOT LIVE: {bad}, parse errors {source.parse_errors}"
@@ -220,9 +218,7 @@ def measure(data: L2Input, runs: int, hb_python: str | None) -> list[list[str]]:
     rows = []
     for name, stats in msgs.items():
         change_rate = Stats.of([data.total_changes / s for s in seconds[name]])
-        rows.append(
-            [name, stats.fmt(), change_rate.fmt(), ratio(ours, stats.median)]
-        )
+        rows.append([name, stats.fmt(), change_rate.fmt(), ratio(ours, stats.median)])
     print_table(
         f"{data.name}: {data.messages:,} messages, {data.total_changes:,} changes, "
         f"median [min .. max] of {runs} runs",

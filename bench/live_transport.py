@@ -52,8 +52,11 @@ from kucoin_connector.kucoin.level2 import L2FrameDecoder
 
 CASES = [
     f"{transport}/{loop}/{work}"
-    for transport, works in (("aiohttp", ("decode", "pipeline")),
-                             ("picows", ("decode", "pipeline")), ("connector", ("pipeline",)))
+    for transport, works in (
+        ("aiohttp", ("decode", "pipeline")),
+        ("picows", ("decode", "pipeline")),
+        ("connector", ("pipeline",)),
+    )
     for loop in ("asyncio", "uvloop")
     for work in works
 ]
@@ -78,17 +81,25 @@ class _Counter:
         self.n = 0
 
 
-async def _case(case: str, feed: Any, base_url: str, symbols: list[str],
-                settle_s: float, window_s: float, profile: bool, gc_mode: str,
-                ) -> dict[str, Any]:
+async def _case(
+    case: str,
+    feed: Any,
+    base_url: str,
+    symbols: list[str],
+    settle_s: float,
+    window_s: float,
+    profile: bool,
+    gc_mode: str,
+) -> dict[str, Any]:
     transport, _, work = case.split("/")
     counters, control = feed
     closers: list[Any] = []
     count = _Counter()
     books: list[Any] = []
     if transport == "connector":
-        exchange = KucoinExchange(trading_pairs=symbols, base_url=base_url,
-                                  rate_limits=rate_limits(10**7, 10**7))
+        exchange = KucoinExchange(
+            trading_pairs=symbols, base_url=base_url, rate_limits=rate_limits(10**7, 10**7)
+        )
         await exchange.start()
         closers.append(exchange.stop)
         source = exchange.order_book_source
@@ -108,7 +119,8 @@ async def _case(case: str, feed: Any, base_url: str, symbols: list[str],
 
     if transport != "connector":
         client = (AiohttpClient if transport == "aiohttp" else PicowsClient)(
-            base_url, symbols, handler)
+            base_url, symbols, handler
+        )
         await client.start()
         closers.insert(0, client.stop)
     if work == "pipeline":
@@ -120,10 +132,13 @@ async def _case(case: str, feed: Any, base_url: str, symbols: list[str],
 
         def progress() -> int:
             return int(sum(b.last_update_id for b in books)) - base
+
         unit = feedmod.SENT_CHANGES
     else:
+
         def progress() -> int:
             return count.n
+
         unit = feedmod.SENT_MSGS
 
     if gc_mode == "freeze":
@@ -136,8 +151,14 @@ async def _case(case: str, feed: Any, base_url: str, symbols: list[str],
     profiler = cProfile.Profile() if profile else None
 
     def snap() -> tuple[float, ...]:
-        return (time.perf_counter(), time.process_time(), progress(),
-                counters[feedmod.SENT_MSGS], counters[unit], counters[feedmod.FEED_CPU_US])
+        return (
+            time.perf_counter(),
+            time.process_time(),
+            progress(),
+            counters[feedmod.SENT_MSGS],
+            counters[unit],
+            counters[feedmod.FEED_CPU_US],
+        )
 
     a = snap()
     if profiler is not None:
@@ -160,21 +181,37 @@ async def _case(case: str, feed: Any, base_url: str, symbols: list[str],
         top = out.getvalue()
     for close in closers:
         await close()
-    return {"msgs_s": msgs / dt, "cpu_us": (b[1] - a[1]) / max(1.0, msgs) * 1e6,
-            "client_cpu": (b[1] - a[1]) / dt, "feed_cpu": (b[5] - a[5]) / 1e6 / dt,
-            "sent_s": (b[3] - a[3]) / dt, "resyncs": resyncs, "profile": top,
-            "gc_per_s": collections / (dt + settle_s)}
+    return {
+        "msgs_s": msgs / dt,
+        "cpu_us": (b[1] - a[1]) / max(1.0, msgs) * 1e6,
+        "client_cpu": (b[1] - a[1]) / dt,
+        "feed_cpu": (b[5] - a[5]) / 1e6 / dt,
+        "sent_s": (b[3] - a[3]) / dt,
+        "resyncs": resyncs,
+        "profile": top,
+        "gc_per_s": collections / (dt + settle_s),
+    }
 
 
-def run_case(case: str, feed: Any, base_url: str, symbols: list[str], settle_s: float,
-             window_s: float, profile: bool, gc_mode: str, results: Any) -> None:
+def run_case(
+    case: str,
+    feed: Any,
+    base_url: str,
+    symbols: list[str],
+    settle_s: float,
+    window_s: float,
+    profile: bool,
+    gc_mode: str,
+    results: Any,
+) -> None:
     logging.basicConfig(level=logging.ERROR)
     if case.split("/")[1] == "uvloop":
         import uvloop
 
         asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
-    results.put(asyncio.run(_case(case, feed, base_url, symbols, settle_s, window_s,
-                                  profile, gc_mode)))
+    results.put(
+        asyncio.run(_case(case, feed, base_url, symbols, settle_s, window_s, profile, gc_mode))
+    )
 
 
 # ---------------------------------------------------------------------------- the parent
@@ -202,12 +239,19 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--runs", type=int, default=3)
     p.add_argument("--settle", type=float, default=1.0)
     p.add_argument("--window", type=float, default=3.0)
-    p.add_argument("--cases", default=",".join(CASES), help="comma list, e.g. picows/uvloop/"
-                   "pipeline; default: every case whose packages are installed")
+    p.add_argument(
+        "--cases",
+        default=",".join(CASES),
+        help="comma list, e.g. picows/uvloop/"
+        "pipeline; default: every case whose packages are installed",
+    )
     p.add_argument("--profile", action="store_true", help="print each case's cProfile top 25")
-    p.add_argument("--gc", default="default",
-                   help="the client's GC once all books are live: default, freeze "
-                   "(gc.freeze()), or a number (generation-0 threshold)")
+    p.add_argument(
+        "--gc",
+        default="default",
+        help="the client's GC once all books are live: default, freeze "
+        "(gc.freeze()), or a number (generation-0 threshold)",
+    )
     p.add_argument("--quick", action="store_true")
     args = p.parse_args(argv)
     if args.quick:
@@ -222,8 +266,11 @@ def main(argv: list[str] | None = None) -> None:
     skipped = [c for c in cases if not available(c)]
     cases = [c for c in cases if c not in skipped]
     feed = FeedProcess(args.symbols)
-    print(f"feed loop: {feed.loop_name}; N = {args.symbols}; skipped (not installed): "
-          f"{', '.join(skipped) or 'none'}", flush=True)
+    print(
+        f"feed loop: {feed.loop_name}; N = {args.symbols}; skipped (not installed): "
+        f"{', '.join(skipped) or 'none'}",
+        flush=True,
+    )
     ctx = mp.get_context("spawn")
     symbols = [symbol_name(i) for i in range(args.symbols)]
     got: dict[str, list[dict[str, Any]]] = {c: [] for c in cases}
@@ -231,19 +278,33 @@ def main(argv: list[str] | None = None) -> None:
         for _ in range(max(1, args.runs)):
             for case in cases:
                 results = ctx.Queue()
-                child = ctx.Process(target=run_case, args=(
-                    case, (feed.counters, feed.control), feed.base_url, symbols,
-                    args.settle, args.window, args.profile, args.gc, results))
+                child = ctx.Process(
+                    target=run_case,
+                    args=(
+                        case,
+                        (feed.counters, feed.control),
+                        feed.base_url,
+                        symbols,
+                        args.settle,
+                        args.window,
+                        args.profile,
+                        args.gc,
+                        results,
+                    ),
+                )
                 child.start()
                 result = _result_of(child, results, 120 + args.settle + args.window)
                 if result is None:
                     print(f"  {case}: the child failed (exit code {child.exitcode})")
                     continue
                 got[case].append(result)
-                print(f"  {case}: {result['msgs_s']:,.0f} msgs/s, {result['cpu_us']:.2f} us "
-                      f"CPU/msg (client {result['client_cpu']:.0%}, feed "
-                      f"{result['feed_cpu']:.0%}), resyncs {result['resyncs']}, "
-                      f"{result['gc_per_s']:.0f} GC runs/s", flush=True)
+                print(
+                    f"  {case}: {result['msgs_s']:,.0f} msgs/s, {result['cpu_us']:.2f} us "
+                    f"CPU/msg (client {result['client_cpu']:.0%}, feed "
+                    f"{result['feed_cpu']:.0%}), resyncs {result['resyncs']}, "
+                    f"{result['gc_per_s']:.0f} GC runs/s",
+                    flush=True,
+                )
                 if args.profile:
                     print(result["profile"])
     finally:
@@ -256,15 +317,27 @@ def main(argv: list[str] | None = None) -> None:
             continue
         rate = Stats.of([r["msgs_s"] for r in runs])
         cpu = Stats.of([r["cpu_us"] for r in runs])
-        rows.append([case, rate.fmt(), cpu.fmt(".2f"),
-                     Stats.of([r["client_cpu"] * 100 for r in runs]).fmt(".0f"),
-                     Stats.of([r["feed_cpu"] * 100 for r in runs]).fmt(".0f"),
-                     sum(r["resyncs"] for r in runs)])
+        rows.append(
+            [
+                case,
+                rate.fmt(),
+                cpu.fmt(".2f"),
+                Stats.of([r["client_cpu"] * 100 for r in runs]).fmt(".0f"),
+                Stats.of([r["feed_cpu"] * 100 for r in runs]).fmt(".0f"),
+                sum(r["resyncs"] for r in runs),
+            ]
+        )
     print_table(
         f"Live loopback socket, flood, N = {args.symbols} symbols "
         f"({-(-args.symbols // 50)} connections), one client process",
-        ["transport/loop/work", "msgs/s", "client CPU us/msg", "client CPU %",
-         "feed CPU %", "resyncs"],
+        [
+            "transport/loop/work",
+            "msgs/s",
+            "client CPU us/msg",
+            "client CPU %",
+            "feed CPU %",
+            "resyncs",
+        ],
         rows,
     )
 

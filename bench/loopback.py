@@ -67,14 +67,23 @@ class _Recorder:
         config.on_request_chunk_sent.append(self._chunk)
         return config
 
-    async def _start(self, _s: aiohttp.ClientSession, _c: SimpleNamespace,
-                     params: aiohttp.TraceRequestStartParams) -> None:
+    async def _start(
+        self,
+        _s: aiohttp.ClientSession,
+        _c: SimpleNamespace,
+        params: aiohttp.TraceRequestStartParams,
+    ) -> None:
         if self.on:
-            self.requests.append(_Request(params.method, str(params.url),
-                                          dict(params.headers), b""))
+            self.requests.append(
+                _Request(params.method, str(params.url), dict(params.headers), b"")
+            )
 
-    async def _chunk(self, _s: aiohttp.ClientSession, _c: SimpleNamespace,
-                     params: aiohttp.TraceRequestChunkSentParams) -> None:
+    async def _chunk(
+        self,
+        _s: aiohttp.ClientSession,
+        _c: SimpleNamespace,
+        params: aiohttp.TraceRequestChunkSentParams,
+    ) -> None:
         if self.on and self.requests:
             self.requests[-1].body += params.chunk
 
@@ -86,8 +95,9 @@ def _unthrottled() -> list[RateLimit]:
 
 
 async def _cycle(exchange: KucoinExchange, price: Decimal) -> str:
-    order = await exchange.place_order(TradeType.BUY, PAIR, Decimal("0.001"), OrderType.LIMIT,
-                                       price)
+    order = await exchange.place_order(
+        TradeType.BUY, PAIR, Decimal("0.001"), OrderType.LIMIT, price
+    )
     await exchange.cancel_order(PAIR, order.client_order_id)
     if not order.is_cancelled:
         raise RuntimeError(f"order not cancelled: {order.current_state}")
@@ -97,8 +107,13 @@ async def _cycle(exchange: KucoinExchange, price: Decimal) -> str:
 class _Bare:
     """The captured requests, re-sent with a fresh client oid, re-signed."""
 
-    def __init__(self, session: aiohttp.ClientSession, auth: KucoinAuth,
-                 requests: list[_Request], old_oid: str) -> None:
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        auth: KucoinAuth,
+        requests: list[_Request],
+        old_oid: str,
+    ) -> None:
         self._session, self._auth, self._requests, self._old = session, auth, requests, old_oid
         self._count = 0
 
@@ -111,11 +126,13 @@ class _Bare:
             headers = dict(request.headers)
             if "KC-API-SIGN" in headers:
                 path = url.split("://", 1)[1]
-                path = path[path.index("/"):]
-                headers.update(self._auth.headers_at(int(time.time() * 1000), request.method,
-                                                     path, body))
-            async with self._session.request(request.method, url, data=body or None,
-                                             headers=headers) as response:
+                path = path[path.index("/") :]
+                headers.update(
+                    self._auth.headers_at(int(time.time() * 1000), request.method, path, body)
+                )
+            async with self._session.request(
+                request.method, url, data=body or None, headers=headers
+            ) as response:
                 payload = json.loads(await response.read())
                 if payload.get("code") != "200000":
                     raise RuntimeError(f"bare request refused: {payload}")
@@ -123,8 +140,9 @@ class _Bare:
 
 async def _serve() -> None:
     """Child process: the simulator, on its own core like a real exchange's servers."""
-    async with KucoinSimulator(pairs=[PAIR], balances={"USDT": "10000000", "BTC": "100"},
-                               activity=False) as sim:
+    async with KucoinSimulator(
+        pairs=[PAIR], balances={"USDT": "10000000", "BTC": "100"}, activity=False
+    ) as sim:
         # the bare client is another user: its orders never reach our private stream
         other = sim.add_api_key("bench-bare-key", "bench-bare-secret", "bench-bare-pass")
         sim.deposit("USDT", "10000000", user_id=other.user_id)
@@ -134,8 +152,9 @@ async def _serve() -> None:
 
 
 def _start_server() -> tuple[subprocess.Popen[str], dict[str, Any]]:
-    proc = subprocess.Popen([sys.executable, __file__, "--serve"], stdout=subprocess.PIPE,
-                            text=True)
+    proc = subprocess.Popen(
+        [sys.executable, __file__, "--serve"], stdout=subprocess.PIPE, text=True
+    )
     assert proc.stdout is not None
     line = proc.stdout.readline()
     if not line:
@@ -163,9 +182,15 @@ async def _measure_against(
 ) -> tuple[list[float], list[float], int]:
     (key, secret, passphrase), other = info["keys"]
     async with aiohttp.ClientSession(trace_configs=[recorder.trace()]) as session:
-        exchange = KucoinExchange(key, secret, passphrase,
-                                  trading_pairs=[PAIR], base_url=info["rest_url"],
-                                  session=session, rate_limits=_unthrottled())
+        exchange = KucoinExchange(
+            key,
+            secret,
+            passphrase,
+            trading_pairs=[PAIR],
+            base_url=info["rest_url"],
+            session=session,
+            rate_limits=_unthrottled(),
+        )
         async with exchange:
             await exchange.wait_ready(30.0)
             best_bid = exchange.get_order_book(PAIR).best_bid or Decimal("1000")

@@ -85,8 +85,17 @@ def main(argv: list[str] | None = None) -> None:
         return
     results = []
     for _ in range(max(2, args.runs)):
-        command = [sys.executable, __file__, "--child", "--pairs", str(args.pairs),
-                   "--depth", str(args.depth), "--updates", str(args.updates)]
+        command = [
+            sys.executable,
+            __file__,
+            "--child",
+            "--pairs",
+            str(args.pairs),
+            "--depth",
+            str(args.depth),
+            "--updates",
+            str(args.updates),
+        ]
         out = subprocess.run(command, capture_output=True, text=True, check=True, timeout=1800)
         results.append(json.loads(out.stdout.strip().splitlines()[-1]))
     delta = Stats.of([r["delta_mb"] for r in results])
@@ -100,8 +109,7 @@ def main(argv: list[str] | None = None) -> None:
             ["RSS delta (MB)", delta.fmt(",.1f"), "< 150 MB"],
             ["levels held", f"{levels:,}", "-"],
             ["bytes per level", f"{delta.median * 2**20 / max(1, levels):,.0f}", "-"],
-            ["process RSS after (MB)", Stats.of([r["rss_mb"] for r in results]).fmt(",.1f"),
-             "-"],
+            ["process RSS after (MB)", Stats.of([r["rss_mb"] for r in results]).fmt(",.1f"), "-"],
         ],
     )
 

@@ -92,9 +92,7 @@ async def uncontended_once(calls: int) -> dict[str, float]:
         throttler = AsyncThrottler(uncontended_table(weighted))
         out[f"await acquire(id), {kind}"] = await _per_call_us(ids, throttler.acquire)
         throttler = AsyncThrottler(uncontended_table(weighted))
-        out[f"async with execute_task(id), {kind}"] = await _per_cm_us(
-            ids, throttler.execute_task
-        )
+        out[f"async with execute_task(id), {kind}"] = await _per_cm_us(ids, throttler.execute_task)
     return out
 
 
@@ -170,8 +168,10 @@ def main(argv: list[str] | None = None) -> None:
         f"{N_WAITERS} concurrent waiters on KuCoin's private endpoints (intervals 10 s -> "
         f"{TIGHT_INTERVAL_S * 1000:.0f} ms), median [min .. max] of {runs} runs",
         ["figure", "value", "unit"],
-        [[label, Stats.of([c[key] for c in con]).fmt(fmt), unit]
-         for label, key, fmt, unit in contended],
+        [
+            [label, Stats.of([c[key] for c in con]).fmt(fmt), unit]
+            for label, key, fmt, unit in contended
+        ],
     )
 
 

@@ -50,17 +50,37 @@ def _order_frames(index: int) -> list[str]:
     oid, cid = f"{index:024x}", f"bench{index:08d}"
     ts = TS_NS + index * 1_000_000
     base = {
-        "symbol": PAIR, "orderType": "limit", "side": "buy", "orderId": oid,
-        "orderTime": ts, "size": "0.1", "price": "30000.1", "clientOid": cid,
+        "symbol": PAIR,
+        "orderType": "limit",
+        "side": "buy",
+        "orderId": oid,
+        "orderTime": ts,
+        "size": "0.1",
+        "price": "30000.1",
+        "clientOid": cid,
     }
     changes = [
         {"type": "open", "status": "open", "filledSize": "0", "remainSize": "0.1"},
-        {"type": "match", "status": "match", "filledSize": "0.04", "remainSize": "0.06",
-         "liquidity": "maker", "matchPrice": "30000.1", "matchSize": "0.04",
-         "tradeId": f"t{index}a"},
-        {"type": "match", "status": "match", "filledSize": "0.1", "remainSize": "0",
-         "liquidity": "maker", "matchPrice": "30000.1", "matchSize": "0.06",
-         "tradeId": f"t{index}b"},
+        {
+            "type": "match",
+            "status": "match",
+            "filledSize": "0.04",
+            "remainSize": "0.06",
+            "liquidity": "maker",
+            "matchPrice": "30000.1",
+            "matchSize": "0.04",
+            "tradeId": f"t{index}a",
+        },
+        {
+            "type": "match",
+            "status": "match",
+            "filledSize": "0.1",
+            "remainSize": "0",
+            "liquidity": "maker",
+            "matchPrice": "30000.1",
+            "matchSize": "0.06",
+            "tradeId": f"t{index}b",
+        },
         {"type": "filled", "status": "done", "filledSize": "0.1", "remainSize": "0"},
     ]
     frames = [
@@ -69,8 +89,13 @@ def _order_frames(index: int) -> list[str]:
     ]
     for k, total in enumerate(("1000.5", "999.9")):
         balance = {
-            "total": total, "available": total, "availableChange": "-0.6", "currency": "USDT",
-            "hold": "0", "holdChange": "0", "relationEvent": "trade.setted",
+            "total": total,
+            "available": total,
+            "availableChange": "-0.6",
+            "currency": "USDT",
+            "hold": "0",
+            "holdChange": "0",
+            "relationEvent": "trade.setted",
             "relationEventId": f"r{index}{k}",
             "relationContext": {"symbol": PAIR, "tradeId": f"t{index}{k}", "orderId": oid},
             "time": str(ts // 1_000_000 + k),
@@ -81,28 +106,52 @@ def _order_frames(index: int) -> list[str]:
 
 def _message(topic: str, subject: str, data: dict[str, object]) -> str:
     return json.dumps(
-        {"type": "message", "topic": topic, "subject": subject, "channelType": "private",
-         "data": data}, separators=(",", ":"))
+        {
+            "type": "message",
+            "topic": topic,
+            "subject": subject,
+            "channelType": "private",
+            "data": data,
+        },
+        separators=(",", ":"),
+    )
 
 
 def _exchange(first: int, count: int) -> tuple[KucoinExchange, KucoinUserStream, list[int]]:
-    exchange = KucoinExchange("bench-key", "bench-secret", "bench-pass", trading_pairs=[PAIR],
-                              clock_ms=lambda: TS_NS // 1_000_000)
+    exchange = KucoinExchange(
+        "bench-key",
+        "bench-secret",
+        "bench-pass",
+        trading_pairs=[PAIR],
+        clock_ms=lambda: TS_NS // 1_000_000,
+    )
     exchange._symbols = bidict({PAIR: PAIR})
     exchange._trading_rules = {PAIR: TradingRule(trading_pair=PAIR)}
     exchange._fee_rates = {PAIR: (Decimal("0.001"), Decimal("0.001"))}
     for index in range(first, first + count):
-        exchange.order_tracker.start_tracking_order(InFlightOrder(
-            f"bench{index:08d}", PAIR, OrderType.LIMIT, TradeType.BUY, Decimal("0.1"),
-            TS_NS // 1_000_000, price=Decimal("30000.1")))
+        exchange.order_tracker.start_tracking_order(
+            InFlightOrder(
+                f"bench{index:08d}",
+                PAIR,
+                OrderType.LIMIT,
+                TradeType.BUY,
+                Decimal("0.1"),
+                TS_NS // 1_000_000,
+                price=Decimal("30000.1"),
+            )
+        )
     counted = [0]
 
     def count(_event: ConnectorEvent) -> None:
         counted[0] += 1
 
     exchange.add_listener(count)
-    stream = KucoinUserStream(exchange._private_ws, on_order_change=exchange._on_order_change,
-                              on_balance=exchange._on_balance, on_reconnected=lambda: None)
+    stream = KucoinUserStream(
+        exchange._private_ws,
+        on_order_change=exchange._on_order_change,
+        on_balance=exchange._on_balance,
+        on_reconnected=lambda: None,
+    )
     return exchange, stream, counted
 
 
@@ -165,14 +214,23 @@ def main(argv: list[str] | None = None) -> None:
     runs = max(2, args.runs)
     small = min(100, args.orders)
     rows = []
-    scenarios = [(f"{small} orders tracked at a time", small, False),
-                 (f"{args.orders:,} orders tracked at once", args.orders, False),
-                 (f"{args.orders:,} at once, generic parse path (pydantic)", args.orders, True)]
+    scenarios = [
+        (f"{small} orders tracked at a time", small, False),
+        (f"{args.orders:,} orders tracked at once", args.orders, False),
+        (f"{args.orders:,} at once, generic parse path (pydantic)", args.orders, True),
+    ]
     for label, tracked, generic in scenarios:
         results = [run_once(frames, args.orders, tracked, generic) for _ in range(runs)]
         events, errors = results[-1][1], results[-1][2]
-        rows.append([label, Stats.of([r[0] for r in results]).fmt(), ">= 50,000",
-                     f"{events:,} / {args.orders * 6:,}", str(errors)])
+        rows.append(
+            [
+                label,
+                Stats.of([r[0] for r in results]).fmt(),
+                ">= 50,000",
+                f"{events:,} / {args.orders * 6:,}",
+                str(errors),
+            ]
+        )
     print(machine())
     print_table(
         f"User stream, {len(frames):,} frames ({args.orders:,} orders x 6), "
@@ -186,10 +244,14 @@ def main(argv: list[str] | None = None) -> None:
     print_table(
         f"Parse only (raw frame -> typed message), median [min .. max] of {runs} runs",
         ["path", "us/message", "vs generic"],
-        [["msgspec typed frame -> pydantic models, not re-validated",
-          Stats.of(fast).fmt(",.2f"),
-          f"{speedup:.1f}x faster"],
-         ["ujson -> parse_model (pydantic validation)", Stats.of(generic).fmt(",.2f"), "1.0x"]],
+        [
+            [
+                "msgspec typed frame -> pydantic models, not re-validated",
+                Stats.of(fast).fmt(",.2f"),
+                f"{speedup:.1f}x faster",
+            ],
+            ["ujson -> parse_model (pydantic validation)", Stats.of(generic).fmt(",.2f"), "1.0x"],
+        ],
     )
 
 

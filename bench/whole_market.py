@@ -76,8 +76,9 @@ class ConnectorClient:
             table = rate_limits(weighted_pools=TODAY_POOLS)
         else:
             table = rate_limits()  # the seed pools: the connector's default
-        self.exchange = KucoinExchange(trading_pairs=symbols, base_url=feed.base_url,
-                                       rate_limits=table)
+        self.exchange = KucoinExchange(
+            trading_pairs=symbols, base_url=feed.base_url, rate_limits=table
+        )
         self.books: list[Any] = []
         self.cold: dict[str, float] = {}
 
@@ -106,19 +107,22 @@ class ConnectorClient:
         self.feed.set_multiple(0.0)
         deadline = time.perf_counter() + 10.0
         while (  # noqa: ASYNC110 - a poll
-            self.feed.get(self.unit) != self.progress()
-            and time.perf_counter() < deadline
+            self.feed.get(self.unit) != self.progress() and time.perf_counter() < deadline
         ):
             await asyncio.sleep(0.05)
         step = max(1, len(self.symbols) // sample)
         for symbol in self.symbols[::step]:
             snapshot = await self.exchange.api.level2_snapshot(symbol, full_depth=False)
             book = self.exchange.get_order_book(symbol)
-            wire = ([(str(p), str(s)) for p, s in book.bids()],
-                    [(str(p), str(s)) for p, s in book.asks()])
-            if (book.last_update_id != snapshot.sequence
-                    or _norm(wire[0]) != _norm(snapshot.bids)
-                    or _norm(wire[1]) != _norm(snapshot.asks)):
+            wire = (
+                [(str(p), str(s)) for p, s in book.bids()],
+                [(str(p), str(s)) for p, s in book.asks()],
+            )
+            if (
+                book.last_update_id != snapshot.sequence
+                or _norm(wire[0]) != _norm(snapshot.bids)
+                or _norm(wire[1]) != _norm(snapshot.asks)
+            ):
                 return False
         return True
 
@@ -192,11 +196,16 @@ class Step:
 
 def _snap(feed: FeedProcess, client: Client) -> dict[str, float]:
     return {
-        "t": time.perf_counter(), "cpu": time.process_time(),
-        "sent": feed.get(client.unit), "msgs": feed.get(feedmod.SENT_MSGS),
-        "changes": feed.get(feedmod.SENT_CHANGES), "held": feed.get(feedmod.HELD_MSGS),
-        "deficit": feed.get(feedmod.DEFICIT_MSGS), "feed_cpu": feed.get(feedmod.FEED_CPU_US),
-        "progress": client.progress(), "resyncs": client.resyncs(),
+        "t": time.perf_counter(),
+        "cpu": time.process_time(),
+        "sent": feed.get(client.unit),
+        "msgs": feed.get(feedmod.SENT_MSGS),
+        "changes": feed.get(feedmod.SENT_CHANGES),
+        "held": feed.get(feedmod.HELD_MSGS),
+        "deficit": feed.get(feedmod.DEFICIT_MSGS),
+        "feed_cpu": feed.get(feedmod.FEED_CPU_US),
+        "progress": client.progress(),
+        "resyncs": client.resyncs(),
     }
 
 
@@ -209,8 +218,14 @@ async def _drain(feed: FeedProcess, client: Client, limit_s: float) -> None:
         await asyncio.sleep(0.05)
 
 
-async def measure(feed: FeedProcess, client: Client, multiple: float, n_symbols: int,
-                  settle_s: float, window_s: float) -> Step:
+async def measure(
+    feed: FeedProcess,
+    client: Client,
+    multiple: float,
+    n_symbols: int,
+    settle_s: float,
+    window_s: float,
+) -> Step:
     flood = math.isinf(multiple)
     if flood:
         feed.set_flood()
@@ -249,8 +264,12 @@ async def measure(feed: FeedProcess, client: Client, multiple: float, n_symbols:
         resyncs=int(b["resyncs"] - a["resyncs"]),
     )
     sent_msgs = b["msgs"] - a["msgs"]
-    client_ok = (step.held == 0 and growth <= 0.02 * sent_msgs and step.resyncs == 0
-                 and step.end_lag_ms <= MAX_END_LAG_MS)
+    client_ok = (
+        step.held == 0
+        and growth <= 0.02 * sent_msgs
+        and step.resyncs == 0
+        and step.end_lag_ms <= MAX_END_LAG_MS
+    )
     feed_ok = step.deficit == 0 and step.offered_msgs_s >= 0.95 * step.target_msgs_s
     step.sustained = client_ok and feed_ok
     if flood:
@@ -262,8 +281,9 @@ async def measure(feed: FeedProcess, client: Client, multiple: float, n_symbols:
     return step
 
 
-async def sweep(feed: FeedProcess, client: Client, n_symbols: int, args: argparse.Namespace,
-                log: list[Step]) -> tuple[Step | None, Step | None]:
+async def sweep(
+    feed: FeedProcess, client: Client, n_symbols: int, args: argparse.Namespace, log: list[Step]
+) -> tuple[Step | None, Step | None]:
     """Double M until a step fails, then bisect; (best sustained, first failed)."""
     good: Step | None = None
     bad: Step | None = None
@@ -306,10 +326,13 @@ def _print_step(n: int, s: Step) -> None:
     verdict = "ok" if s.sustained else f"FAIL({s.limit})"
     if math.isinf(s.multiple):
         verdict = "ceiling"
-    print(f"  N={n} {m}: offered {s.offered_msgs_s:,.0f}/s applied {s.applied_msgs_s:,.0f}/s "
-          f"cpu {s.cpu_us_per_msg:.2f} us/msg (client {s.client_cpu:.0%}, feed "
-          f"{s.feed_cpu:.0%}) lag growth {s.lag_growth:,.0f} end {s.end_lag_ms:.0f} ms "
-          f"held {s.held} deficit {s.deficit} resyncs {s.resyncs} -> {verdict}", flush=True)
+    print(
+        f"  N={n} {m}: offered {s.offered_msgs_s:,.0f}/s applied {s.applied_msgs_s:,.0f}/s "
+        f"cpu {s.cpu_us_per_msg:.2f} us/msg (client {s.client_cpu:.0%}, feed "
+        f"{s.feed_cpu:.0%}) lag growth {s.lag_growth:,.0f} end {s.end_lag_ms:.0f} ms "
+        f"held {s.held} deficit {s.deficit} resyncs {s.resyncs} -> {verdict}",
+        flush=True,
+    )
 
 
 # ---------------------------------------------------------------------------- runs
@@ -338,19 +361,30 @@ async def run_one(n: int, args: argparse.Namespace, raw: bool, feed_uvloop: bool
         if not args.no_flood:
             flood = await measure(feed, client, math.inf, n, args.settle, args.window)
             _print_step(n, flood)
-        books_ok = (await client.books_match_feed()
-                    if isinstance(client, ConnectorClient) else None)
+        books_ok = await client.books_match_feed() if isinstance(client, ConnectorClient) else None
     finally:
         await client.stop()
         feed.close()
-    return Result(n, "raw aiohttp + decode" if raw else "connector", client.cold, counts,
-                  good, bad, flood, books_ok)
+    return Result(
+        n,
+        "raw aiohttp + decode" if raw else "connector",
+        client.cold,
+        counts,
+        good,
+        bad,
+        flood,
+        books_ok,
+    )
 
 
-_COUNTS = {"subscribe_frames": feedmod.SUBSCRIBE_FRAMES,
-           "max_topics_per_frame": feedmod.MAX_TOPICS_PER_FRAME,
-           "max_uplink_10s": feedmod.MAX_UPLINK_10S, "ws_connects": feedmod.WS_CONNECTS,
-           "bullets": feedmod.BULLETS, "snapshots": feedmod.SNAPSHOTS}
+_COUNTS = {
+    "subscribe_frames": feedmod.SUBSCRIBE_FRAMES,
+    "max_topics_per_frame": feedmod.MAX_TOPICS_PER_FRAME,
+    "max_uplink_10s": feedmod.MAX_UPLINK_10S,
+    "ws_connects": feedmod.WS_CONNECTS,
+    "bullets": feedmod.BULLETS,
+    "snapshots": feedmod.SNAPSHOTS,
+}
 
 
 def _m(step: Step | None) -> str:
@@ -363,36 +397,68 @@ def print_sweep(results: list[Result], feed_loop: str) -> None:
     rows = []
     for r in results:
         g, b, f = r.good, r.bad, r.flood
-        rows.append([
-            r.mode, r.n,
-            f"{_m(g)} ({g.applied_msgs_s:,.0f} msgs/s)" if g else "< 0.25",
-            f"{g.cpu_us_per_msg:.2f} ({g.client_cpu:.0%} of a core)" if g else "-",
-            f"{_m(b)}: {b.limit}" if b else "none up to max",
-            f"{f.applied_msgs_s:,.0f} msgs/s at {f.client_cpu:.0%} of a core, "
-            f"{f.cpu_us_per_msg:.2f} us/msg (one full core: "
-            f"{1e6 / f.cpu_us_per_msg:,.0f}/s)" if f else "-",
-            f"{r.cold['live_s']:.2f}" if "live_s" in r.cold else "n/a",
-            "yes" if r.books_ok else ("n/a" if r.books_ok is None else "NO"),
-        ])
+        rows.append(
+            [
+                r.mode,
+                r.n,
+                f"{_m(g)} ({g.applied_msgs_s:,.0f} msgs/s)" if g else "< 0.25",
+                f"{g.cpu_us_per_msg:.2f} ({g.client_cpu:.0%} of a core)" if g else "-",
+                f"{_m(b)}: {b.limit}" if b else "none up to max",
+                f"{f.applied_msgs_s:,.0f} msgs/s at {f.client_cpu:.0%} of a core, "
+                f"{f.cpu_us_per_msg:.2f} us/msg (one full core: "
+                f"{1e6 / f.cpu_us_per_msg:,.0f}/s)"
+                if f
+                else "-",
+                f"{r.cold['live_s']:.2f}" if "live_s" in r.cold else "n/a",
+                "yes" if r.books_ok else ("n/a" if r.books_ok is None else "NO"),
+            ]
+        )
     print_table(
         f"Whole market, live loopback socket (feed loop: {feed_loop}; M = multiple of "
         "13 l2updates/s/symbol)",
-        ["client", "N", "max sustained M", "client CPU us/msg at max", "first failed M",
-         "flood ceiling", "cold start s (no rate-limit waits)", "books = feed"],
+        [
+            "client",
+            "N",
+            "max sustained M",
+            "client CPU us/msg at max",
+            "first failed M",
+            "flood ceiling",
+            "cold start s (no rate-limit waits)",
+            "books = feed",
+        ],
         rows,
     )
     rows = []
     for r in results:
         c = r.feed_counts
-        rows.append([r.mode, r.n, r.cold.get("connections", c["ws_connects"]),
-                     c["ws_connects"], c["subscribe_frames"], c["max_topics_per_frame"],
-                     c["max_uplink_10s"], c["bullets"], c["snapshots"],
-                     f"{r.cold['subscribed_s']:.2f}"])
+        rows.append(
+            [
+                r.mode,
+                r.n,
+                r.cold.get("connections", c["ws_connects"]),
+                c["ws_connects"],
+                c["subscribe_frames"],
+                c["max_topics_per_frame"],
+                c["max_uplink_10s"],
+                c["bullets"],
+                c["snapshots"],
+                f"{r.cold['subscribed_s']:.2f}",
+            ]
+        )
     print_table(
         "Start-up traffic as the feed saw it",
-        ["client", "N", "connections", "ws connects", "subscribe frames", "topics per frame",
-         "max client frames in 10 s on one connection", "bullets", "snapshots",
-         "start() returned after s"],
+        [
+            "client",
+            "N",
+            "connections",
+            "ws connects",
+            "subscribe frames",
+            "topics per frame",
+            "max client frames in 10 s on one connection",
+            "bullets",
+            "snapshots",
+            "start() returned after s",
+        ],
         rows,
     )
 
@@ -415,7 +481,8 @@ def _floor_s(n: int, connections: int, limits: str) -> tuple[float, str]:
     windows = max(0, math.ceil(total / pool.limit) - 1)
     return windows * pool.time_interval_s, (
         f"{total} weight in {pool.limit}/{pool.time_interval_s:g}s: "
-        f"{windows} full windows after the first")
+        f"{windows} full windows after the first"
+    )
 
 
 def keyed_floor_s(n: int, limits: str) -> str:
@@ -427,8 +494,12 @@ def keyed_floor_s(n: int, limits: str) -> str:
     return f"{windows * pool.time_interval_s:g} s"
 
 
-async def cold_start(n: int, limits: str, feed_uvloop: bool, ack_delay_ms: float,
-                     ) -> list[object]:
+async def cold_start(
+    n: int,
+    limits: str,
+    feed_uvloop: bool,
+    ack_delay_ms: float,
+) -> list[object]:
     feed = FeedProcess(n, use_uvloop=feed_uvloop)
     feed.set_ack_delay(ack_delay_ms / 1e3)
     symbols = [symbol_name(i) for i in range(n)]
@@ -440,10 +511,15 @@ async def cold_start(n: int, limits: str, feed_uvloop: bool, ack_delay_ms: float
         conns = int(client.cold["connections"])
         floor, how = _floor_s(n, conns, limits)
         row: list[object] = [
-            limits, f"{ack_delay_ms:g}", n, f"{client.cold['live_s']:.1f}",
+            limits,
+            f"{ack_delay_ms:g}",
+            n,
+            f"{client.cold['live_s']:.1f}",
             f"{client.cold['subscribed_s']:.1f}",
-            f"{(sub1 - sub0) / 1e3:.1f}", f"{(last - first) / 1e3:.1f}",
-            f"{floor:g} s ({how})", keyed_floor_s(n, limits),
+            f"{(sub1 - sub0) / 1e3:.1f}",
+            f"{(last - first) / 1e3:.1f}",
+            f"{floor:g} s ({how})",
+            keyed_floor_s(n, limits),
             f"{conns} conns, {feed.get(feedmod.SUBSCRIBE_FRAMES)} frames, max "
             f"{feed.get(feedmod.MAX_UPLINK_10S)}/10 s on one",
         ]
@@ -462,19 +538,31 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--refine", type=int, default=2, help="bisection steps after a failure")
     p.add_argument("--settle", type=float, default=0.5, help="seconds before each window")
     p.add_argument("--window", type=float, default=1.5, help="measuring window seconds")
-    p.add_argument("--raw", action="store_true",
-                   help="also run bare aiohttp + decode-only clients (same feed)")
+    p.add_argument(
+        "--raw", action="store_true", help="also run bare aiohttp + decode-only clients (same feed)"
+    )
     p.add_argument("--raw-only", action="store_true", help="only the raw clients")
     p.add_argument("--no-flood", action="store_true", help="skip the flood ceiling")
     p.add_argument("--no-sweep", action="store_true", help="only --cold-start runs")
-    p.add_argument("--cold-start", default="",
-                   help="comma list of seed,today,scaled: cold starts with that throttler "
-                   "table (seed: the connector's default; today: TODAY_POOLS; scaled: no waits)")
+    p.add_argument(
+        "--cold-start",
+        default="",
+        help="comma list of seed,today,scaled: cold starts with that throttler "
+        "table (seed: the connector's default; today: TODAY_POOLS; scaled: no waits)",
+    )
     p.add_argument("--cold-start-symbols", type=int, default=1000)
-    p.add_argument("--ack-delay-ms", type=float, default=0.0,
-                   help="the feed delays each subscribe ack (a network round trip stand-in)")
-    p.add_argument("--feed-loop", choices=("uvloop", "asyncio"), default="uvloop",
-                   help="the feed's loop (uvloop only if installed)")
+    p.add_argument(
+        "--ack-delay-ms",
+        type=float,
+        default=0.0,
+        help="the feed delays each subscribe ack (a network round trip stand-in)",
+    )
+    p.add_argument(
+        "--feed-loop",
+        choices=("uvloop", "asyncio"),
+        default="uvloop",
+        help="the feed's loop (uvloop only if installed)",
+    )
     p.add_argument("--quick", action="store_true", help="smoke-sized run")
     args = p.parse_args(argv)
     if args.quick:
@@ -489,8 +577,7 @@ async def amain(args: argparse.Namespace) -> None:
     ns = [int(x) for x in args.symbols.split(",") if x]
     results: list[Result] = []
     if not args.no_sweep:
-        modes = ([] if args.raw_only else [False]) + ([True] if args.raw or args.raw_only
-                                                     else [])
+        modes = ([] if args.raw_only else [False]) + ([True] if args.raw or args.raw_only else [])
         for raw in modes:
             for n in ns:
                 results.append(await run_one(n, args, raw, uv))
@@ -498,14 +585,26 @@ async def amain(args: argparse.Namespace) -> None:
         loop_name = probe.loop_name
         probe.close()
         print_sweep(results, loop_name)
-    rows = [await cold_start(args.cold_start_symbols, limits, uv, args.ack_delay_ms)
-            for limits in args.cold_start.split(",") if limits]
+    rows = [
+        await cold_start(args.cold_start_symbols, limits, uv, args.ack_delay_ms)
+        for limits in args.cold_start.split(",")
+        if limits
+    ]
     if rows:
         print_table(
             "Cold start of a keyless KucoinExchange (level2_100 snapshots) against the feed",
-            ["limits", "ack delay ms", "N", "all live s", "start() returned s", "subscribes span s",
-             "snapshots span s", "floor (keyless, this many connections)",
-             "floor with keys (full depth, private pool)", "WS"],
+            [
+                "limits",
+                "ack delay ms",
+                "N",
+                "all live s",
+                "start() returned s",
+                "subscribes span s",
+                "snapshots span s",
+                "floor (keyless, this many connections)",
+                "floor with keys (full depth, private pool)",
+                "WS",
+            ],
             rows,
         )
 
@@ -517,4 +616,3 @@ def main(argv: list[str] | None = None) -> None:
 
 if __name__ == "__main__":
     main()
-

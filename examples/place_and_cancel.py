@@ -63,6 +63,4 @@ if __name__ == "__main__":
     parser.add_argument("--passphrase")
     parser.add_argument("--pair", default="BTC-USDT")
     args = parser.parse_args()
-    raise SystemExit(
-        asyncio.run(main(args.url, args.key, args.secret, args.passphrase, args.pair))
-    )
+    raise SystemExit(asyncio.run(main(args.url, args.key, args.secret, args.passphrase, args.pair)))

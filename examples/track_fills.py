@@ -43,13 +43,17 @@ async def main(url: str | None = None, pair: str = "BTC-USDT", amount: str = "0.
                 async for event in events:
                     if isinstance(event, OrderFilledEvent):
                         filled += event.amount
-                        print(f"fill {event.trade_id}: {event.amount} @ {event.price} "
-                              f"fee {event.fee.amount} {event.fee.asset}")
+                        print(
+                            f"fill {event.trade_id}: {event.amount} @ {event.price} "
+                            f"fee {event.fee.amount} {event.fee.asset}"
+                        )
                     elif isinstance(event, BalanceUpdatedEvent):
                         print(f"balance {event.asset}: {event.total} ({event.available} free)")
                     elif event.client_order_id == client_order_id:
-                        print(f"completed: {event.base_asset_amount} "
-                              f"for {event.quote_asset_amount} avg {event.average_price}")
+                        print(
+                            f"completed: {event.base_asset_amount} "
+                            f"for {event.quote_asset_amount} avg {event.average_price}"
+                        )
                         break
         return 0 if filled == Decimal(amount) else 1
 

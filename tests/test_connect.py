@@ -50,9 +50,15 @@ class FakeTerminal:
         return self.answers.pop(0)
 
     def console(self) -> Console:
-        return Console(io.StringIO(self.stdin_text), self.out, self.err, self.env,
-                       self.interactive, lambda p: self._answer(p, False),
-                       lambda p: self._answer(p, True))
+        return Console(
+            io.StringIO(self.stdin_text),
+            self.out,
+            self.err,
+            self.env,
+            self.interactive,
+            lambda p: self._answer(p, False),
+            lambda p: self._answer(p, True),
+        )
 
     @property
     def output(self) -> str:
@@ -76,10 +82,16 @@ class Env:
         creds = self.sim.credentials
         return [creds.api_key, creds.api_secret, creds.passphrase]
 
-    async def run(self, term: FakeTerminal, *argv: str, connector: str | None = "kucoin",
-                  url: bool = True) -> int:
-        args = ["connect", *([connector] if connector else []), *argv,
-                "--config-dir", str(self.config_dir)]
+    async def run(
+        self, term: FakeTerminal, *argv: str, connector: str | None = "kucoin", url: bool = True
+    ) -> int:
+        args = [
+            "connect",
+            *([connector] if connector else []),
+            *argv,
+            "--config-dir",
+            str(self.config_dir),
+        ]
         if url:
             args += ["--url", self.sim.rest_url]
         code = await run_connect(build_parser().parse_args(args), term.console(), kdf=FAST)
@@ -99,8 +111,11 @@ async def env(tmp_path: Path) -> AsyncIterator[Env]:
 
 
 def piped(keys: list[str], **env: str) -> FakeTerminal:
-    return FakeTerminal(interactive=False, stdin_text="".join(k + "\n" for k in keys),
-                        env={"KUCOIN_CONNECTOR_PASSWORD": PASSWORD, **env})
+    return FakeTerminal(
+        interactive=False,
+        stdin_text="".join(k + "\n" for k in keys),
+        env={"KUCOIN_CONNECTOR_PASSWORD": PASSWORD, **env},
+    )
 
 
 # ------------------------------------------------------------------ prompts and sources
@@ -108,7 +123,10 @@ async def test_interactive_prompts_exact_text_and_hidden_input(env: Env) -> None
     term = FakeTerminal(answers=[PASSWORD, PASSWORD, *env.key_values()])
     assert await env.run(term) == 0
     assert term.prompts == [
-        ("Enter your password >>> ", True), ("Confirm your password >>> ", True), *KEY_PROMPTS]
+        ("Enter your password >>> ", True),
+        ("Confirm your password >>> ", True),
+        *KEY_PROMPTS,
+    ]
     assert "You are now connected to kucoin." in term.out.getvalue()
     stored = env.store.load("kucoin", PASSWORD)
     assert [stored["api_key"], stored["api_secret"], stored["passphrase"]] == env.key_values()
@@ -147,8 +165,14 @@ async def test_stdin_pipe_too_short(env: Env) -> None:
 
 async def test_keys_from_environment_without_prompts(env: Env) -> None:
     key, secret, passphrase = env.key_values()
-    term = FakeTerminal(env={"KUCOIN_API_KEY": key, "KUCOIN_API_SECRET": secret,
-                             "KUCOIN_API_PASSPHRASE": passphrase, "MY_PW": PASSWORD})
+    term = FakeTerminal(
+        env={
+            "KUCOIN_API_KEY": key,
+            "KUCOIN_API_SECRET": secret,
+            "KUCOIN_API_PASSPHRASE": passphrase,
+            "MY_PW": PASSWORD,
+        }
+    )
     assert await env.run(term, "--password-env", "MY_PW") == 0
     assert term.prompts == []
     assert env.store.load("kucoin", PASSWORD)["passphrase"] == passphrase
@@ -254,9 +278,13 @@ async def test_clock_skew_is_corrected_with_a_warning(env: Env) -> None:
 
 async def test_unreachable_exchange(env: Env, tmp_path: Path) -> None:
     term = piped(env.key_values())
-    code = await run_connect(build_parser().parse_args(
-        ["connect", "kucoin", "--url", "http://127.0.0.1:9", "--config-dir", str(tmp_path)]),
-        term.console(), kdf=FAST)
+    code = await run_connect(
+        build_parser().parse_args(
+            ["connect", "kucoin", "--url", "http://127.0.0.1:9", "--config-dir", str(tmp_path)]
+        ),
+        term.console(),
+        kdf=FAST,
+    )
     assert code == 1
     assert "could not reach the exchange" in term.err.getvalue()
 
@@ -276,11 +304,13 @@ async def test_list_replace_remove(env: Env) -> None:
     before = env.file.read_bytes()
     term = FakeTerminal(answers=["no"], env={"KUCOIN_CONNECTOR_PASSWORD": PASSWORD})
     assert await env.run(term) == 0
-    assert term.prompts == [("Would you like to replace your existing kucoin keys? "
-                             "(Yes/No) >>> ", False)]
+    assert term.prompts == [
+        ("Would you like to replace your existing kucoin keys? (Yes/No) >>> ", False)
+    ]
     assert env.file.read_bytes() == before
-    term = FakeTerminal(answers=["yes", "k2", "s2", "p2"],
-                        env={"KUCOIN_CONNECTOR_PASSWORD": PASSWORD})
+    term = FakeTerminal(
+        answers=["yes", "k2", "s2", "p2"], env={"KUCOIN_CONNECTOR_PASSWORD": PASSWORD}
+    )
     assert await env.run(term) == 0
     assert env.store.load("kucoin", PASSWORD)["api_key"] == "k2"
 
@@ -306,8 +336,7 @@ async def test_replace_when_not_interactive_needs_yes(env: Env) -> None:
     term = FakeTerminal(interactive=False)
     assert await env.run(term, "--remove", url=False) == 2
     assert env.file.exists()
-    assert await env.run(FakeTerminal(interactive=False), "--remove", "--yes",
-                         url=False) == 0
+    assert await env.run(FakeTerminal(interactive=False), "--remove", "--yes", url=False) == 0
     assert not env.file.exists()
 
 
@@ -344,12 +373,15 @@ async def test_key_version_setting(env: Env) -> None:
     assert "400004" in term.err.getvalue()
 
 
-@pytest.mark.parametrize(("connector", "argv", "message"), [
-    ("kucoin", ["--set", "api_secret=oops"], "never go on the command line"),
-    ("kucoin", ["--set", "nonsense=1"], "no config field"),
-    ("kucoin", ["--set", "key_version=9"], "key_version"),
-    ("kraken_unknown", [], "unknown connector"),
-])
+@pytest.mark.parametrize(
+    ("connector", "argv", "message"),
+    [
+        ("kucoin", ["--set", "api_secret=oops"], "never go on the command line"),
+        ("kucoin", ["--set", "nonsense=1"], "no config field"),
+        ("kucoin", ["--set", "key_version=9"], "key_version"),
+        ("kraken_unknown", [], "unknown connector"),
+    ],
+)
 async def test_usage_errors(env: Env, connector: str, argv: list[str], message: str) -> None:
     term = piped(env.key_values())
     assert await env.run(term, *argv, "--no-save", connector=connector) == 2
@@ -359,9 +391,13 @@ async def test_usage_errors(env: Env, connector: str, argv: list[str], message: 
 
 async def test_plain_http_refused_for_remote_hosts(env: Env, tmp_path: Path) -> None:
     term = piped(env.key_values())
-    code = await run_connect(build_parser().parse_args(
-        ["connect", "kucoin", "--url", "http://api.example.com", "--config-dir",
-         str(tmp_path)]), term.console(), kdf=FAST)
+    code = await run_connect(
+        build_parser().parse_args(
+            ["connect", "kucoin", "--url", "http://api.example.com", "--config-dir", str(tmp_path)]
+        ),
+        term.console(),
+        kdf=FAST,
+    )
     assert code == 2
     assert "https://" in term.err.getvalue()
 
@@ -388,12 +424,23 @@ async def test_real_command_with_a_stdin_pipe(env: Env) -> None:
     """The installed CLI end to end: a subprocess, keys piped in, password from env."""
     inherited = {k: v for k, v in os.environ.items() if not k.startswith("KUCOIN_")}
     process_env: Mapping[str, str] = {
-        **inherited, "KUCOIN_CONNECTOR_PASSWORD": PASSWORD,
-        "KUCOIN_CONNECTOR_HOME": str(env.config_dir.parent)}
+        **inherited,
+        "KUCOIN_CONNECTOR_PASSWORD": PASSWORD,
+        "KUCOIN_CONNECTOR_HOME": str(env.config_dir.parent),
+    }
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "kucoin_connector.cli", "connect", "kucoin",
-        "--url", env.sim.rest_url, stdin=asyncio.subprocess.PIPE,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env=dict(process_env))
+        sys.executable,
+        "-m",
+        "kucoin_connector.cli",
+        "connect",
+        "kucoin",
+        "--url",
+        env.sim.rest_url,
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env=dict(process_env),
+    )
     out, err = await proc.communicate("".join(k + "\n" for k in env.key_values()).encode())
     assert proc.returncode == 0, err.decode()
     assert b"You are now connected to kucoin." in out

@@ -23,8 +23,12 @@ def quick_start_source() -> str:
 async def test_readme_quick_start_runs_against_the_simulator(capsys: Any) -> None:
     namespace: dict[str, Any] = {}
     exec(compile(quick_start_source(), str(README), "exec"), namespace)
-    async with KucoinSimulator(pairs=["BTC-USDT"], seed=2, activity=False,
-                               balances={"USDT": Decimal(10_000), "BTC": Decimal(1)}) as sim:
+    async with KucoinSimulator(
+        pairs=["BTC-USDT"],
+        seed=2,
+        activity=False,
+        balances={"USDT": Decimal(10_000), "BTC": Decimal(1)},
+    ) as sim:
         creds = sim.credentials
         await namespace["main"](sim.rest_url, creds.api_key, creds.api_secret, creds.passphrase)
     out = capsys.readouterr().out

@@ -70,7 +70,10 @@ def test_prompts_in_order_with_the_seed_texts() -> None:
     assert [p.config_field for p in spec.key_prompts] == ["api_key", "api_secret", "passphrase"]
     assert [p.secret for p in spec.key_prompts] == [False, True, True]
     assert [p.env_var for p in spec.key_prompts] == [
-        "KUCOIN_API_KEY", "KUCOIN_API_SECRET", "KUCOIN_API_PASSPHRASE"]
+        "KUCOIN_API_KEY",
+        "KUCOIN_API_SECRET",
+        "KUCOIN_API_PASSPHRASE",
+    ]
 
 
 def test_future_connectors_register_the_same_way() -> None:
@@ -81,11 +84,14 @@ def test_future_connectors_register_the_same_way() -> None:
         get_connector("kucoin_paper", eps=eps)  # the id must match the entry point name
 
 
-@pytest.mark.parametrize(("target", "message"), [
-    (f"{HERE}:not_a_spec", "is not a ConnectorSpec"),
-    (f"{HERE}:broken", "failed to load: RuntimeError"),
-    ("no_such_module_xyz:spec", "failed to load: ModuleNotFoundError"),
-])
+@pytest.mark.parametrize(
+    ("target", "message"),
+    [
+        (f"{HERE}:not_a_spec", "is not a ConnectorSpec"),
+        (f"{HERE}:broken", "failed to load: RuntimeError"),
+        ("no_such_module_xyz:spec", "failed to load: ModuleNotFoundError"),
+    ],
+)
 def test_broken_plugins_fail_loudly(target: str, message: str) -> None:
     with pytest.raises(ConfigurationError, match=message):
         available_connectors(eps=[ep("kraken", target)])
@@ -106,15 +112,28 @@ def test_spec_validates_its_prompts() -> None:
     spec = connector_spec()
     with pytest.raises(ConfigurationError, match="not in the config"):
         ConnectorSpec(
-            connector_id="x", description="", exchange_class=KucoinExchange,
-            config_model=KucoinConfig, key_prompts=(KeyPrompt("nope", "x", "X"),),
-            default_base_url="https://x", builder=spec.builder, verifier=spec.verifier,
-            explainer=spec.explainer)
+            connector_id="x",
+            description="",
+            exchange_class=KucoinExchange,
+            config_model=KucoinConfig,
+            key_prompts=(KeyPrompt("nope", "x", "X"),),
+            default_base_url="https://x",
+            builder=spec.builder,
+            verifier=spec.verifier,
+            explainer=spec.explainer,
+        )
     with pytest.raises(ConfigurationError, match="bad connector id"):
         ConnectorSpec(
-            connector_id="Bad Id", description="", exchange_class=KucoinExchange,
-            config_model=KucoinConfig, key_prompts=(), default_base_url="https://x",
-            builder=spec.builder, verifier=spec.verifier, explainer=spec.explainer)
+            connector_id="Bad Id",
+            description="",
+            exchange_class=KucoinExchange,
+            config_model=KucoinConfig,
+            key_prompts=(),
+            default_base_url="https://x",
+            builder=spec.builder,
+            verifier=spec.verifier,
+            explainer=spec.explainer,
+        )
 
 
 # ------------------------------------------------------------------ config
@@ -123,15 +142,25 @@ def test_config_hides_secrets() -> None:
     for text in (repr(config), str(config), repr(config.model_dump()), config.model_dump_json()):
         assert "s3cr3t-value" not in text and "p4ss-value" not in text
     assert isinstance(config.api_secret, SecretStr)
-    assert config_to_plain(config) == {**SECRETS, "key_version": 2, "account_type": "trade",
-                                       "base_url": KUCOIN_BASE_URL}
+    assert config_to_plain(config) == {
+        **SECRETS,
+        "key_version": 2,
+        "account_type": "trade",
+        "base_url": KUCOIN_BASE_URL,
+    }
     assert KucoinConfig.model_validate(config_to_plain(config)) == config
 
 
-@pytest.mark.parametrize("change", [
-    {"key_version": 4}, {"account_type": "margin"}, {"passphrase": "  "},
-    {"base_url": "http://api.kucoin.com"}, {"unknown": 1},
-])
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"key_version": 4},
+        {"account_type": "margin"},
+        {"passphrase": "  "},
+        {"base_url": "http://api.kucoin.com"},
+        {"unknown": 1},
+    ],
+)
 def test_config_errors_never_echo_values(change: dict[str, Any]) -> None:
     values = {**SECRETS, **change}
     with pytest.raises(ValidationError) as info:
@@ -150,22 +179,25 @@ def test_secret_validation_error_hides_the_input() -> None:
 
 
 # ------------------------------------------------------------------ URL policy
-@pytest.mark.parametrize(("url", "ok"), [
-    ("https://api.kucoin.com", True),
-    ("wss://ws-api-spot.kucoin.com/", True),
-    ("http://127.0.0.1:8080", True),
-    ("http://127.5.6.7", True),
-    ("http://localhost:1", True),
-    ("http://sim.localhost", True),
-    ("http://[::1]:8080", True),
-    ("ws://127.0.0.1/endpoint?token=x", True),
-    ("http://api.kucoin.com", False),
-    ("http://10.0.0.1:8080", False),
-    ("ws://ws-api.kucoin.com/endpoint?token=abc", False),
-    ("http://localhost.evil.com", False),
-    ("ftp://api.kucoin.com", False),
-    ("api.kucoin.com", False),
-])
+@pytest.mark.parametrize(
+    ("url", "ok"),
+    [
+        ("https://api.kucoin.com", True),
+        ("wss://ws-api-spot.kucoin.com/", True),
+        ("http://127.0.0.1:8080", True),
+        ("http://127.5.6.7", True),
+        ("http://localhost:1", True),
+        ("http://sim.localhost", True),
+        ("http://[::1]:8080", True),
+        ("ws://127.0.0.1/endpoint?token=x", True),
+        ("http://api.kucoin.com", False),
+        ("http://10.0.0.1:8080", False),
+        ("ws://ws-api.kucoin.com/endpoint?token=abc", False),
+        ("http://localhost.evil.com", False),
+        ("ftp://api.kucoin.com", False),
+        ("api.kucoin.com", False),
+    ],
+)
 def test_plain_text_only_on_loopback(url: str, ok: bool) -> None:
     if ok:
         assert require_secure_url(url) == url
@@ -192,8 +224,14 @@ async def test_build_is_not_started_and_create_is_started() -> None:
     async with KucoinSimulator(pairs=["BTC-USDT"], activity=False) as sim:
         creds = sim.credentials
         spec = get_connector("kucoin")
-        config = spec.make_config({"api_key": creds.api_key, "api_secret": creds.api_secret,
-                                   "passphrase": creds.passphrase, "base_url": sim.rest_url})
+        config = spec.make_config(
+            {
+                "api_key": creds.api_key,
+                "api_secret": creds.api_secret,
+                "passphrase": creds.passphrase,
+                "base_url": sim.rest_url,
+            }
+        )
         built = spec.build(config, trading_pairs=["BTC-USDT"])
         assert isinstance(built, KucoinExchange)  # nothing connected: no I/O in build
         assert built.is_authenticated and built.account_type == "trade"
@@ -235,4 +273,3 @@ def test_explain_covers_every_class() -> None:
     assert "could not reach" in explain(RequestTimeoutError("GET /x: timed out"))
     assert "unexpected answer" in explain(ParseError("bad"))
     assert explain(ValueError("secret!")) == "unexpected failure (ValueError)"
-

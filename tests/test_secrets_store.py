@@ -22,8 +22,12 @@ from kucoin_connector.secrets_store import (
 )
 
 FAST = ScryptParams(n=2**4, r=1, p=1)
-VALUES = {"api_key": "key-123", "api_secret": "secret-abc-456", "passphrase": "pass-789",
-          "key_version": 2}
+VALUES = {
+    "api_key": "key-123",
+    "api_secret": "secret-abc-456",
+    "passphrase": "pass-789",
+    "key_version": 2,
+}
 
 
 @pytest.fixture
@@ -104,14 +108,16 @@ def test_altered_file_is_rejected(store: SecretsStore, field: str) -> None:
         store.load("kucoin", "pw")
 
 
-@pytest.mark.parametrize(("change", "message"), [
-    ({"version": 99}, "unsupported format"),
-    ({"kdf": {"name": "pbkdf2"}}, "unsupported key derivation"),
-    ({"kdf": {"name": "scrypt", "n": 2**30, "r": 8, "p": 1, "length": 32}}, "power of two"),
-    ({"salt": "***"}, "not base64"),
-])
-def test_malformed_documents(store: SecretsStore, change: dict[str, object],
-                             message: str) -> None:
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"version": 99}, "unsupported format"),
+        ({"kdf": {"name": "pbkdf2"}}, "unsupported key derivation"),
+        ({"kdf": {"name": "scrypt", "n": 2**30, "r": 8, "p": 1, "length": 32}}, "power of two"),
+        ({"salt": "***"}, "not base64"),
+    ],
+)
+def test_malformed_documents(store: SecretsStore, change: dict[str, object], message: str) -> None:
     document = {**seal("kucoin", VALUES, "pw", FAST), **change}
     with pytest.raises(SecretsError, match=message):
         unseal(document, "pw")
@@ -126,8 +132,9 @@ def test_unreadable_and_missing_files(store: SecretsStore) -> None:
         store.load("kucoin", "pw")
 
 
-def test_failed_write_leaves_the_old_file(store: SecretsStore,
-                                          monkeypatch: pytest.MonkeyPatch) -> None:
+def test_failed_write_leaves_the_old_file(
+    store: SecretsStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
     path = store.save("kucoin", VALUES, "pw")
     before = path.read_bytes()
 
@@ -176,4 +183,3 @@ def test_default_scrypt_cost_is_meaningful() -> None:
 def test_default_config_dir(tmp_path: Path) -> None:
     assert default_config_dir({"KUCOIN_CONNECTOR_HOME": str(tmp_path)}) == tmp_path / "connectors"
     assert default_config_dir({}) == Path.home() / ".kucoin_connector" / "connectors"
-

@@ -52,8 +52,15 @@ class Console:
 
     @classmethod
     def system(cls) -> Console:
-        return cls(sys.stdin, sys.stdout, sys.stderr, os.environ, sys.stdin.isatty(),
-                   input, getpass.getpass)
+        return cls(
+            sys.stdin,
+            sys.stdout,
+            sys.stderr,
+            os.environ,
+            sys.stdin.isatty(),
+            input,
+            getpass.getpass,
+        )
 
     def say(self, text: str) -> None:
         print(text, file=self.stdout, flush=True)
@@ -64,27 +71,46 @@ class Console:
 
 def add_connect_command(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser: argparse.ArgumentParser = subparsers.add_parser(
-        "connect", help="verify exchange API keys and store them encrypted",
+        "connect",
+        help="verify exchange API keys and store them encrypted",
         description="Verify API keys with a signed call and store them encrypted "
-                    "(see docs/connecting.md).")
+        "(see docs/connecting.md).",
+    )
     parser.add_argument("connector", nargs="?", help="connector id, e.g. kucoin")
     parser.add_argument("--list", action="store_true", help="list connectors and stored keys")
     parser.add_argument("--remove", action="store_true", help="delete the stored keys")
-    parser.add_argument("--yes", "-y", action="store_true",
-                        help="do not ask before replacing or removing stored keys")
+    parser.add_argument(
+        "--yes",
+        "-y",
+        action="store_true",
+        help="do not ask before replacing or removing stored keys",
+    )
     parser.add_argument("--url", help="REST base URL (default: the exchange's production URL)")
-    parser.add_argument("--config-dir", type=Path,
-                        help="where keys are stored (default $KUCOIN_CONNECTOR_HOME/connectors "
-                             "or ~/.kucoin_connector/connectors)")
-    parser.add_argument("--password-env", metavar="VAR",
-                        help=f"read the storage password from $VAR (else ${PASSWORD_ENV}, "
-                             "else a prompt)")
+    parser.add_argument(
+        "--config-dir",
+        type=Path,
+        help="where keys are stored (default $KUCOIN_CONNECTOR_HOME/connectors "
+        "or ~/.kucoin_connector/connectors)",
+    )
+    parser.add_argument(
+        "--password-env",
+        metavar="VAR",
+        help=f"read the storage password from $VAR (else ${PASSWORD_ENV}, else a prompt)",
+    )
     parser.add_argument("--no-save", action="store_true", help="verify only, store nothing")
-    parser.add_argument("--set", dest="settings", action="append", default=[],
-                        metavar="FIELD=VALUE",
-                        help="a non-secret config field, e.g. key_version=1, account_type=trade_hf")
-    parser.add_argument("--no-clock-correction", action="store_true",
-                        help="fail instead of correcting for this computer's clock offset")
+    parser.add_argument(
+        "--set",
+        dest="settings",
+        action="append",
+        default=[],
+        metavar="FIELD=VALUE",
+        help="a non-secret config field, e.g. key_version=1, account_type=trade_hf",
+    )
+    parser.add_argument(
+        "--no-clock-correction",
+        action="store_true",
+        help="fail instead of correcting for this computer's clock offset",
+    )
 
 
 async def run_connect(
@@ -123,8 +149,9 @@ def _list(store: SecretsStore, console: Console) -> int:
     return EXIT_OK
 
 
-def _remove(connector_id: str, store: SecretsStore, args: argparse.Namespace,
-            console: Console) -> int:
+def _remove(
+    connector_id: str, store: SecretsStore, args: argparse.Namespace, console: Console
+) -> int:
     if not store.exists(connector_id):
         console.warn(f"No stored keys for {connector_id}.")
         return EXIT_REFUSED
@@ -142,8 +169,9 @@ def _confirm(console: Console, question: str) -> bool:
     return console.ask(f"{question} (Yes/No) >>> ").strip().lower() in _YES
 
 
-async def _connect(spec: ConnectorSpec[Any, Any], store: SecretsStore,
-                   args: argparse.Namespace, console: Console) -> int:
+async def _connect(
+    spec: ConnectorSpec[Any, Any], store: SecretsStore, args: argparse.Namespace, console: Console
+) -> int:
     cid = spec.connector_id
     values = _settings(spec, args)
     save = not args.no_save
@@ -179,16 +207,19 @@ def _settings(spec: ConnectorSpec[Any, Any], args: argparse.Namespace) -> dict[s
         if not sep or not name:
             raise ConfigurationError(f"--set expects FIELD=VALUE, got {name or item!r}")
         if name in secret_fields:
-            raise ConfigurationError(f"--set cannot give {name}: secrets never go on the "
-                                     "command line (use the prompt, stdin or environment)")
+            raise ConfigurationError(
+                f"--set cannot give {name}: secrets never go on the "
+                "command line (use the prompt, stdin or environment)"
+            )
         if name not in spec.config_model.model_fields:
             raise ConfigurationError(f"{spec.connector_id} has no config field {name!r}")
         values[name] = value.strip()
     return values
 
 
-def _password(args: argparse.Namespace, console: Console, store: SecretsStore,
-              connector_id: str) -> str:
+def _password(
+    args: argparse.Namespace, console: Console, store: SecretsStore, connector_id: str
+) -> str:
     if args.password_env:
         password = console.environ.get(args.password_env, "")
         if not password:
@@ -200,8 +231,10 @@ def _password(args: argparse.Namespace, console: Console, store: SecretsStore,
         if not store.stored() and console.ask_secret("Confirm your password >>> ") != password:
             raise SecretsError("the two passwords differ; nothing was stored")
     else:
-        raise SecretsError(f"no password to encrypt the keys: set {PASSWORD_ENV}, "
-                           "pass --password-env VAR, or use --no-save")
+        raise SecretsError(
+            f"no password to encrypt the keys: set {PASSWORD_ENV}, "
+            "pass --password-env VAR, or use --no-save"
+        )
     store.check_password(password, prefer=connector_id)  # fail before asking for keys
     return password
 
@@ -217,7 +250,8 @@ def _collect_keys(spec: ConnectorSpec[Any, Any], console: Console) -> dict[str, 
     if console.interactive:
         return {
             p.config_field: (console.ask_secret if p.secret else console.ask)(
-                p.prompt(spec.connector_id)).strip()
+                p.prompt(spec.connector_id)
+            ).strip()
             for p in prompts
         }
     lines = [console.stdin.readline() for _ in prompts]

@@ -49,22 +49,29 @@ def describe_event(event: ConnectorEvent) -> str | None:
     short = cid[-8:] if cid else ""
     if isinstance(event, OrderCreatedEvent):
         price = f" @ {event.price}" if event.price is not None else ""
-        return (f"order …{short} accepted: {event.trade_type.value} {event.amount} "
-                f"{event.trading_pair} {event.order_type.value}{price}")
+        return (
+            f"order …{short} accepted: {event.trade_type.value} {event.amount} "
+            f"{event.trading_pair} {event.order_type.value}{price}"
+        )
     if isinstance(event, OrderFilledEvent):
         role = "?" if event.is_maker is None else ("maker" if event.is_maker else "taker")
-        return (f"order …{short} filled {event.amount} @ {event.price} ({role}, "
-                f"fee {plain(event.fee.amount)} {event.fee.asset})")
+        return (
+            f"order …{short} filled {event.amount} @ {event.price} ({role}, "
+            f"fee {plain(event.fee.amount)} {event.fee.asset})"
+        )
     if isinstance(event, OrderCompletedEvent):
-        return (f"order …{short} completely filled: {event.base_asset_amount} for "
-                f"{plain(event.quote_asset_amount)} (avg {event.average_price})")
+        return (
+            f"order …{short} completely filled: {event.base_asset_amount} for "
+            f"{plain(event.quote_asset_amount)} (avg {event.average_price})"
+        )
     if isinstance(event, OrderCancelledEvent):
         return f"order …{short} cancelled"
     if isinstance(event, OrderFailedEvent):
         return f"order …{short} failed: {event.reason}"
     if isinstance(event, BalanceUpdatedEvent):
-        return (f"balance {event.asset}: total {plain(event.total)}, "
-                f"available {plain(event.available)}")
+        return (
+            f"balance {event.asset}: total {plain(event.total)}, available {plain(event.available)}"
+        )
     if isinstance(event, OrderBookResyncedEvent):
         return f"order book {event.trading_pair} synced ({event.reason})"
     return None
@@ -89,14 +96,19 @@ async def run_demo(settings: DemoSettings, out: TextIO) -> int:
     counts: Counter[str] = Counter()
     say(f"starting the local KuCoin simulator (seed {settings.seed}, pair {settings.pair})")
     async with KucoinSimulator(
-        pairs=[settings.pair], seed=settings.seed, activity=True,
+        pairs=[settings.pair],
+        seed=settings.seed,
+        activity=True,
         balances={quote: Decimal(100_000), base: Decimal(5)},
     ) as sim:
         say(f"simulator serving KuCoin's REST API at {sim.rest_url}")
         creds = sim.credentials
         exchange = KucoinExchange(
-            creds.api_key, creds.api_secret, creds.passphrase,
-            trading_pairs=[settings.pair], base_url=sim.rest_url,
+            creds.api_key,
+            creds.api_secret,
+            creds.passphrase,
+            trading_pairs=[settings.pair],
+            base_url=sim.rest_url,
         )
 
         def narrate(event: ConnectorEvent) -> None:
@@ -127,11 +139,13 @@ async def _trade(
     bid, ask = book.best_bid, book.best_ask
     assert bid is not None and ask is not None
     say(f"placing a resting LIMIT buy 0.01 {pair} at {bid * Decimal('0.98')}")
-    limit = await exchange.place_order(TradeType.BUY, pair, Decimal("0.01"), OrderType.LIMIT,
-                                       bid * Decimal("0.98"))
+    limit = await exchange.place_order(
+        TradeType.BUY, pair, Decimal("0.01"), OrderType.LIMIT, bid * Decimal("0.98")
+    )
     say(f"placing a LIMIT_MAKER (post-only) sell 0.01 at {ask * Decimal('1.02')}")
-    maker = await exchange.place_order(TradeType.SELL, pair, Decimal("0.01"),
-                                       OrderType.LIMIT_MAKER, ask * Decimal("1.02"))
+    maker = await exchange.place_order(
+        TradeType.SELL, pair, Decimal("0.01"), OrderType.LIMIT_MAKER, ask * Decimal("1.02")
+    )
     say("placing a MARKET buy of 0.02")
     await exchange.place_order(TradeType.BUY, pair, Decimal("0.02"), OrderType.MARKET)
     await asyncio.sleep(0.5)
@@ -147,8 +161,10 @@ async def _watch(
     book = exchange.get_order_book(settings.pair)
     while time.monotonic() < deadline:
         await asyncio.sleep(min(1.5, max(0.0, deadline - time.monotonic())))
-        say(f"live book {settings.pair}: bid {book.best_bid} / ask {book.best_ask}, "
-            f"{book.bid_depth}+{book.ask_depth} levels, sequence {book.last_update_id}")
+        say(
+            f"live book {settings.pair}: bid {book.best_bid} / ask {book.best_ask}, "
+            f"{book.bid_depth}+{book.ask_depth} levels, sequence {book.last_update_id}"
+        )
 
 
 def _summary(
@@ -162,7 +178,9 @@ def _summary(
     for name, count in sorted(counts.items()):
         say(f"    {name:<24} {count}")
     for asset in (base, quote):
-        say(f"    balance {asset:<6} total {plain(exchange.get_balance(asset))} "
-            f"available {plain(exchange.get_available_balance(asset))}")
+        say(
+            f"    balance {asset:<6} total {plain(exchange.get_balance(asset))} "
+            f"available {plain(exchange.get_available_balance(asset))}"
+        )
     open_orders = [o for o in exchange.in_flight_orders.values() if not o.is_done]
     say(f"    open orders left: {len(open_orders)}")

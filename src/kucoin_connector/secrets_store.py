@@ -113,16 +113,24 @@ def _derive(password: str, salt: bytes, params: ScryptParams) -> bytes:
 
 
 def _header(connector_id: str, params: ScryptParams) -> dict[str, Any]:
-    return {"version": FORMAT_VERSION, "connector": connector_id, "cipher": CIPHER,
-            "kdf": params.as_json()}
+    return {
+        "version": FORMAT_VERSION,
+        "connector": connector_id,
+        "cipher": CIPHER,
+        "kdf": params.as_json(),
+    }
 
 
 def _aad(header: Mapping[str, Any]) -> bytes:
     return json.dumps(header, sort_keys=True, separators=(",", ":")).encode("utf-8")
 
 
-def seal(connector_id: str, values: Mapping[str, Any], password: str,
-         params: ScryptParams = DEFAULT_SCRYPT) -> dict[str, Any]:
+def seal(
+    connector_id: str,
+    values: Mapping[str, Any],
+    password: str,
+    params: ScryptParams = DEFAULT_SCRYPT,
+) -> dict[str, Any]:
     """The encrypted document for ``values`` (a JSON-able mapping)."""
     salt = secrets.token_bytes(_SALT_BYTES)
     nonce = secrets.token_bytes(_NONCE_BYTES)

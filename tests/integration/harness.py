@@ -70,8 +70,9 @@ class Harness:
         return self.track(order)
 
     def sim_orders(self, client_oid: str) -> list[Order]:
-        return [o for o in self.sim.engine.list_orders(self.sim.user_id)
-                if o.client_oid == client_oid]
+        return [
+            o for o in self.sim.engine.list_orders(self.sim.user_id) if o.client_oid == client_oid
+        ]
 
     def sim_order(self, client_oid: str) -> Order:
         orders = self.sim_orders(client_oid)
@@ -109,8 +110,10 @@ class Harness:
             problems.append(f"state {order.current_state} != {expected}")
         if order.exchange_order_id != sim_order.id:
             problems.append(f"exchange id {order.exchange_order_id} != {sim_order.id}")
-        fills = {f.trade_id: f for f in self.sim.engine.list_fills(
-            self.sim.user_id, order_id=sim_order.id)}
+        fills = {
+            f.trade_id: f
+            for f in self.sim.engine.list_fills(self.sim.user_id, order_id=sim_order.id)
+        }
         if set(order.order_fills) != set(fills):
             problems.append(f"fills {sorted(order.order_fills)} != {sorted(fills)}")
         else:
@@ -124,19 +127,20 @@ class Harness:
             problems.append(f"executed {order.executed_amount_base} != {sim_order.deal_size}")
         return problems
 
-    async def check_orders(self, orders: Iterable[InFlightOrder] | None = None,
-                           timeout_s: float = WAIT_S) -> None:
+    async def check_orders(
+        self, orders: Iterable[InFlightOrder] | None = None, timeout_s: float = WAIT_S
+    ) -> None:
         """Every order converges to the simulator's state, fills and amounts."""
         todo = list(self.placed if orders is None else orders)
         try:
-            await wait_for(lambda: not any(self.mismatches(o) for o in todo),
-                           "orders to converge", timeout_s)
+            await wait_for(
+                lambda: not any(self.mismatches(o) for o in todo), "orders to converge", timeout_s
+            )
         except AssertionError:
             report = {o.client_order_id: self.mismatches(o) for o in todo}
             raise AssertionError(f"orders differ from the simulator: {report}") from None
         for order in todo:
-            tracked = self.exchange.order_tracker.fetch_order(
-                client_order_id=order.client_order_id)
+            tracked = self.exchange.order_tracker.fetch_order(client_order_id=order.client_order_id)
             assert tracked is order, f"order {order.client_order_id} lost by the tracker"
 
     async def check_balances(self) -> None:
@@ -173,14 +177,26 @@ async def harness(
     **exchange_kw: Any,
 ) -> AsyncIterator[Harness]:
     async with KucoinSimulator(
-        host="127.0.0.1", port=0, seed=seed, pairs=[PAIR], balances=BALANCES,
-        activity=activity, activity_rate_hz=activity_rate_hz, ws_settings=ws_settings,
-        maker_fee_rate=Decimal(fee_rates[0]), taker_fee_rate=Decimal(fee_rates[1]),
+        host="127.0.0.1",
+        port=0,
+        seed=seed,
+        pairs=[PAIR],
+        balances=BALANCES,
+        activity=activity,
+        activity_rate_hz=activity_rate_hz,
+        ws_settings=ws_settings,
+        maker_fee_rate=Decimal(fee_rates[0]),
+        taker_fee_rate=Decimal(fee_rates[1]),
     ) as sim:
         creds = sim.credentials
         exchange = KucoinExchange(
-            creds.api_key, creds.api_secret, creds.passphrase, trading_pairs=[PAIR],
-            base_url=sim.rest_url, account_type=account_type, reconcile=reconcile,
+            creds.api_key,
+            creds.api_secret,
+            creds.passphrase,
+            trading_pairs=[PAIR],
+            base_url=sim.rest_url,
+            account_type=account_type,
+            reconcile=reconcile,
             **exchange_kw,
         )
         async with exchange:

@@ -55,8 +55,12 @@ async def test_busy_market_with_faults(account_type: str) -> None:
                     h.exchange.buy(PAIR, Decimal("0.01"), OrderType.LIMIT, bid),
                     h.exchange.sell(PAIR, Decimal("0.01"), OrderType.LIMIT, ask),
                     h.exchange.buy(PAIR, Decimal("0.005"), OrderType.MARKET),
-                    h.exchange.sell(PAIR, Decimal(0), OrderType.MARKET,
-                                    options=OrderOptions(quote_amount=Decimal("100"))),
+                    h.exchange.sell(
+                        PAIR,
+                        Decimal(0),
+                        OrderType.MARKET,
+                        options=OrderOptions(quote_amount=Decimal("100")),
+                    ),
                     h.exchange.sell(PAIR, Decimal("0.02"), OrderType.LIMIT_MAKER, bid),
                 ]
                 for client_order_id in ids:
@@ -64,7 +68,8 @@ async def test_busy_market_with_faults(account_type: str) -> None:
                 if round_ % 2:
                     h.exchange.cancel(PAIR, ids[0])  # right after the buy, while in flight
                 order = await h.exchange.place_order(
-                    TradeType.BUY, PAIR, Decimal("0.01"), OrderType.LIMIT, bid)
+                    TradeType.BUY, PAIR, Decimal("0.01"), OrderType.LIMIT, bid
+                )
                 h.track(order)
                 await asyncio.sleep(0.05)
                 await h.exchange.cancel_order(PAIR, order.client_order_id)

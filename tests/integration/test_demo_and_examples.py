@@ -35,10 +35,18 @@ async def test_demo_runs_end_to_end() -> None:
     out = io.StringIO()
     assert await run_demo(DemoSettings(seconds=1), out=out) == 0
     text = out.getvalue()
-    for line in ("simulator serving KuCoin's REST API at http://127.0.0.1:",
-                 "connector ready", "top of book BTC-USDT", "placing a MARKET buy",
-                 "accepted: BUY 0.01 BTC-USDT LIMIT", "cancelled", "filled",
-                 "live book BTC-USDT", "summary:", "open orders left: 0"):
+    for line in (
+        "simulator serving KuCoin's REST API at http://127.0.0.1:",
+        "connector ready",
+        "top of book BTC-USDT",
+        "placing a MARKET buy",
+        "accepted: BUY 0.01 BTC-USDT LIMIT",
+        "cancelled",
+        "filled",
+        "live book BTC-USDT",
+        "summary:",
+        "open orders left: 0",
+    ):
         assert line in text, f"missing {line!r} in the demo output:\n{text}"
     assert "failed" not in text
 

@@ -38,7 +38,8 @@ def lookup_path(account_type: str) -> str:
 async def resting_buy(h: Harness) -> OrderState:
     bid, _ = h.best()
     order = await h.exchange.place_order(
-        TradeType.BUY, PAIR, SIZE, OrderType.LIMIT, bid * Decimal("0.99"))
+        TradeType.BUY, PAIR, SIZE, OrderType.LIMIT, bid * Decimal("0.99")
+    )
     h.track(order)
     return order.current_state
 
@@ -46,7 +47,8 @@ async def resting_buy(h: Harness) -> OrderState:
 async def crossing_sell(h: Harness) -> OrderState:
     bid, _ = h.best()
     order = await h.exchange.place_order(
-        TradeType.SELL, PAIR, Decimal("0.03"), OrderType.LIMIT, bid * Decimal("0.99"))
+        TradeType.SELL, PAIR, Decimal("0.03"), OrderType.LIMIT, bid * Decimal("0.99")
+    )
     h.track(order)
     return order.current_state
 
@@ -139,8 +141,9 @@ async def test_snapshot_faults_during_resync() -> None:
 
 
 async def test_placement_slower_than_the_request_timeout() -> None:
-    reconcile = ReconcileSettings(poll_interval_s=0.3, unknown_placement_retry_s=0.2,
-                                  unknown_placement_attempts=10)
+    reconcile = ReconcileSettings(
+        poll_interval_s=0.3, unknown_placement_retry_s=0.2, unknown_placement_attempts=10
+    )
     async with harness(reconcile=reconcile, request_timeout_s=0.5) as h:
         h.sim.faults.delay_http("/api/v1/orders", 1.0, method="POST")
         assert await resting_buy(h) is OrderState.PLACEMENT_UNKNOWN
@@ -157,8 +160,11 @@ async def test_written_off_placement_revived_when_it_turns_up(
     """The order is processed after the connector gave up on it (every look-up said "not
     found"): the late order is revived, tracked with the simulator's state, cancellable."""
     reconcile = ReconcileSettings(
-        poll_interval_s=0.3 if source == "rest" else 3600, unknown_placement_retry_s=0.05,
-        unknown_placement_attempts=2, written_off_watch_s=60)
+        poll_interval_s=0.3 if source == "rest" else 3600,
+        unknown_placement_retry_s=0.05,
+        unknown_placement_attempts=2,
+        written_off_watch_s=60,
+    )
     async with harness(account_type, reconcile=reconcile, request_timeout_s=0.3) as h:
         events: list[ConnectorEvent] = []
         h.exchange.add_listener(events.append)
@@ -199,14 +205,25 @@ async def test_lost_order_messages_reconciled_over_rest(account_type: str) -> No
         assert crossing in (OrderState.OPEN, OrderState.FILLED)
         await resting_buy(h)
         _, ask = h.best()
-        maker = h.track(await h.exchange.place_order(
-            TradeType.SELL, PAIR, Decimal("0.5"), OrderType.LIMIT, ask - Decimal("0.1")))
-        by_funds = h.track(await h.exchange.place_order(
-            TradeType.BUY, PAIR, Decimal(0), OrderType.MARKET,
-            options=OrderOptions(quote_amount=Decimal("600"))))
+        maker = h.track(
+            await h.exchange.place_order(
+                TradeType.SELL, PAIR, Decimal("0.5"), OrderType.LIMIT, ask - Decimal("0.1")
+            )
+        )
+        by_funds = h.track(
+            await h.exchange.place_order(
+                TradeType.BUY,
+                PAIR,
+                Decimal(0),
+                OrderType.MARKET,
+                options=OrderOptions(quote_amount=Decimal("600")),
+            )
+        )
         # another user takes part of our maker order: only REST can tell
-        h.sim.engine.place_order("sim-bot-taker", OrderRequest(
-            symbol=PAIR, side="buy", type="market", size=Decimal("0.2")))
+        h.sim.engine.place_order(
+            "sim-bot-taker",
+            OrderRequest(symbol=PAIR, side="buy", type="market", size=Decimal("0.2")),
+        )
         await h.check_orders()
         assert maker.current_state is OrderState.PARTIALLY_FILLED
         assert by_funds.is_filled or by_funds.is_cancelled
@@ -229,12 +246,17 @@ async def test_exchange_unavailable_on_cancel_then_cancel_again() -> None:
 async def test_faults_through_the_admin_route() -> None:
     """The same faults injected over HTTP, as a bot's test suite would do."""
     async with harness("trade_hf") as h:
-        spec = {"faults": [{"type": "drop_order_response"}, {"type": "skew_clock", "ms": 7000},
-                           {"type": "ws_drop", "topic_prefix": "/spotMarket/tradeOrders",
-                            "count": 3}]}
-        async with aiohttp.ClientSession() as session, session.post(
-            f"{h.sim.rest_url}/admin/faults", json=spec
-        ) as response:
+        spec = {
+            "faults": [
+                {"type": "drop_order_response"},
+                {"type": "skew_clock", "ms": 7000},
+                {"type": "ws_drop", "topic_prefix": "/spotMarket/tradeOrders", "count": 3},
+            ]
+        }
+        async with (
+            aiohttp.ClientSession() as session,
+            session.post(f"{h.sim.rest_url}/admin/faults", json=spec) as response,
+        ):
             assert response.status == 200
         state = await crossing_sell(h)
         order = h.placed[-1]

@@ -71,17 +71,24 @@ async def test_level2_random_faults_book_ends_equal() -> None:
 async def test_close_all_connections_reconnects_and_reconciles(account_type: str) -> None:
     async with harness(account_type) as h:
         bid, _ = h.best()
-        order = h.track(await h.exchange.place_order(
-            TradeType.BUY, PAIR, Decimal("0.01"), OrderType.LIMIT, bid + Decimal("0.1")))
+        order = h.track(
+            await h.exchange.place_order(
+                TradeType.BUY, PAIR, Decimal("0.01"), OrderType.LIMIT, bid + Decimal("0.1")
+            )
+        )
         await h.check_orders()
         before = set(h.sim.hub.connections)
         assert h.sim.faults.close_ws() == len(before) == 2
         # while the connector is away: the market moves and our order fills
         await drive(h.sim, 20)
-        h.sim.engine.place_order("sim-bot-taker", OrderRequest(
-            symbol=PAIR, side="sell", type="market", size=Decimal("0.02")))
-        await wait_for(lambda: len(h.sim.hub.connections) == 2
-                       and not before & set(h.sim.hub.connections), "both reconnected")
+        h.sim.engine.place_order(
+            "sim-bot-taker",
+            OrderRequest(symbol=PAIR, side="sell", type="market", size=Decimal("0.02")),
+        )
+        await wait_for(
+            lambda: len(h.sim.hub.connections) == 2 and not before & set(h.sim.hub.connections),
+            "both reconnected",
+        )
         await h.wait_book_equal()
         await h.check_all()
         assert order.current_state is OrderState.FILLED
@@ -93,8 +100,10 @@ async def test_close_public_connection_resyncs_book() -> None:
         events = resyncs(h)
         await conn.ws.close()
         await drive(h.sim, 20)
-        await wait_for(lambda: any(e.reason == "websocket reconnected" for e in events),
-                       "a resync after the reconnect")
+        await wait_for(
+            lambda: any(e.reason == "websocket reconnected" for e in events),
+            "a resync after the reconnect",
+        )
         await drive(h.sim, 5)
         await h.wait_book_equal()
         assert connection_for(h, L2, PAIR) is not conn
@@ -103,20 +112,30 @@ async def test_close_public_connection_resyncs_book() -> None:
 async def test_close_private_connection_reconciles_orders() -> None:
     async with harness("trade_hf") as h:
         bid, ask = h.best()
-        resting = h.track(await h.exchange.place_order(
-            TradeType.SELL, PAIR, Decimal("0.02"), OrderType.LIMIT, ask))
-        other = h.track(await h.exchange.place_order(
-            TradeType.BUY, PAIR, Decimal("0.01"), OrderType.LIMIT, bid * Decimal("0.99")))
+        resting = h.track(
+            await h.exchange.place_order(
+                TradeType.SELL, PAIR, Decimal("0.02"), OrderType.LIMIT, ask
+            )
+        )
+        other = h.track(
+            await h.exchange.place_order(
+                TradeType.BUY, PAIR, Decimal("0.01"), OrderType.LIMIT, bid * Decimal("0.99")
+            )
+        )
         await h.check_orders()
         private = connection_for(h, ORDERS_TOPIC)
         public = connection_for(h, L2, PAIR)
         await private.ws.close()
         # changes the private stream cannot tell: a fill and a cancel
-        h.sim.engine.place_order("sim-bot-taker", OrderRequest(
-            symbol=PAIR, side="buy", type="market", size=Decimal("0.5")))
+        h.sim.engine.place_order(
+            "sim-bot-taker",
+            OrderRequest(symbol=PAIR, side="buy", type="market", size=Decimal("0.5")),
+        )
         h.sim.engine.cancel_by_client_oid(h.sim.user_id, other.client_order_id)
-        await wait_for(lambda: h.sim.hub.subscribers(ORDERS_TOPIC, "") not in ([], [private]),
-                       "the private stream to reconnect")
+        await wait_for(
+            lambda: h.sim.hub.subscribers(ORDERS_TOPIC, "") not in ([], [private]),
+            "the private stream to reconnect",
+        )
         await h.check_all()
         assert resting.is_filled and other.is_cancelled
         assert connection_for(h, L2, PAIR) is public  # the public one was left alone
@@ -128,19 +147,26 @@ async def test_expired_tokens_reconnect_with_a_fresh_bullet() -> None:
         before = set(h.sim.hub.connections)
         old_tokens = {c.token for c in before}
         bid, _ = h.best()
-        order = h.track(await h.exchange.place_order(
-            TradeType.BUY, PAIR, Decimal("0.01"), OrderType.LIMIT, bid * Decimal("0.99")))
+        order = h.track(
+            await h.exchange.place_order(
+                TradeType.BUY, PAIR, Decimal("0.01"), OrderType.LIMIT, bid * Decimal("0.99")
+            )
+        )
         assert h.sim.faults.expire_tokens() == 2
         await drive(h.sim, 10)
         h.sim.engine.cancel_by_client_oid(h.sim.user_id, order.client_order_id)
-        await wait_for(lambda: len(h.sim.hub.connections) == 2
-                       and not before & set(h.sim.hub.connections), "both reconnected")
+        await wait_for(
+            lambda: len(h.sim.hub.connections) == 2 and not before & set(h.sim.hub.connections),
+            "both reconnected",
+        )
         assert not old_tokens & {c.token for c in h.sim.hub.connections}
         await h.wait_book_equal()
         await h.check_all()
         # the new connections carry the streams
-        h.sim.engine.place_order(h.sim.user_id, OrderRequest(
-            symbol=PAIR, side="buy", price=bid * Decimal("0.9"), size=Decimal("0.01")))
+        h.sim.engine.place_order(
+            h.sim.user_id,
+            OrderRequest(symbol=PAIR, side="buy", price=bid * Decimal("0.9"), size=Decimal("0.01")),
+        )
         await drive(h.sim, 5)
         await h.wait_book_equal()
 
@@ -163,7 +189,9 @@ async def test_public_only_connector_survives_faults() -> None:
             await wait_for(equal, "the public book to equal the simulator's")
             assert sim.faults.close_ws(private=False) == 1
             await drive(sim, 20)
-            await wait_for(lambda: len(sim.hub.connections) == 1 and exchange.ready,
-                           "the public stream to reconnect")
+            await wait_for(
+                lambda: len(sim.hub.connections) == 1 and exchange.ready,
+                "the public stream to reconnect",
+            )
             await drive(sim, 5)
             await wait_for(equal, "the public book to equal the simulator's again")

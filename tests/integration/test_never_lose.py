@@ -41,20 +41,21 @@ def fills_path(account_type: str) -> str:
 async def resting_buy(h: Harness, steps_below: int = 1) -> InFlightOrder:
     bid, _ = h.best()
     price = bid * (Decimal(1) - Decimal("0.005") * steps_below)
-    return h.track(await h.exchange.place_order(TradeType.BUY, PAIR, SIZE, OrderType.LIMIT,
-                                                price))
+    return h.track(await h.exchange.place_order(TradeType.BUY, PAIR, SIZE, OrderType.LIMIT, price))
 
 
 async def resting_sell(h: Harness, size: Decimal) -> InFlightOrder:
     _, ask = h.best()
-    return h.track(await h.exchange.place_order(TradeType.SELL, PAIR, size, OrderType.LIMIT,
-                                                ask - Decimal("0.1")))
+    return h.track(
+        await h.exchange.place_order(
+            TradeType.SELL, PAIR, size, OrderType.LIMIT, ask - Decimal("0.1")
+        )
+    )
 
 
 def take(h: Harness, size: Decimal) -> None:
     """Another user buys at market: it trades against the best ask (ours, in these tests)."""
-    h.sim.engine.place_order(TAKER, OrderRequest(symbol=PAIR, side="buy", type="market",
-                                                 size=size))
+    h.sim.engine.place_order(TAKER, OrderRequest(symbol=PAIR, side="buy", type="market", size=size))
 
 
 def sim_cancel(h: Harness, order: InFlightOrder) -> None:
@@ -70,8 +71,9 @@ async def test_unknown_placement_cancelled_three_times_is_still_resolved(
 ) -> None:
     """A placement with an unknown outcome (503: it may have executed) that the caller
     cancels three times is written off, never left PLACEMENT_UNKNOWN or lost forever."""
-    reconcile = ReconcileSettings(poll_interval_s=0.3, unknown_placement_retry_s=0.1,
-                                  unknown_placement_attempts=4)
+    reconcile = ReconcileSettings(
+        poll_interval_s=0.3, unknown_placement_retry_s=0.1, unknown_placement_attempts=4
+    )
     async with harness(account_type, reconcile=reconcile) as h:
         h.sim.faults.http(placement_path(account_type), status=503, method="POST")
         order = await resting_buy(h)
@@ -88,8 +90,9 @@ async def test_unknown_placement_cancelled_three_times_is_still_resolved(
 async def test_cancel_asked_while_unknown_is_carried_out_when_the_order_turns_up(
     account_type: str,
 ) -> None:
-    reconcile = ReconcileSettings(poll_interval_s=0.3, unknown_placement_retry_s=0.3,
-                                  unknown_placement_attempts=8)
+    reconcile = ReconcileSettings(
+        poll_interval_s=0.3, unknown_placement_retry_s=0.3, unknown_placement_attempts=8
+    )
     async with harness(account_type, reconcile=reconcile, request_timeout_s=0.3) as h:
         h.sim.faults.delay_http(placement_path(account_type), 0.8, method="POST")
         order = await resting_buy(h)
@@ -124,8 +127,12 @@ async def test_reconciliation_reaches_every_order_beyond_the_poll_budget(
 
 @pytest.mark.parametrize("account_type", ACCOUNT_TYPES)
 async def test_written_off_placement_revived_behind_many_open_orders(account_type: str) -> None:
-    reconcile = ReconcileSettings(poll_interval_s=0.3, unknown_placement_retry_s=0.05,
-                                  unknown_placement_attempts=2, written_off_watch_s=60)
+    reconcile = ReconcileSettings(
+        poll_interval_s=0.3,
+        unknown_placement_retry_s=0.05,
+        unknown_placement_attempts=2,
+        written_off_watch_s=60,
+    )
     async with harness(account_type, reconcile=reconcile, request_timeout_s=0.3) as h:
         for step in range(22):
             await resting_buy(h, steps_below=2 + step % 5)
@@ -186,26 +193,42 @@ async def test_failed_background_cancel_is_an_event_and_a_warning(
         event = events[0]
         assert isinstance(event, OrderCancelFailedEvent)
         assert (event.client_order_id == order.client_order_id and "503" in event.reason) or (
-            "Unavailable" in event.reason)
+            "Unavailable" in event.reason
+        )
         assert order.is_open
         assert not [r for r in caplog.records if r.levelno >= logging.ERROR or r.exc_info]
-        assert any(r.levelno == logging.WARNING and order.client_order_id in r.getMessage()
-                   for r in caplog.records)
+        assert any(
+            r.levelno == logging.WARNING and order.client_order_id in r.getMessage()
+            for r in caplog.records
+        )
         await h.check_all()
 
 
 # ------------------------------------------------------------------ crash recovery
 def _exchange(sim: KucoinSimulator, account_type: str) -> KucoinExchange:
     creds = sim.credentials
-    return KucoinExchange(creds.api_key, creds.api_secret, creds.passphrase,
-                          trading_pairs=[PAIR], base_url=sim.rest_url,
-                          account_type=account_type, reconcile=FAST_RECONCILE)
+    return KucoinExchange(
+        creds.api_key,
+        creds.api_secret,
+        creds.passphrase,
+        trading_pairs=[PAIR],
+        base_url=sim.rest_url,
+        account_type=account_type,
+        reconcile=FAST_RECONCILE,
+    )
 
 
 @pytest.mark.parametrize("account_type", ACCOUNT_TYPES)
 async def test_restart_restores_saved_state_and_reconciles(account_type: str) -> None:
-    async with KucoinSimulator(host="127.0.0.1", port=0, seed=3, pairs=[PAIR],
-                               balances=BALANCES, ws_settings=FAST_WS, activity=False) as sim:
+    async with KucoinSimulator(
+        host="127.0.0.1",
+        port=0,
+        seed=3,
+        pairs=[PAIR],
+        balances=BALANCES,
+        ws_settings=FAST_WS,
+        activity=False,
+    ) as sim:
         first = _exchange(sim, account_type)
         async with first:
             await first.wait_ready(timeout_s=WAIT_S)
@@ -241,8 +264,15 @@ async def test_restart_restores_saved_state_and_reconciles(account_type: str) ->
 
 @pytest.mark.parametrize("account_type", ACCOUNT_TYPES)
 async def test_restart_without_state_adopts_own_open_orders(account_type: str) -> None:
-    async with KucoinSimulator(host="127.0.0.1", port=0, seed=4, pairs=[PAIR],
-                               balances=BALANCES, ws_settings=FAST_WS, activity=False) as sim:
+    async with KucoinSimulator(
+        host="127.0.0.1",
+        port=0,
+        seed=4,
+        pairs=[PAIR],
+        balances=BALANCES,
+        ws_settings=FAST_WS,
+        activity=False,
+    ) as sim:
         first = _exchange(sim, account_type)
         async with first:
             await first.wait_ready(timeout_s=WAIT_S)
@@ -250,9 +280,17 @@ async def test_restart_without_state_adopts_own_open_orders(account_type: str) -
             mine = [await resting_buy(h, steps_below=2 + i) for i in range(3)]
             maker = await resting_sell(h, Decimal("0.05"))
         bid, _ = h.best()
-        foreign = sim.engine.place_order(sim.user_id, OrderRequest(
-            symbol=PAIR, side="buy", price=bid * Decimal("0.9"), size=SIZE,
-            client_oid="other-bot-1", account_type=account_type))
+        foreign = sim.engine.place_order(
+            sim.user_id,
+            OrderRequest(
+                symbol=PAIR,
+                side="buy",
+                price=bid * Decimal("0.9"),
+                size=SIZE,
+                client_oid="other-bot-1",
+                account_type=account_type,
+            ),
+        )
         take(h, Decimal("0.02"))
         second = _exchange(sim, account_type)
         async with second:

@@ -24,10 +24,21 @@ SIZE = Decimal("0.01")
 pytestmark = pytest.mark.parametrize("account_type", ACCOUNT_TYPES)
 
 
-async def place(h: Harness, side: TradeType, amount: Decimal, order_type: OrderType,
-                price: Decimal | None = None, **options: object) -> OrderState:
+async def place(
+    h: Harness,
+    side: TradeType,
+    amount: Decimal,
+    order_type: OrderType,
+    price: Decimal | None = None,
+    **options: object,
+) -> OrderState:
     order = await h.exchange.place_order(
-        side, PAIR, amount, order_type, price, OrderOptions(**options)  # type: ignore[arg-type]
+        side,
+        PAIR,
+        amount,
+        order_type,
+        price,
+        OrderOptions(**options),  # type: ignore[arg-type]
     )
     h.track(order)
     return order.current_state
@@ -36,8 +47,11 @@ async def place(h: Harness, side: TradeType, amount: Decimal, order_type: OrderT
 async def test_limit_resting_then_cancel(account_type: str) -> None:
     async with harness(account_type) as h:
         bid, _ = h.best()
-        buy = h.track(await h.exchange.place_order(
-            TradeType.BUY, PAIR, SIZE, OrderType.LIMIT, bid * Decimal("0.99")))
+        buy = h.track(
+            await h.exchange.place_order(
+                TradeType.BUY, PAIR, SIZE, OrderType.LIMIT, bid * Decimal("0.99")
+            )
+        )
         assert buy.current_state is OrderState.OPEN
         await h.check_orders()
         done = await h.exchange.cancel_order(PAIR, buy.client_order_id)
@@ -48,10 +62,16 @@ async def test_limit_resting_then_cancel(account_type: str) -> None:
 async def test_limit_crossing_fills(account_type: str) -> None:
     async with harness(account_type) as h:
         bid, ask = h.best()
-        buy = h.track(await h.exchange.place_order(
-            TradeType.BUY, PAIR, SIZE, OrderType.LIMIT, ask * Decimal("1.01")))
-        sell = h.track(await h.exchange.place_order(
-            TradeType.SELL, PAIR, Decimal("0.02"), OrderType.LIMIT, bid * Decimal("0.99")))
+        buy = h.track(
+            await h.exchange.place_order(
+                TradeType.BUY, PAIR, SIZE, OrderType.LIMIT, ask * Decimal("1.01")
+            )
+        )
+        sell = h.track(
+            await h.exchange.place_order(
+                TradeType.SELL, PAIR, Decimal("0.02"), OrderType.LIMIT, bid * Decimal("0.99")
+            )
+        )
         await h.check_all()
         assert buy.is_filled and sell.is_filled
         assert buy.executed_amount_base == SIZE
@@ -60,10 +80,16 @@ async def test_limit_crossing_fills(account_type: str) -> None:
 async def test_limit_maker_resting_and_crossing(account_type: str) -> None:
     async with harness(account_type) as h:
         _, ask = h.best()
-        resting = h.track(await h.exchange.place_order(
-            TradeType.SELL, PAIR, SIZE, OrderType.LIMIT_MAKER, ask * Decimal("1.01")))
-        crossing = h.track(await h.exchange.place_order(
-            TradeType.BUY, PAIR, SIZE, OrderType.LIMIT_MAKER, ask * Decimal("1.001")))
+        resting = h.track(
+            await h.exchange.place_order(
+                TradeType.SELL, PAIR, SIZE, OrderType.LIMIT_MAKER, ask * Decimal("1.01")
+            )
+        )
+        crossing = h.track(
+            await h.exchange.place_order(
+                TradeType.BUY, PAIR, SIZE, OrderType.LIMIT_MAKER, ask * Decimal("1.001")
+            )
+        )
         await h.check_orders()
         assert resting.current_state is OrderState.OPEN
         assert crossing.current_state in (OrderState.CANCELED, OrderState.FAILED)
@@ -74,16 +100,30 @@ async def test_limit_maker_resting_and_crossing(account_type: str) -> None:
 
 async def test_market_by_size_and_by_funds(account_type: str) -> None:
     async with harness(account_type) as h:
-        buy = h.track(await h.exchange.place_order(
-            TradeType.BUY, PAIR, Decimal("0.02"), OrderType.MARKET))
-        sell = h.track(await h.exchange.place_order(
-            TradeType.SELL, PAIR, Decimal("0.01"), OrderType.MARKET))
-        by_funds = h.track(await h.exchange.place_order(
-            TradeType.BUY, PAIR, Decimal(0), OrderType.MARKET,
-            options=OrderOptions(quote_amount=Decimal("500"))))
-        sell_funds = h.track(await h.exchange.place_order(
-            TradeType.SELL, PAIR, Decimal(0), OrderType.MARKET,
-            options=OrderOptions(quote_amount=Decimal("300"))))
+        buy = h.track(
+            await h.exchange.place_order(TradeType.BUY, PAIR, Decimal("0.02"), OrderType.MARKET)
+        )
+        sell = h.track(
+            await h.exchange.place_order(TradeType.SELL, PAIR, Decimal("0.01"), OrderType.MARKET)
+        )
+        by_funds = h.track(
+            await h.exchange.place_order(
+                TradeType.BUY,
+                PAIR,
+                Decimal(0),
+                OrderType.MARKET,
+                options=OrderOptions(quote_amount=Decimal("500")),
+            )
+        )
+        sell_funds = h.track(
+            await h.exchange.place_order(
+                TradeType.SELL,
+                PAIR,
+                Decimal(0),
+                OrderType.MARKET,
+                options=OrderOptions(quote_amount=Decimal("300")),
+            )
+        )
         await h.check_all()
         assert buy.executed_amount_base == Decimal("0.02")
         assert sell.executed_amount_base == Decimal("0.01")
@@ -96,20 +136,49 @@ async def test_ioc_fok_gtt(account_type: str) -> None:
         bid, ask = h.best()
         far = bid * Decimal("0.9")
         await place(h, TradeType.BUY, SIZE, OrderType.LIMIT, far, time_in_force=TimeInForce.IOC)
-        await place(h, TradeType.BUY, SIZE, OrderType.LIMIT, ask * Decimal("1.01"),
-                    time_in_force=TimeInForce.IOC)
+        await place(
+            h,
+            TradeType.BUY,
+            SIZE,
+            OrderType.LIMIT,
+            ask * Decimal("1.01"),
+            time_in_force=TimeInForce.IOC,
+        )
         # more than the whole ask side (about 20 000 USDT in 10 levels): cannot fill
-        await place(h, TradeType.BUY, Decimal("1"), OrderType.LIMIT, ask * Decimal("1.01"),
-                    time_in_force=TimeInForce.FOK)
-        await place(h, TradeType.SELL, SIZE, OrderType.LIMIT, bid * Decimal("0.99"),
-                    time_in_force=TimeInForce.FOK)
-        await place(h, TradeType.BUY, SIZE, OrderType.LIMIT, far,
-                    time_in_force=TimeInForce.GTT, cancel_after_s=1)
+        await place(
+            h,
+            TradeType.BUY,
+            Decimal("1"),
+            OrderType.LIMIT,
+            ask * Decimal("1.01"),
+            time_in_force=TimeInForce.FOK,
+        )
+        await place(
+            h,
+            TradeType.SELL,
+            SIZE,
+            OrderType.LIMIT,
+            bid * Decimal("0.99"),
+            time_in_force=TimeInForce.FOK,
+        )
+        await place(
+            h,
+            TradeType.BUY,
+            SIZE,
+            OrderType.LIMIT,
+            far,
+            time_in_force=TimeInForce.GTT,
+            cancel_after_s=1,
+        )
         gtt_order = h.placed[-1]
         await h.check_orders()
         states = [o.current_state for o in h.placed[:4]]
-        assert states == [OrderState.CANCELED, OrderState.FILLED, OrderState.CANCELED,
-                          OrderState.FILLED]
+        assert states == [
+            OrderState.CANCELED,
+            OrderState.FILLED,
+            OrderState.CANCELED,
+            OrderState.FILLED,
+        ]
         await wait_for(lambda: gtt_order.is_cancelled, "the GTT order to expire")
         await h.check_all()
 
@@ -119,8 +188,14 @@ async def test_hidden_and_iceberg(account_type: str) -> None:
         bid, ask = h.best()
         hidden_price = bid - Decimal(1)  # between two levels of the seeded book
         await place(h, TradeType.BUY, SIZE, OrderType.LIMIT, hidden_price, hidden=True)
-        await place(h, TradeType.SELL, Decimal("0.1"), OrderType.LIMIT, ask * Decimal("1.001"),
-                    visible_size=Decimal("0.02"))
+        await place(
+            h,
+            TradeType.SELL,
+            Decimal("0.1"),
+            OrderType.LIMIT,
+            ask * Decimal("1.001"),
+            visible_size=Decimal("0.02"),
+        )
         iceberg_price = h.placed[-1].price
         assert iceberg_price is not None
         await h.check_orders()
@@ -129,8 +204,10 @@ async def test_hidden_and_iceberg(account_type: str) -> None:
         assert hidden_price not in dict(book.bids())
         assert dict(book.asks())[iceberg_price] == Decimal("0.02")
         # take part of the iceberg with a market buy of another user (the simulator's taker)
-        h.sim.engine.place_order("sim-bot-taker", OrderRequest(
-            symbol=PAIR, side="buy", type="market", size=Decimal("0.5")))
+        h.sim.engine.place_order(
+            "sim-bot-taker",
+            OrderRequest(symbol=PAIR, side="buy", type="market", size=Decimal("0.5")),
+        )
         await h.check_all()
         await h.exchange.cancel_all()
         await h.check_all()
@@ -147,11 +224,18 @@ async def test_self_trade_prevention(account_type: str) -> None:
             SelfTradePrevention.DECREASE_AND_CANCEL: (OrderState.OPEN, OrderState.CANCELED),
         }
         for stp, states in expected.items():
-            resting = await h.exchange.place_order(TradeType.BUY, PAIR, SIZE, OrderType.LIMIT,
-                                                   price)
+            resting = await h.exchange.place_order(
+                TradeType.BUY, PAIR, SIZE, OrderType.LIMIT, price
+            )
             h.track(resting)
-            await place(h, TradeType.SELL, Decimal("0.004"), OrderType.LIMIT, price,
-                        self_trade_prevention=stp)
+            await place(
+                h,
+                TradeType.SELL,
+                Decimal("0.004"),
+                OrderType.LIMIT,
+                price,
+                self_trade_prevention=stp,
+            )
             await h.check_orders()
             assert (resting.current_state, h.placed[-1].current_state) == states, stp
             assert resting.executed_amount_base == 0
@@ -165,11 +249,25 @@ async def test_stop_order(account_type: str) -> None:
         bid, ask = h.best()
         _, _, asks = h.sim.engine.level2_snapshot(PAIR)
         # the stop price is off the tick grid on purpose: the connector rounds it
-        await place(h, TradeType.BUY, SIZE, OrderType.LIMIT, ask * Decimal("1.01"),
-                    stop=StopType.ENTRY, stop_price=asks[1][0] - Decimal("0.01"))
+        await place(
+            h,
+            TradeType.BUY,
+            SIZE,
+            OrderType.LIMIT,
+            ask * Decimal("1.01"),
+            stop=StopType.ENTRY,
+            stop_price=asks[1][0] - Decimal("0.01"),
+        )
         stop = h.placed[-1]
-        await place(h, TradeType.SELL, SIZE, OrderType.LIMIT, bid * Decimal("0.5"),
-                    stop=StopType.LOSS, stop_price=bid * Decimal("0.6"))
+        await place(
+            h,
+            TradeType.SELL,
+            SIZE,
+            OrderType.LIMIT,
+            bid * Decimal("0.5"),
+            stop=StopType.LOSS,
+            stop_price=bid * Decimal("0.6"),
+        )
         untouched = h.placed[-1]
         await h.check_orders()
         assert stop.current_state is OrderState.OPEN

@@ -26,11 +26,13 @@ def books_equal(sim: KucoinSimulator, exchange: KucoinExchange, pair: str) -> bo
 
 
 async def test_topics_split_across_connections_and_pairs_come_and_go() -> None:
-    async with KucoinSimulator(pairs=PAIRS, seed=4, activity=True, activity_rate_hz=40,
-                               ws_settings=FAST_WS) as sim:
+    async with KucoinSimulator(
+        pairs=PAIRS, seed=4, activity=True, activity_rate_hz=40, ws_settings=FAST_WS
+    ) as sim:
         # Two topics per pair (level2 + match), four topics per connection: two pairs each.
-        exchange = KucoinExchange(trading_pairs=PAIRS[:3], base_url=sim.rest_url,
-                                  max_topics_per_connection=4)
+        exchange = KucoinExchange(
+            trading_pairs=PAIRS[:3], base_url=sim.rest_url, max_topics_per_connection=4
+        )
         synced: list[str] = []
 
         def on_resynced(event: ConnectorEvent) -> None:
@@ -57,8 +59,10 @@ async def test_topics_split_across_connections_and_pairs_come_and_go() -> None:
 
             sim.market.paused = True  # a quiet market: every book must equal the simulator's
             for pair in exchange.trading_pairs:
-                await wait_for(lambda p=pair: books_equal(sim, exchange, p),  # type: ignore[misc]
-                               f"{pair} book equals the simulator's")
+                await wait_for(
+                    lambda p=pair: books_equal(sim, exchange, p),  # type: ignore[misc]
+                    f"{pair} book equals the simulator's",
+                )
                 assert not exchange.get_order_book(pair).is_crossed()
             assert exchange.get_order_book("BTC-USDT").best_bid is not None
             assert exchange.get_order_book("LTC-USDT").best_ask is not None

@@ -35,8 +35,15 @@ from kucoin_connector.simulator.tokens import TokenStore
 
 from .harness import FAST_RECONCILE, FAST_WS, PAIR, wait_for
 
-AIOHTTP_LOGGERS = ("aiohttp", "aiohttp.client", "aiohttp.server", "aiohttp.web",
-                   "aiohttp.access", "aiohttp.websocket", "aiohttp.internal")
+AIOHTTP_LOGGERS = (
+    "aiohttp",
+    "aiohttp.client",
+    "aiohttp.server",
+    "aiohttp.web",
+    "aiohttp.access",
+    "aiohttp.websocket",
+    "aiohttp.internal",
+)
 BAD_PASSPHRASE = "wrong-passphrase-7d1f"
 BAD_SECRET = "wrong-secret-5c9e"
 
@@ -108,17 +115,22 @@ async def trading_session(sim: KucoinSimulator, seen: Seen) -> list[str]:
     """The whole life of a connector; returns the reprs and errors it produced."""
     creds = sim.credentials
     produced: list[str] = []
-    exchange = KucoinExchange(creds.api_key, creds.api_secret, creds.passphrase,
-                              trading_pairs=[PAIR], base_url=sim.rest_url,
-                              reconcile=FAST_RECONCILE)
+    exchange = KucoinExchange(
+        creds.api_key,
+        creds.api_secret,
+        creds.passphrase,
+        trading_pairs=[PAIR],
+        base_url=sim.rest_url,
+        reconcile=FAST_RECONCILE,
+    )
     async with exchange:
         await exchange.wait_ready(timeout_s=15)
         book = exchange.get_order_book(PAIR)
         assert book.best_bid is not None
-        resting = await exchange.place_order(TradeType.BUY, PAIR, Decimal("0.01"),
-                                             OrderType.LIMIT, book.best_bid * Decimal("0.97"))
-        market = await exchange.place_order(TradeType.BUY, PAIR, Decimal("0.01"),
-                                            OrderType.MARKET)
+        resting = await exchange.place_order(
+            TradeType.BUY, PAIR, Decimal("0.01"), OrderType.LIMIT, book.best_bid * Decimal("0.97")
+        )
+        market = await exchange.place_order(TradeType.BUY, PAIR, Decimal("0.01"), OrderType.MARKET)
         await wait_for(lambda: market.is_filled, "market order filled")
         await exchange.cancel_order(PAIR, resting.client_order_id)
 
@@ -140,28 +152,41 @@ async def trading_session(sim: KucoinSimulator, seen: Seen) -> list[str]:
 async def rejected_keys(sim: KucoinSimulator) -> list[str]:
     creds = sim.credentials
     produced = []
-    bad = KucoinExchange(creds.api_key, creds.api_secret, BAD_PASSPHRASE,
-                         trading_pairs=[PAIR], base_url=sim.rest_url)
+    bad = KucoinExchange(
+        creds.api_key, creds.api_secret, BAD_PASSPHRASE, trading_pairs=[PAIR], base_url=sim.rest_url
+    )
     with pytest.raises(AuthenticationError) as info:
         await bad.start()
     produced += [str(info.value), repr(info.value), repr(bad)]
-    config = KucoinConfig.model_validate({"api_key": creds.api_key, "api_secret": BAD_SECRET,
-                                          "passphrase": creds.passphrase,
-                                          "base_url": sim.rest_url})
+    config = KucoinConfig.model_validate(
+        {
+            "api_key": creds.api_key,
+            "api_secret": BAD_SECRET,
+            "passphrase": creds.passphrase,
+            "base_url": sim.rest_url,
+        }
+    )
     with pytest.raises(AuthenticationError) as info:
         await verify_kucoin_keys(config)
     produced += [str(info.value), repr(info.value), repr(config), str(config)]
     return produced
 
 
-async def test_full_session_leaks_nothing(seen: Seen, all_logs: pytest.LogCaptureFixture,
-                                          capsys: pytest.CaptureFixture[str]) -> None:
-    async with KucoinSimulator(pairs=[PAIR], activity=True, activity_rate_hz=10,
-                               ws_settings=FAST_WS) as sim:
+async def test_full_session_leaks_nothing(
+    seen: Seen, all_logs: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]
+) -> None:
+    async with KucoinSimulator(
+        pairs=[PAIR], activity=True, activity_rate_hz=10, ws_settings=FAST_WS
+    ) as sim:
         produced = await trading_session(sim, seen)
         creds = sim.credentials
-    secrets = seen.all() | {creds.api_secret, creds.passphrase, BAD_PASSPHRASE, BAD_SECRET,
-                            signed_passphrase(creds.api_secret, creds.passphrase)}
+    secrets = seen.all() | {
+        creds.api_secret,
+        creds.passphrase,
+        BAD_PASSPHRASE,
+        BAD_SECRET,
+        signed_passphrase(creds.api_secret, creds.passphrase),
+    }
     assert len(seen.signatures) > 10 and len(seen.tokens) >= 4  # the session did happen
     assert signed_passphrase(creds.api_secret, creds.passphrase) in seen.passphrase_headers
     messages = [r.getMessage() for r in all_logs.records]
@@ -177,20 +202,35 @@ def test_reprs_of_secret_carriers() -> None:
     token = "tok-9f8e7d6c5b4a"
     url = f"wss://ws-api-spot.kucoin.com/?token={token}&connectId=abc"
     spec = WsConnectSpec(url=url, ping_interval_s=18.0, ping_timeout_s=10.0)
-    bullet = BulletToken(token=token, endpoint="wss://ws-api-spot.kucoin.com/",
-                         ping_interval_ms=18000, ping_timeout_ms=10000)
-    config = KucoinConfig.model_validate({"api_key": "k", "api_secret": "s3cr3t",
-                                          "passphrase": "pa55"})
+    bullet = BulletToken(
+        token=token,
+        endpoint="wss://ws-api-spot.kucoin.com/",
+        ping_interval_ms=18000,
+        ping_timeout_ms=10000,
+    )
+    config = KucoinConfig.model_validate(
+        {"api_key": "k", "api_secret": "s3cr3t", "passphrase": "pa55"}
+    )
     exchange = KucoinExchange("k-1234", "s3cr3t", "pa55")
-    texts = [repr(spec), str(spec), repr(bullet), str(bullet), repr(config), str(config),
-             repr(exchange), repr(exchange._auth), str(exchange._auth)]
+    texts = [
+        repr(spec),
+        str(spec),
+        repr(bullet),
+        str(bullet),
+        repr(config),
+        str(config),
+        repr(exchange),
+        repr(exchange._auth),
+        str(exchange._auth),
+    ]
     for text in texts:
         for secret in (token, "s3cr3t", "pa55", signed_passphrase("s3cr3t", "pa55")):
             assert secret not in text, text
 
 
-async def test_demo_output_leaks_nothing(seen: Seen, all_logs: pytest.LogCaptureFixture,
-                                         capsys: pytest.CaptureFixture[str]) -> None:
+async def test_demo_output_leaks_nothing(
+    seen: Seen, all_logs: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]
+) -> None:
     out = io.StringIO()
     assert await run_demo(DemoSettings(seconds=0.3), out) == 0
     defaults = KucoinSimulator()  # the demo runs the simulator with its default key

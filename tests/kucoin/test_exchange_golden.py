@@ -42,27 +42,70 @@ PAIR = "BTC-USDT"
 
 SYMBOLS = [
     {
-        "symbol": "BTC-USDT", "name": "BTC-USDT", "baseCurrency": "BTC", "quoteCurrency": "USDT",
-        "feeCurrency": "USDT", "market": "USDS", "baseMinSize": "0.00001",
-        "quoteMinSize": "0.1", "baseMaxSize": "10000", "quoteMaxSize": "99999999",
-        "baseIncrement": "0.00000001", "quoteIncrement": "0.000001", "priceIncrement": "0.1",
-        "priceLimitRate": "0.1", "minFunds": "0.1", "isMarginEnabled": True,
+        "symbol": "BTC-USDT",
+        "name": "BTC-USDT",
+        "baseCurrency": "BTC",
+        "quoteCurrency": "USDT",
+        "feeCurrency": "USDT",
+        "market": "USDS",
+        "baseMinSize": "0.00001",
+        "quoteMinSize": "0.1",
+        "baseMaxSize": "10000",
+        "quoteMaxSize": "99999999",
+        "baseIncrement": "0.00000001",
+        "quoteIncrement": "0.000001",
+        "priceIncrement": "0.1",
+        "priceLimitRate": "0.1",
+        "minFunds": "0.1",
+        "isMarginEnabled": True,
         "enableTrading": True,
     }
 ]
 ORDER_DETAIL = {
-    "id": "ex-1", "symbol": "BTC-USDT", "opType": "DEAL", "type": "limit", "side": "buy",
-    "price": "30000.1", "size": "0.5", "funds": "0", "dealFunds": "0", "dealSize": "0",
-    "fee": "0", "feeCurrency": "USDT", "stp": "", "timeInForce": "GTC", "postOnly": False,
-    "hidden": False, "iceberg": False, "visibleSize": "0", "cancelAfter": 0,
-    "channel": "API", "clientOid": "cid-1", "remark": None, "tags": None,
-    "cancelExist": True, "createdAt": LOCAL_NOW_MS, "tradeType": "TRADE",
+    "id": "ex-1",
+    "symbol": "BTC-USDT",
+    "opType": "DEAL",
+    "type": "limit",
+    "side": "buy",
+    "price": "30000.1",
+    "size": "0.5",
+    "funds": "0",
+    "dealFunds": "0",
+    "dealSize": "0",
+    "fee": "0",
+    "feeCurrency": "USDT",
+    "stp": "",
+    "timeInForce": "GTC",
+    "postOnly": False,
+    "hidden": False,
+    "iceberg": False,
+    "visibleSize": "0",
+    "cancelAfter": 0,
+    "channel": "API",
+    "clientOid": "cid-1",
+    "remark": None,
+    "tags": None,
+    "cancelExist": True,
+    "createdAt": LOCAL_NOW_MS,
+    "tradeType": "TRADE",
 }
 FILL = {
-    "symbol": "BTC-USDT", "tradeId": "t-1", "orderId": "ex-1", "counterOrderId": "ex-9",
-    "side": "buy", "liquidity": "maker", "forceTaker": False, "price": "30000.1",
-    "size": "0.1", "funds": "3000.01", "fee": "3.00001", "feeRate": "0.001",
-    "feeCurrency": "USDT", "stop": "", "type": "limit", "createdAt": LOCAL_NOW_MS,
+    "symbol": "BTC-USDT",
+    "tradeId": "t-1",
+    "orderId": "ex-1",
+    "counterOrderId": "ex-9",
+    "side": "buy",
+    "liquidity": "maker",
+    "forceTaker": False,
+    "price": "30000.1",
+    "size": "0.1",
+    "funds": "3000.01",
+    "fee": "3.00001",
+    "feeRate": "0.001",
+    "feeCurrency": "USDT",
+    "stop": "",
+    "type": "limit",
+    "createdAt": LOCAL_NOW_MS,
     "tradeType": "TRADE",
 }
 
@@ -86,22 +129,42 @@ def _answer(method: str, path: str) -> Any:
             detail["isActive"] = False
         return detail
     if path == "/api/v1/fills":
-        return {"currentPage": 1, "pageSize": 500, "totalNum": 1, "totalPage": 1,
-                "items": [FILL]}
+        return {"currentPage": 1, "pageSize": 500, "totalNum": 1, "totalPage": 1, "items": [FILL]}
     if path == "/api/v1/hf/fills":
         return {"items": [dict(FILL, tradeId=11, id=5)], "lastId": 5}
     if path == "/api/v1/trade-fees":
         return [{"symbol": "BTC-USDT", "takerFeeRate": "0.001", "makerFeeRate": "0.0008"}]
     if path == "/api/v1/accounts":
-        return [{"id": "a-1", "currency": "USDT", "type": "trade", "balance": "100",
-                 "available": "90", "holds": "10"}]
+        return [
+            {
+                "id": "a-1",
+                "currency": "USDT",
+                "type": "trade",
+                "balance": "100",
+                "available": "90",
+                "holds": "10",
+            }
+        ]
     if path == "/api/v1/bullet-private":
-        return {"token": "tok", "instanceServers": [
-            {"endpoint": "wss://ws.example/endpoint", "protocol": "websocket",
-             "encrypt": True, "pingInterval": 18000, "pingTimeout": 10000}]}
+        return {
+            "token": "tok",
+            "instanceServers": [
+                {
+                    "endpoint": "wss://ws.example/endpoint",
+                    "protocol": "websocket",
+                    "encrypt": True,
+                    "pingInterval": 18000,
+                    "pingTimeout": 10000,
+                }
+            ],
+        }
     if path == "/api/v3/market/orderbook/level2":
-        return {"sequence": "12", "time": LOCAL_NOW_MS, "bids": [["30000", "1"]],
-                "asks": [["30001", "2"]]}
+        return {
+            "sequence": "12",
+            "time": LOCAL_NOW_MS,
+            "bids": [["30000", "1"]],
+            "asks": [["30001", "2"]],
+        }
     raise AssertionError(f"unexpected request {method} {path}")
 
 
@@ -156,9 +219,15 @@ async def make_exchange(
     async def make(*, account_type: str = "trade", key_version: int = 2) -> KucoinExchange:
         ids = (f"cid-{n}" for n in itertools.count(1))
         ex = KucoinExchange(
-            API_KEY, API_SECRET, PASSPHRASE, trading_pairs=[PAIR], base_url=url,
-            account_type=account_type, key_version=key_version,
-            clock_ms=lambda: LOCAL_NOW_MS, client_order_id_factory=lambda: next(ids),
+            API_KEY,
+            API_SECRET,
+            PASSPHRASE,
+            trading_pairs=[PAIR],
+            base_url=url,
+            account_type=account_type,
+            key_version=key_version,
+            clock_ms=lambda: LOCAL_NOW_MS,
+            client_order_id_factory=lambda: next(ids),
         )
         made.append(ex)
         await ex._sync_time()
@@ -202,33 +271,81 @@ def assert_signed(
 
 
 PLACEMENTS: list[tuple[str, TradeType, OrderType, str, str | None, OrderOptions, str]] = [
-    ("limit", TradeType.BUY, OrderType.LIMIT, "0.5", "30000.1", OrderOptions(),
-     '{"clientOid":"cid-1","side":"buy","symbol":"BTC-USDT","type":"limit",'
-     '"price":"30000.1","size":"0.5","timeInForce":"GTC"}'),
-    ("limit_maker", TradeType.SELL, OrderType.LIMIT_MAKER, "0.25", "31000", OrderOptions(),
-     '{"clientOid":"cid-1","side":"sell","symbol":"BTC-USDT","type":"limit",'
-     '"price":"31000","size":"0.25","timeInForce":"GTC","postOnly":true}'),
-    ("market_size", TradeType.SELL, OrderType.MARKET, "0.123456789", None, OrderOptions(),
-     '{"clientOid":"cid-1","side":"sell","symbol":"BTC-USDT","type":"market",'
-     '"size":"0.12345678"}'),
-    ("market_funds", TradeType.BUY, OrderType.MARKET, "0", None,
-     OrderOptions(quote_amount=Decimal("100.5")),
-     '{"clientOid":"cid-1","side":"buy","symbol":"BTC-USDT","type":"market",'
-     '"funds":"100.5"}'),
-    ("gtt", TradeType.BUY, OrderType.LIMIT, "0.5", "30000.19",
-     OrderOptions(time_in_force=TimeInForce.GTT, cancel_after_s=60),
-     '{"clientOid":"cid-1","side":"buy","symbol":"BTC-USDT","type":"limit",'
-     '"price":"30000.1","size":"0.5","timeInForce":"GTT","cancelAfter":60}'),
-    ("iceberg", TradeType.BUY, OrderType.LIMIT, "2", "30000",
-     OrderOptions(visible_size=Decimal("0.1"), time_in_force=TimeInForce.IOC),
-     '{"clientOid":"cid-1","side":"buy","symbol":"BTC-USDT","type":"limit",'
-     '"price":"30000","size":"2","timeInForce":"IOC","iceberg":true,"visibleSize":"0.1"}'),
-    ("stp_hidden", TradeType.SELL, OrderType.LIMIT, "1", "30000.01",
-     OrderOptions(hidden=True, self_trade_prevention=SelfTradePrevention.CANCEL_BOTH,
-                  time_in_force=TimeInForce.FOK, remark="r1"),
-     '{"clientOid":"cid-1","side":"sell","symbol":"BTC-USDT","type":"limit",'
-     '"price":"30000.1","size":"1","timeInForce":"FOK","hidden":true,"stp":"CB",'
-     '"remark":"r1"}'),
+    (
+        "limit",
+        TradeType.BUY,
+        OrderType.LIMIT,
+        "0.5",
+        "30000.1",
+        OrderOptions(),
+        '{"clientOid":"cid-1","side":"buy","symbol":"BTC-USDT","type":"limit",'
+        '"price":"30000.1","size":"0.5","timeInForce":"GTC"}',
+    ),
+    (
+        "limit_maker",
+        TradeType.SELL,
+        OrderType.LIMIT_MAKER,
+        "0.25",
+        "31000",
+        OrderOptions(),
+        '{"clientOid":"cid-1","side":"sell","symbol":"BTC-USDT","type":"limit",'
+        '"price":"31000","size":"0.25","timeInForce":"GTC","postOnly":true}',
+    ),
+    (
+        "market_size",
+        TradeType.SELL,
+        OrderType.MARKET,
+        "0.123456789",
+        None,
+        OrderOptions(),
+        '{"clientOid":"cid-1","side":"sell","symbol":"BTC-USDT","type":"market",'
+        '"size":"0.12345678"}',
+    ),
+    (
+        "market_funds",
+        TradeType.BUY,
+        OrderType.MARKET,
+        "0",
+        None,
+        OrderOptions(quote_amount=Decimal("100.5")),
+        '{"clientOid":"cid-1","side":"buy","symbol":"BTC-USDT","type":"market","funds":"100.5"}',
+    ),
+    (
+        "gtt",
+        TradeType.BUY,
+        OrderType.LIMIT,
+        "0.5",
+        "30000.19",
+        OrderOptions(time_in_force=TimeInForce.GTT, cancel_after_s=60),
+        '{"clientOid":"cid-1","side":"buy","symbol":"BTC-USDT","type":"limit",'
+        '"price":"30000.1","size":"0.5","timeInForce":"GTT","cancelAfter":60}',
+    ),
+    (
+        "iceberg",
+        TradeType.BUY,
+        OrderType.LIMIT,
+        "2",
+        "30000",
+        OrderOptions(visible_size=Decimal("0.1"), time_in_force=TimeInForce.IOC),
+        '{"clientOid":"cid-1","side":"buy","symbol":"BTC-USDT","type":"limit",'
+        '"price":"30000","size":"2","timeInForce":"IOC","iceberg":true,"visibleSize":"0.1"}',
+    ),
+    (
+        "stp_hidden",
+        TradeType.SELL,
+        OrderType.LIMIT,
+        "1",
+        "30000.01",
+        OrderOptions(
+            hidden=True,
+            self_trade_prevention=SelfTradePrevention.CANCEL_BOTH,
+            time_in_force=TimeInForce.FOK,
+            remark="r1",
+        ),
+        '{"clientOid":"cid-1","side":"sell","symbol":"BTC-USDT","type":"limit",'
+        '"price":"30000.1","size":"1","timeInForce":"FOK","hidden":true,"stp":"CB",'
+        '"remark":"r1"}',
+    ),
 ]
 
 
@@ -244,8 +361,12 @@ async def test_place_order_golden(
     _, side, order_type, amount, price, options, body = case
     ex = await make_exchange(account_type=account_type)
     order = await ex.place_order(
-        side, PAIR, Decimal(amount), order_type,
-        Decimal(price) if price is not None else None, options,
+        side,
+        PAIR,
+        Decimal(amount),
+        order_type,
+        Decimal(price) if price is not None else None,
+        options,
     )
     assert order.current_state is OrderState.OPEN
     assert order.exchange_order_id == "ex-1"
@@ -261,12 +382,15 @@ async def test_stop_order_golden(
     rec, _ = recorder
     ex = await make_exchange(account_type=account_type)
     options = OrderOptions(stop=StopType.LOSS, stop_price=Decimal("29000"))
-    await ex.place_order(TradeType.SELL, PAIR, Decimal("0.5"), OrderType.LIMIT,
-                         Decimal("28900"), options)
+    await ex.place_order(
+        TradeType.SELL, PAIR, Decimal("0.5"), OrderType.LIMIT, Decimal("28900"), options
+    )
     (req,) = rec.take()
-    body = ('{"clientOid":"cid-1","side":"sell","symbol":"BTC-USDT","type":"limit",'
-            '"price":"28900","size":"0.5","timeInForce":"GTC","stop":"loss",'
-            '"stopPrice":"29000"}')
+    body = (
+        '{"clientOid":"cid-1","side":"sell","symbol":"BTC-USDT","type":"limit",'
+        '"price":"28900","size":"0.5","timeInForce":"GTC","stop":"loss",'
+        '"stopPrice":"29000"}'
+    )
     assert_signed(req, "POST", "/api/v1/stop-order", body.encode())
 
 
@@ -285,8 +409,11 @@ async def test_key_versions_golden(
     ("account_type", "cancel_path", "get_path"),
     [
         ("trade", "/api/v1/order/client-order/cid-1", "/api/v1/order/client-order/cid-1"),
-        ("trade_hf", "/api/v1/hf/orders/client-order/cid-1?symbol=BTC-USDT",
-         "/api/v1/hf/orders/client-order/cid-1?symbol=BTC-USDT"),
+        (
+            "trade_hf",
+            "/api/v1/hf/orders/client-order/cid-1?symbol=BTC-USDT",
+            "/api/v1/hf/orders/client-order/cid-1?symbol=BTC-USDT",
+        ),
     ],
 )
 async def test_cancel_and_get_by_client_oid_golden(
@@ -377,8 +504,9 @@ async def test_an_injected_session_carries_rest_and_is_left_open(
     trace = aiohttp.TraceConfig()
     trace.on_request_start.append(on_request_start)
     async with aiohttp.ClientSession(trace_configs=[trace]) as session:
-        ex = KucoinExchange(trading_pairs=[PAIR], base_url=url, session=session,
-                            clock_ms=lambda: LOCAL_NOW_MS)
+        ex = KucoinExchange(
+            trading_pairs=[PAIR], base_url=url, session=session, clock_ms=lambda: LOCAL_NOW_MS
+        )
         try:
             assert await ex.api.server_time_ms() == SERVER_NOW_MS
         finally:

@@ -56,11 +56,23 @@ ScriptStep = ScriptHandler | tuple[int, Any, dict[str, str]]
 
 def _symbol(symbol: str, base: str, quote: str, enabled: bool = True) -> dict[str, Any]:
     return {
-        "symbol": symbol, "name": symbol, "baseCurrency": base, "quoteCurrency": quote,
-        "feeCurrency": quote, "market": "USDS", "baseMinSize": "0.001", "quoteMinSize": "1",
-        "baseMaxSize": "1000", "quoteMaxSize": "9999999", "baseIncrement": "0.001",
-        "quoteIncrement": "0.01", "priceIncrement": "0.1", "priceLimitRate": "0.1",
-        "minFunds": "1", "isMarginEnabled": False, "enableTrading": enabled,
+        "symbol": symbol,
+        "name": symbol,
+        "baseCurrency": base,
+        "quoteCurrency": quote,
+        "feeCurrency": quote,
+        "market": "USDS",
+        "baseMinSize": "0.001",
+        "quoteMinSize": "1",
+        "baseMaxSize": "1000",
+        "quoteMaxSize": "9999999",
+        "baseIncrement": "0.001",
+        "quoteIncrement": "0.01",
+        "priceIncrement": "0.1",
+        "priceLimitRate": "0.1",
+        "minFunds": "1",
+        "isMarginEnabled": False,
+        "enableTrading": enabled,
     }
 
 
@@ -73,26 +85,58 @@ class FakeKucoin:
 
     server_time_ms: int = 1_700_000_000_000
     hf: bool = False
-    symbols: list[dict[str, Any]] = field(default_factory=lambda: [
-        _symbol("BTC-USDT", "BTC", "USDT"),
-        _symbol("ETH-USDT", "ETH", "USDT"),
-        _symbol("DOGE-USDT", "DOGE", "USDT", enabled=False),
-        _symbol("LUNC2-USDT", "LUNC", "USDT"),
-    ])
-    accounts: list[dict[str, Any]] = field(default_factory=lambda: [
-        {"id": "acc-trade-usdt", "currency": "USDT", "type": "trade", "balance": "1000",
-         "available": "1000", "holds": "0"},
-        {"id": "acc-trade-btc", "currency": "BTC", "type": "trade", "balance": "2",
-         "available": "2", "holds": "0"},
-        {"id": "acc-main-usdt", "currency": "USDT", "type": "main", "balance": "5",
-         "available": "5", "holds": "0"},
-        {"id": "acc-hf-usdt", "currency": "USDT", "type": "trade_hf", "balance": "300",
-         "available": "300", "holds": "0"},
-    ])
-    snapshot: dict[str, Any] = field(default_factory=lambda: {
-        "sequence": "100", "time": 1, "bids": [["30000", "1"], ["29999", "2"]],
-        "asks": [["30001", "1.5"]],
-    })
+    symbols: list[dict[str, Any]] = field(
+        default_factory=lambda: [
+            _symbol("BTC-USDT", "BTC", "USDT"),
+            _symbol("ETH-USDT", "ETH", "USDT"),
+            _symbol("DOGE-USDT", "DOGE", "USDT", enabled=False),
+            _symbol("LUNC2-USDT", "LUNC", "USDT"),
+        ]
+    )
+    accounts: list[dict[str, Any]] = field(
+        default_factory=lambda: [
+            {
+                "id": "acc-trade-usdt",
+                "currency": "USDT",
+                "type": "trade",
+                "balance": "1000",
+                "available": "1000",
+                "holds": "0",
+            },
+            {
+                "id": "acc-trade-btc",
+                "currency": "BTC",
+                "type": "trade",
+                "balance": "2",
+                "available": "2",
+                "holds": "0",
+            },
+            {
+                "id": "acc-main-usdt",
+                "currency": "USDT",
+                "type": "main",
+                "balance": "5",
+                "available": "5",
+                "holds": "0",
+            },
+            {
+                "id": "acc-hf-usdt",
+                "currency": "USDT",
+                "type": "trade_hf",
+                "balance": "300",
+                "available": "300",
+                "holds": "0",
+            },
+        ]
+    )
+    snapshot: dict[str, Any] = field(
+        default_factory=lambda: {
+            "sequence": "100",
+            "time": 1,
+            "bids": [["30000", "1"], ["29999", "2"]],
+            "asks": [["30001", "1.5"]],
+        }
+    )
     orders: dict[str, dict[str, Any]] = field(default_factory=dict)  # clientOid -> detail
     fills: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # orderId -> fills
     requests: list[tuple[str, str]] = field(default_factory=list)  # (method, path)
@@ -110,11 +154,22 @@ class FakeKucoin:
     def add_order(self, body: dict[str, Any]) -> dict[str, Any]:
         order_id = f"ex-{next(self.order_ids)}"
         detail = {
-            "id": order_id, "symbol": body["symbol"], "type": body["type"],
-            "side": body["side"], "price": body.get("price"), "size": body.get("size"),
-            "funds": body.get("funds"), "dealFunds": "0", "dealSize": "0", "fee": "0",
-            "feeCurrency": "USDT", "clientOid": body["clientOid"], "cancelExist": False,
-            "createdAt": self.server_time_ms, "isActive": True, "active": True,
+            "id": order_id,
+            "symbol": body["symbol"],
+            "type": body["type"],
+            "side": body["side"],
+            "price": body.get("price"),
+            "size": body.get("size"),
+            "funds": body.get("funds"),
+            "dealFunds": "0",
+            "dealSize": "0",
+            "fee": "0",
+            "feeCurrency": "USDT",
+            "clientOid": body["clientOid"],
+            "cancelExist": False,
+            "createdAt": self.server_time_ms,
+            "isActive": True,
+            "active": True,
         }
         self.orders[body["clientOid"]] = detail
         return detail
@@ -126,12 +181,21 @@ class FakeKucoin:
         detail["dealFunds"] = str(Decimal(detail["dealFunds"]) + Decimal(size) * Decimal(price))
         if deal >= Decimal(detail["size"]):
             detail["isActive"] = detail["active"] = False
-        self.fills.setdefault(detail["id"], []).append({
-            "symbol": detail["symbol"], "tradeId": trade_id, "orderId": detail["id"],
-            "side": detail["side"], "liquidity": "maker", "price": price, "size": size,
-            "funds": str(Decimal(size) * Decimal(price)), "fee": "0.01",
-            "feeCurrency": "USDT", "createdAt": self.server_time_ms,
-        })
+        self.fills.setdefault(detail["id"], []).append(
+            {
+                "symbol": detail["symbol"],
+                "tradeId": trade_id,
+                "orderId": detail["id"],
+                "side": detail["side"],
+                "liquidity": "maker",
+                "price": price,
+                "size": size,
+                "funds": str(Decimal(size) * Decimal(price)),
+                "fee": "0.01",
+                "feeCurrency": "USDT",
+                "createdAt": self.server_time_ms,
+            }
+        )
 
     def cancel(self, client_oid: str) -> None:
         detail = self.orders[client_oid]
@@ -142,8 +206,10 @@ class FakeKucoin:
         await until(lambda: self.subscriptions.count(topic) >= times)
 
     async def push(self, topic: str, subject: str, data: Any) -> None:
-        await self.push_raw(topic, ujson.dumps(
-            {"type": "message", "topic": topic, "subject": subject, "data": data}))
+        await self.push_raw(
+            topic,
+            ujson.dumps({"type": "message", "topic": topic, "subject": subject, "data": data}),
+        )
 
     async def push_raw(self, topic: str, text: str) -> None:
         await self.wait_subscribed(topic)
@@ -187,15 +253,27 @@ class FakeKucoin:
             return ok(self.symbols)
         if path == "/api/v1/trade-fees":
             names = request.query["symbols"].split(",")
-            return ok([{"symbol": s, "makerFeeRate": "0.001", "takerFeeRate": "0.002"}
-                       for s in names])
+            return ok(
+                [{"symbol": s, "makerFeeRate": "0.001", "takerFeeRate": "0.002"} for s in names]
+            )
         if path == "/api/v1/accounts":
             kind = request.query.get("type")
             return ok([a for a in self.accounts if kind is None or a["type"] == kind])
         if path in ("/api/v1/bullet-private", "/api/v1/bullet-public"):
-            return ok({"token": f"tok-{path[-7:]}", "instanceServers": [{
-                "endpoint": f"{self.url.replace('http', 'ws')}/ws", "protocol": "websocket",
-                "encrypt": False, "pingInterval": 50, "pingTimeout": 5000}]})
+            return ok(
+                {
+                    "token": f"tok-{path[-7:]}",
+                    "instanceServers": [
+                        {
+                            "endpoint": f"{self.url.replace('http', 'ws')}/ws",
+                            "protocol": "websocket",
+                            "encrypt": False,
+                            "pingInterval": 50,
+                            "pingTimeout": 5000,
+                        }
+                    ],
+                }
+            )
         if path in ("/api/v3/market/orderbook/level2", "/api/v1/market/orderbook/level2_100"):
             return ok(self.snapshot)
         if method == "POST" and path in ("/api/v1/orders", "/api/v1/hf/orders"):
@@ -204,8 +282,15 @@ class FakeKucoin:
             return self._by_client_oid(method, path.rsplit("/", 1)[1])
         if path in ("/api/v1/fills", "/api/v1/hf/fills"):
             items = self.fills.get(request.query["orderId"], [])
-            return ok({"currentPage": 1, "pageSize": 500, "totalNum": len(items),
-                       "totalPage": 1, "items": items})
+            return ok(
+                {
+                    "currentPage": 1,
+                    "pageSize": 500,
+                    "totalNum": len(items),
+                    "totalPage": 1,
+                    "items": items,
+                }
+            )
         return web.json_response({"code": "404000", "msg": "Not Found"}, status=404)
 
     def _by_client_oid(self, method: str, client_oid: str) -> web.Response:
@@ -282,11 +367,15 @@ async def fake() -> AsyncIterator[FakeKucoin]:
 
 
 FAST = ReconcileSettings(
-    poll_interval_s=0.05, unknown_placement_attempts=3, unknown_placement_retry_s=0.02,
+    poll_interval_s=0.05,
+    unknown_placement_attempts=3,
+    unknown_placement_retry_s=0.02,
     lost_order_count_limit=2,
 )
 SLOW_POLL = ReconcileSettings(
-    poll_interval_s=3600, unknown_placement_attempts=3, unknown_placement_retry_s=0.02,
+    poll_interval_s=3600,
+    unknown_placement_attempts=3,
+    unknown_placement_retry_s=0.02,
     lost_order_count_limit=2,
 )
 
@@ -312,8 +401,13 @@ async def start(fake: FakeKucoin) -> AsyncIterator[Callable[..., Awaitable[Harne
         ids = (f"cid-{n}" for n in itertools.count(1))
         kwargs.setdefault("trading_pairs", [PAIR])
         ex = KucoinExchange(
-            "key", "secret", "pass", base_url=fake.url,
-            client_order_id_factory=lambda: next(ids), reconcile=reconcile, **kwargs,
+            "key",
+            "secret",
+            "pass",
+            base_url=fake.url,
+            client_order_id_factory=lambda: next(ids),
+            reconcile=reconcile,
+            **kwargs,
         )
         events: list[ConnectorEvent] = []
         ex.add_listener(events.append)
@@ -331,9 +425,16 @@ def order_change(
     detail: dict[str, Any], kind: str, ts: int = 1_700_000_000_001_000_000, **extra: Any
 ) -> dict[str, Any]:
     data = {
-        "symbol": detail["symbol"], "orderType": detail["type"], "side": detail["side"],
-        "orderId": detail["id"], "type": kind, "orderTime": ts, "ts": ts,
-        "clientOid": detail["clientOid"], "price": detail["price"], "size": detail["size"],
+        "symbol": detail["symbol"],
+        "orderType": detail["type"],
+        "side": detail["side"],
+        "orderId": detail["id"],
+        "type": kind,
+        "orderTime": ts,
+        "ts": ts,
+        "clientOid": detail["clientOid"],
+        "price": detail["price"],
+        "size": detail["size"],
         "originSize": detail["size"],
     }
     data.update(extra)
@@ -369,7 +470,10 @@ async def test_start_up_loads_everything_and_goes_live(
     book = ex.get_order_book(PAIR)
     assert ex.order_book_source.is_live("BTC-USDT")
     assert (book.best_bid, book.best_ask, book.last_update_id) == (
-        Decimal("30000"), Decimal("30001"), 100)
+        Decimal("30000"),
+        Decimal("30001"),
+        100,
+    )
     assert sorted(e.trading_pair for e in h.of(OrderBookResyncedEvent)) == [PAIR, "LUNC-USDT"]
 
 
@@ -384,12 +488,39 @@ async def test_order_lifecycle_from_ws_events_exactly_once(
         ("received", {}),
         ("open", {"remainSize": "1", "filledSize": "0"}),
         ("update", {"oldSize": "1", "size": "1", "remainSize": "1", "filledSize": "0"}),
-        ("match", {"tradeId": "t1", "matchPrice": "30000", "matchSize": "0.4",
-                   "remainSize": "0.6", "filledSize": "0.4", "liquidity": "maker"}),
-        ("match", {"tradeId": "t1", "matchPrice": "30000", "matchSize": "0.4",
-                   "remainSize": "0.6", "filledSize": "0.4", "liquidity": "maker"}),
-        ("match", {"tradeId": "t2", "matchPrice": "29999.9", "matchSize": "0.6",
-                   "remainSize": "0", "filledSize": "1", "liquidity": "taker"}),
+        (
+            "match",
+            {
+                "tradeId": "t1",
+                "matchPrice": "30000",
+                "matchSize": "0.4",
+                "remainSize": "0.6",
+                "filledSize": "0.4",
+                "liquidity": "maker",
+            },
+        ),
+        (
+            "match",
+            {
+                "tradeId": "t1",
+                "matchPrice": "30000",
+                "matchSize": "0.4",
+                "remainSize": "0.6",
+                "filledSize": "0.4",
+                "liquidity": "maker",
+            },
+        ),
+        (
+            "match",
+            {
+                "tradeId": "t2",
+                "matchPrice": "29999.9",
+                "matchSize": "0.6",
+                "remainSize": "0",
+                "filledSize": "1",
+                "liquidity": "taker",
+            },
+        ),
         ("filled", {"remainSize": "0", "filledSize": "1", "status": "done"}),
         ("filled", {"remainSize": "0", "filledSize": "1", "status": "done"}),
     ]
@@ -402,7 +533,9 @@ async def test_order_lifecycle_from_ws_events_exactly_once(
     assert len(h.of(OrderCreatedEvent)) == 1
     fills = h.of(OrderFilledEvent)
     assert [(f.trade_id, f.amount, f.is_maker) for f in fills] == [
-        ("t1", Decimal("0.4"), True), ("t2", Decimal("0.6"), False)]
+        ("t1", Decimal("0.4"), True),
+        ("t2", Decimal("0.6"), False),
+    ]
     assert fills[0].fee.asset == "USDT" and fills[0].fee.amount == Decimal("12.0000")
     assert fills[1].fee.amount == Decimal("0.6") * Decimal("29999.9") * Decimal("0.002")
     (completed,) = h.of(OrderCompletedEvent)
@@ -417,9 +550,20 @@ async def test_partial_fill_then_cancel(
     h = await start()
     order = await place_limit(h, "2")
     detail = fake.orders["cid-1"]
-    await fake.push(ORDER_TOPIC, "orderChange", order_change(
-        detail, "match", tradeId="t1", matchPrice="30000", matchSize="0.5",
-        remainSize="1.5", filledSize="0.5", liquidity="maker"))
+    await fake.push(
+        ORDER_TOPIC,
+        "orderChange",
+        order_change(
+            detail,
+            "match",
+            tradeId="t1",
+            matchPrice="30000",
+            matchSize="0.5",
+            remainSize="1.5",
+            filledSize="0.5",
+            liquidity="maker",
+        ),
+    )
     await h.until(lambda: order.current_state is OrderState.PARTIALLY_FILLED)
     fake.fill_order("cid-1", "t1", "0.5", "30000")
     cancelled = await h.ex.cancel_order(PAIR, "cid-1")
@@ -441,8 +585,16 @@ async def test_events_before_the_placement_response_are_not_lost(
         detail = fake.add_order(body)
         changes: list[tuple[str, dict[str, Any]]] = [
             ("open", {}),
-            ("match", {"tradeId": "t9", "matchPrice": "30000", "matchSize": "1",
-                       "remainSize": "0", "liquidity": "taker"}),
+            (
+                "match",
+                {
+                    "tradeId": "t9",
+                    "matchPrice": "30000",
+                    "matchSize": "1",
+                    "remainSize": "0",
+                    "liquidity": "taker",
+                },
+            ),
             ("filled", {}),
         ]
         for kind, extra in changes:
@@ -455,7 +607,10 @@ async def test_events_before_the_placement_response_are_not_lost(
     assert order.current_state is OrderState.FILLED
     assert order.exchange_order_id == "ex-1"
     assert [len(h.of(k)) for k in (OrderCreatedEvent, OrderFilledEvent, OrderCompletedEvent)] == [
-        1, 1, 1]
+        1,
+        1,
+        1,
+    ]
 
 
 async def test_cancel_race_with_fill(
@@ -467,8 +622,13 @@ async def test_cancel_race_with_fill(
     result = await h.ex.cancel_order(PAIR, "cid-1")
     assert result.current_state is OrderState.FILLED
     detail = fake.orders["cid-1"]
-    await fake.push(ORDER_TOPIC, "orderChange", order_change(
-        detail, "match", tradeId="t1", matchPrice="30000", matchSize="1", remainSize="0"))
+    await fake.push(
+        ORDER_TOPIC,
+        "orderChange",
+        order_change(
+            detail, "match", tradeId="t1", matchPrice="30000", matchSize="1", remainSize="0"
+        ),
+    )
     await fake.push(ORDER_TOPIC, "orderChange", order_change(detail, "filled"))
     await asyncio.sleep(0.05)
     assert order.executed_amount_base == Decimal("1")
@@ -536,7 +696,11 @@ async def test_written_off_placement_revived_when_the_exchange_shows_it(
     assert order.exchange_order_id == "ex-1" and order.executed_amount_base == Decimal("1")
     order_events = [e for e in h.events if getattr(e, "client_order_id", None) == "cid-1"]
     assert [type(e) for e in order_events] == [
-        OrderFailedEvent, OrderCreatedEvent, OrderFilledEvent, OrderCompletedEvent]
+        OrderFailedEvent,
+        OrderCreatedEvent,
+        OrderFilledEvent,
+        OrderCompletedEvent,
+    ]
     assert fake.count("POST", "/api/v1/orders") == 1
     assert h.ex.order_tracker.written_off_orders == {}
 
@@ -551,8 +715,9 @@ async def test_not_found_during_reconciliation_lost_then_found(
     assert "cid-1" in h.ex.order_tracker.lost_orders
     fake.orders["cid-1"] = detail
     fake.fill_order("cid-1", "t1", "1", "30000")
-    await h.until(lambda: order.current_state is OrderState.FILLED and bool(
-        h.of(OrderCompletedEvent)))
+    await h.until(
+        lambda: order.current_state is OrderState.FILLED and bool(h.of(OrderCompletedEvent))
+    )
     assert "cid-1" not in h.ex.order_tracker.lost_orders
     assert len(h.of(OrderLostEvent)) == 1 and len(h.of(OrderFilledEvent)) == 1
 
@@ -563,16 +728,25 @@ async def test_balance_updates_filtered_to_the_account_in_use(
     h = await start()
 
     def balance(account_id: str | None, event: str, total: str) -> dict[str, Any]:
-        return {"accountId": account_id, "currency": "USDT", "total": total,
-                "available": total, "availableChange": "1", "hold": "0", "holdChange": "0",
-                "relationEvent": event, "relationEventId": "x", "time": "1700000000000"}
+        return {
+            "accountId": account_id,
+            "currency": "USDT",
+            "total": total,
+            "available": total,
+            "availableChange": "1",
+            "hold": "0",
+            "holdChange": "0",
+            "relationEvent": event,
+            "relationEventId": "x",
+            "time": "1700000000000",
+        }
 
     await fake.push(BALANCE_TOPIC, "account.balance", balance("acc-main-usdt", "main.deposit", "7"))
     await fake.push(BALANCE_TOPIC, "account.balance", balance(None, "main.deposit", "8"))
-    await fake.push(BALANCE_TOPIC, "account.balance",
-                    balance("acc-hf-usdt", "trade_hf.hold", "9"))
-    await fake.push(BALANCE_TOPIC, "account.balance",
-                    balance("acc-trade-usdt", "trade.hold", "999"))
+    await fake.push(BALANCE_TOPIC, "account.balance", balance("acc-hf-usdt", "trade_hf.hold", "9"))
+    await fake.push(
+        BALANCE_TOPIC, "account.balance", balance("acc-trade-usdt", "trade.hold", "999")
+    )
     await h.until(lambda: h.ex.get_balance("USDT") == Decimal("999"))
     await fake.push(BALANCE_TOPIC, "account.balance", balance(None, "trade.setted", "998"))
     await h.until(lambda: h.ex.get_balance("USDT") == Decimal("998"))
@@ -674,8 +848,9 @@ async def test_invalid_orders_are_rejected_locally(
         await place_limit(h, "0.0001")  # below baseMinSize
     with pytest.raises(OrderValidationError):
         await h.ex.place_order(TradeType.BUY, PAIR, Decimal(1), OrderType.LIMIT, None)
-    cid = h.ex.buy(PAIR, Decimal(0), OrderType.MARKET,
-                   options=OrderOptions(quote_amount=Decimal("0.5")))  # below minFunds
+    cid = h.ex.buy(
+        PAIR, Decimal(0), OrderType.MARKET, options=OrderOptions(quote_amount=Decimal("0.5"))
+    )  # below minFunds
     cid2 = h.ex.sell(PAIR, Decimal(-1), OrderType.LIMIT, Decimal(1))
     await asyncio.sleep(0.02)
     assert {e.client_order_id for e in h.of(OrderFailedEvent)} == {cid, cid2}
@@ -689,8 +864,13 @@ async def test_level2_gap_resyncs_the_book(
     resynced = len(h.of(OrderBookResyncedEvent))
 
     def l2(start_seq: int, end_seq: int, bids: list[list[str]]) -> dict[str, Any]:
-        return {"symbol": "BTC-USDT", "sequenceStart": start_seq, "sequenceEnd": end_seq,
-                "changes": {"asks": [], "bids": bids}, "time": 1}
+        return {
+            "symbol": "BTC-USDT",
+            "sequenceStart": start_seq,
+            "sequenceEnd": end_seq,
+            "changes": {"asks": [], "bids": bids},
+            "time": 1,
+        }
 
     await fake.push(L2_TOPIC, "trade.l2update", l2(101, 101, [["30000.5", "3", "101"]]))
     book = h.ex.get_order_book(PAIR)
@@ -791,14 +971,28 @@ async def test_market_order_by_funds_completes_at_filled(
     start: Callable[..., Awaitable[Harness]], fake: FakeKucoin
 ) -> None:
     h = await start()
-    order = await h.ex.place_order(TradeType.BUY, PAIR, Decimal(0), OrderType.MARKET,
-                                   options=OrderOptions(quote_amount=Decimal("100")))
+    order = await h.ex.place_order(
+        TradeType.BUY,
+        PAIR,
+        Decimal(0),
+        OrderType.MARKET,
+        options=OrderOptions(quote_amount=Decimal("100")),
+    )
     detail = fake.orders["cid-1"]
     assert detail["funds"] == "100" and detail["size"] is None
     for trade, size in (("t1", "0.002"), ("t2", "0.00133")):
-        await fake.push(ORDER_TOPIC, "orderChange", order_change(
-            detail, "match", tradeId=trade, matchPrice="30000", matchSize=size,
-            liquidity="taker"))
+        await fake.push(
+            ORDER_TOPIC,
+            "orderChange",
+            order_change(
+                detail,
+                "match",
+                tradeId=trade,
+                matchPrice="30000",
+                matchSize=size,
+                liquidity="taker",
+            ),
+        )
     await fake.push(ORDER_TOPIC, "orderChange", order_change(detail, "filled"))
     await h.until(lambda: bool(h.of(OrderCompletedEvent)))
     (completed,) = h.of(OrderCompletedEvent)

@@ -22,8 +22,12 @@ def message(start: Any, end: Any, asks: Any = (), bids: Any = (), **extra: Any) 
         "changes": {"asks": list(asks), "bids": list(bids)},
         **extra,
     }
-    return {"type": "message", "topic": f"/market/level2:{SYM}", "subject": "trade.l2update",
-            "data": data}
+    return {
+        "type": "message",
+        "topic": f"/market/level2:{SYM}",
+        "subject": "trade.l2update",
+        "data": data,
+    }
 
 
 def test_recorded_frames_decode_like_the_dict_path(recorded_kucoin: Any) -> None:
@@ -113,14 +117,18 @@ def test_data_source_frame_hook_builds_the_same_books_as_the_dict_path(
     async def no_snapshot(symbol: str) -> Any:
         raise AssertionError(symbol)
 
-    def no_ws(on_message: Callable[[Any], None], on_reconnected: Callable[[], Awaitable[None]]
-              ) -> WsClient:
+    def no_ws(
+        on_message: Callable[[Any], None], on_reconnected: Callable[[], Awaitable[None]]
+    ) -> WsClient:
         raise AssertionError("no WebSocket: the frames are fed by hand")
 
     def source() -> KucoinOrderBookDataSource:
         built = KucoinOrderBookDataSource(
-            fetch_snapshot=no_snapshot, ws_factory=no_ws,
-            events=EventBus(), clock_ms=lambda: 0, symbol_to_pair=lambda s: s,
+            fetch_snapshot=no_snapshot,
+            ws_factory=no_ws,
+            events=EventBus(),
+            clock_ms=lambda: 0,
+            symbol_to_pair=lambda s: s,
         )
         for symbol, (_ts, data) in recorded_kucoin.snapshots.items():
             calibrator = Level2Calibrator(symbol)

@@ -52,11 +52,19 @@ ASKS = [("101", "3"), ("102", "4")]
 
 
 def message(start: Any, end: Any, asks: Any = (), bids: Any = (), **extra: Any) -> dict[str, Any]:
-    data = {"sequenceStart": start, "sequenceEnd": end, "symbol": SYM,
-            "changes": {"asks": [list(c) for c in asks], "bids": [list(c) for c in bids]},
-            **extra}
-    return {"type": "message", "topic": f"/market/level2:{SYM}", "subject": "trade.l2update",
-            "data": data}
+    data = {
+        "sequenceStart": start,
+        "sequenceEnd": end,
+        "symbol": SYM,
+        "changes": {"asks": [list(c) for c in asks], "bids": [list(c) for c in bids]},
+        **extra,
+    }
+    return {
+        "type": "message",
+        "topic": f"/market/level2:{SYM}",
+        "subject": "trade.l2update",
+        "data": data,
+    }
 
 
 def as_update(raw: dict[str, Any]) -> L2Update:
@@ -66,26 +74,32 @@ def as_update(raw: dict[str, Any]) -> L2Update:
     def side(name: str) -> list[tuple[str, str, int]]:
         return [(p, s, int(q)) for p, s, q in data["changes"][name]]
 
-    return L2Update(SYM, int(data["sequenceStart"]), int(data["sequenceEnd"]), side("asks"),
-                    side("bids"), None)
+    return L2Update(
+        SYM, int(data["sequenceStart"]), int(data["sequenceEnd"]), side("asks"), side("bids"), None
+    )
 
 
-def no_ws(on_message: Callable[[Any], None], on_reconnected: Callable[[], Awaitable[None]]
-          ) -> WsClient:
+def no_ws(
+    on_message: Callable[[Any], None], on_reconnected: Callable[[], Awaitable[None]]
+) -> WsClient:
     """The data sources here are fed by hand: they never open a connection."""
     raise AssertionError("no WebSocket in these tests")
 
 
-def source(*, live_at: int | None = 10, started: bool = False,
-           snapshots: list[L2Snapshot] | None = None) -> KucoinOrderBookDataSource:
+def source(
+    *, live_at: int | None = 10, started: bool = False, snapshots: list[L2Snapshot] | None = None
+) -> KucoinOrderBookDataSource:
     pending = list(snapshots or [])
 
     async def fetch(symbol: str) -> L2Snapshot:
         return pending.pop(0)
 
     built = KucoinOrderBookDataSource(
-        fetch_snapshot=fetch, ws_factory=no_ws,
-        events=EventBus(), clock_ms=lambda: 0, symbol_to_pair=lambda s: s,
+        fetch_snapshot=fetch,
+        ws_factory=no_ws,
+        events=EventBus(),
+        clock_ms=lambda: 0,
+        symbol_to_pair=lambda s: s,
         snapshot_retry_s=0.001,
     )
     calibrator = Level2Calibrator(SYM)
@@ -105,8 +119,10 @@ def feed_frame(ds: KucoinOrderBookDataSource, raw: dict[str, Any]) -> None:
 def with_string_sequences(raw: dict[str, Any]) -> dict[str, Any]:
     odd: dict[str, Any] = json.loads(json.dumps(raw))
     data = odd["data"]
-    data["sequenceStart"], data["sequenceEnd"] = str(data["sequenceStart"]), str(
-        data["sequenceEnd"])
+    data["sequenceStart"], data["sequenceEnd"] = (
+        str(data["sequenceStart"]),
+        str(data["sequenceEnd"]),
+    )
     return odd
 
 
@@ -135,14 +151,35 @@ PARSERS: dict[str, Callable[[dict[str, Any]], object]] = {
 # (price, size) that must never reach a book; "100" is an existing bid spelling (update
 # path), "98.5" a new level (insert path), "0" the sequence-only price.
 BAD_CHANGES = [
-    ("Infinity", "1"), ("-Infinity", "1"), ("NaN", "1"), ("nan", "0"), ("inf", "0"),
-    ("1e400", "1"), ("-1", "1"), ("-1", "0"), ("1e16", "1"), ("9" * 400, "1"),
-    ("0.0", "1"), ("-0", "1"), ("1e-400", "1"),
-    ("100", "Infinity"), ("100", "NaN"), ("100", "1e400"), ("100", "-1"), ("100", "-0.5"),
-    ("100", "1e16"), ("100", "9" * 400), ("100", "1E+999"),
-    ("98.5", "Infinity"), ("98.5", "inf"), ("98.5", "1e400"), ("98.5", "-1"),
+    ("Infinity", "1"),
+    ("-Infinity", "1"),
+    ("NaN", "1"),
+    ("nan", "0"),
+    ("inf", "0"),
+    ("1e400", "1"),
+    ("-1", "1"),
+    ("-1", "0"),
+    ("1e16", "1"),
+    ("9" * 400, "1"),
+    ("0.0", "1"),
+    ("-0", "1"),
+    ("1e-400", "1"),
+    ("100", "Infinity"),
+    ("100", "NaN"),
+    ("100", "1e400"),
+    ("100", "-1"),
+    ("100", "-0.5"),
+    ("100", "1e16"),
+    ("100", "9" * 400),
+    ("100", "1E+999"),
+    ("98.5", "Infinity"),
+    ("98.5", "inf"),
+    ("98.5", "1e400"),
+    ("98.5", "-1"),
     ("98.5", "1e16"),
-    ("0", "NaN"), ("0", "-1"), ("0", "Infinity"),
+    ("0", "NaN"),
+    ("0", "-1"),
+    ("0", "Infinity"),
 ]
 
 
@@ -191,8 +228,9 @@ def test_bad_value_while_buffering_is_refused(route: str, price: str, size: str)
 
 STALE_OR_GAP = [
     pytest.param(message(5, 5, bids=[("100", "NaN", "5")]), id="stale"),
-    pytest.param(message(9, 11, asks=[("101", "inf", "9")], bids=[("100", "5", "11")]),
-                 id="stale-change"),
+    pytest.param(
+        message(9, 11, asks=[("101", "inf", "9")], bids=[("100", "5", "11")]), id="stale-change"
+    ),
     pytest.param(message(15, 15, bids=[("100", "-1", "15")]), id="after-a-gap"),
 ]
 
@@ -236,8 +274,26 @@ def accepts(price: str, size: str) -> bool:
 def test_bounds_are_what_the_book_enforces() -> None:
     """``check_level`` (what the parsers use) and the book agree, on every book path:
     a new level, an existing spelling, a snapshot level."""
-    values = ["0", "-0", "0.0", "1", "1.5", "1e-400", "1e3", str(MAX_PRICE), "1e15",
-              "1000000000000001", "1e16", "inf", "NaN", "-1", "abc", "", "1_0", " 2 "]
+    values = [
+        "0",
+        "-0",
+        "0.0",
+        "1",
+        "1.5",
+        "1e-400",
+        "1e3",
+        str(MAX_PRICE),
+        "1e15",
+        "1000000000000001",
+        "1e16",
+        "inf",
+        "NaN",
+        "-1",
+        "abc",
+        "",
+        "1_0",
+        " 2 ",
+    ]
     assert MAX_PRICE == MAX_SIZE == 1e15
     for price in values:
         for size in values:
@@ -300,8 +356,10 @@ def test_every_parser_refuses_bad_sequences_naming_the_symbol(
 IMPLAUSIBLE = [
     pytest.param(message(11, 11 + 10**6, bids=[("100", "5", "11")]), id="span-1e6"),
     pytest.param(message(11, 10**18, bids=[("100", "5", "11")]), id="span-1e18"),
-    pytest.param(message(11, 5000, asks=[("101", "0", "11")], bids=[("100", "5", "12")]),
-                 id="span-5000-for-2"),
+    pytest.param(
+        message(11, 5000, asks=[("101", "0", "11")], bids=[("100", "5", "12")]),
+        id="span-5000-for-2",
+    ),
 ]
 
 
@@ -310,9 +368,7 @@ IMPLAUSIBLE_RAW = [param.values[0] for param in IMPLAUSIBLE]
 
 @pytest.mark.parametrize("route", ROUTES)
 @pytest.mark.parametrize("raw", IMPLAUSIBLE)
-def test_implausible_sequence_jump_is_a_gap_never_applied(
-    route: str, raw: dict[str, Any]
-) -> None:
+def test_implausible_sequence_jump_is_a_gap_never_applied(route: str, raw: dict[str, Any]) -> None:
     ds = source()
     ROUTES[route](ds, raw)
     calibrator = ds.calibrator(SYM)
@@ -332,8 +388,7 @@ def test_plausible_skips_still_apply() -> None:
     calibrator = Level2Calibrator(SYM)
     calibrator.on_snapshot(L2Snapshot(10, list(BIDS), list(ASKS)))
     # KuCoin's own example skips a sequence number inside a message: fine.
-    raw = message(11, 14, asks=[("101", "2", "11"), ("102", "0", "12")],
-                  bids=[("100", "9", "14")])
+    raw = message(11, 14, asks=[("101", "2", "11"), ("102", "0", "12")], bids=[("100", "9", "14")])
     assert calibrator.on_update(parse_l2update(raw)) is SyncState.LIVE
     assert calibrator.order_book.last_update_id == 14
 
@@ -352,9 +407,14 @@ def test_snapshot_sequence_out_of_range_is_a_parse_error() -> None:
 
 
 @pytest.mark.parametrize("route", ["frame", "frame-odd", "frame-slow", "dict"])
-@pytest.mark.parametrize("raw", [*BAD_SEQUENCES[:2], *IMPLAUSIBLE[:1],
-                                 pytest.param(message(11, 11, bids=[("100", "NaN", "11")]),
-                                              id="nan-size")])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        *BAD_SEQUENCES[:2],
+        *IMPLAUSIBLE[:1],
+        pytest.param(message(11, 11, bids=[("100", "NaN", "11")]), id="nan-size"),
+    ],
+)
 async def test_after_a_hostile_frame_the_book_resyncs_and_true_updates_apply(
     route: str, raw: dict[str, Any]
 ) -> None:
@@ -450,8 +510,11 @@ def test_moderately_deep_generic_frame_is_refused_by_the_client() -> None:
 @pytest.mark.parametrize("price", ["NaN", "Infinity", "-1", "0", "-0", "abc"])
 def test_hostile_trade_price_is_refused(price: str) -> None:
     ds = source()
-    match = {"type": "message", "subject": "trade.l3match",
-             "data": {"symbol": SYM, "price": price, "size": "1"}}
+    match = {
+        "type": "message",
+        "subject": "trade.l3match",
+        "data": {"symbol": SYM, "price": price, "size": "1"},
+    }
     ds._on_message(match)
     assert ds.last_trade_price(SYM) is None and ds.parse_errors == 1
     ds._on_message({**match, "data": {"symbol": SYM, "price": "100.5", "size": "1"}})

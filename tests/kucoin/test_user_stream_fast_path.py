@@ -14,40 +14,108 @@ from kucoin_connector.kucoin import user_stream as stream
 from kucoin_connector.kucoin.schemas import BalanceMessage, OrderChangeMessage, parse_model
 
 ORDER_MATCH = {
-    "type": "message", "topic": "/spotMarket/tradeOrders", "subject": "orderChange",
+    "type": "message",
+    "topic": "/spotMarket/tradeOrders",
+    "subject": "orderChange",
     "channelType": "private",
     "data": {
-        "symbol": "BTC-USDT", "orderType": "limit", "side": "buy", "orderId": "5c35c027",
-        "type": "match", "status": "match", "orderTime": 1670329987026000000,
-        "ts": 1670329987311000000, "clientOid": "kc123", "price": "30000.1", "size": "0.5",
-        "originSize": "0.5", "filledSize": "0.2", "remainSize": "0.3", "liquidity": "taker",
-        "matchPrice": "30000.1", "matchSize": "0.2", "tradeId": "11116472408",
+        "symbol": "BTC-USDT",
+        "orderType": "limit",
+        "side": "buy",
+        "orderId": "5c35c027",
+        "type": "match",
+        "status": "match",
+        "orderTime": 1670329987026000000,
+        "ts": 1670329987311000000,
+        "clientOid": "kc123",
+        "price": "30000.1",
+        "size": "0.5",
+        "originSize": "0.5",
+        "filledSize": "0.2",
+        "remainSize": "0.3",
+        "liquidity": "taker",
+        "matchPrice": "30000.1",
+        "matchSize": "0.2",
+        "tradeId": "11116472408",
     },
 }
 ORDER_OPEN = {
-    "type": "message", "topic": "/spotMarket/tradeOrders", "subject": "orderChange",
+    "type": "message",
+    "topic": "/spotMarket/tradeOrders",
+    "subject": "orderChange",
     "channelType": "private",
     "data": {
-        "symbol": "ETH-USDT", "orderType": "limit", "side": "sell", "orderId": "abc",
-        "type": "open", "status": "open", "orderTime": 1670329987026, "ts": 1670329987311,
-        "clientOid": "kc9", "price": "2000", "size": "1", "filledSize": "0", "remainSize": "1",
+        "symbol": "ETH-USDT",
+        "orderType": "limit",
+        "side": "sell",
+        "orderId": "abc",
+        "type": "open",
+        "status": "open",
+        "orderTime": 1670329987026,
+        "ts": 1670329987311,
+        "clientOid": "kc9",
+        "price": "2000",
+        "size": "1",
+        "filledSize": "0",
+        "remainSize": "1",
     },
 }
 BALANCE = {
-    "type": "message", "topic": "/account/balance", "subject": "account.balance",
+    "type": "message",
+    "topic": "/account/balance",
+    "subject": "account.balance",
     "channelType": "private",
     "data": {
-        "accountId": "548674591753", "currency": "USDT", "total": "21.133773386762",
-        "available": "20.132773386762", "availableChange": "-1", "hold": "1.001",
-        "holdChange": "1", "relationEvent": "trade.hold", "relationEventId": "6564",
-        "relationContext": {"symbol": "BTC-USDT", "orderId": "6564"}, "time": "1700000000000",
+        "accountId": "548674591753",
+        "currency": "USDT",
+        "total": "21.133773386762",
+        "available": "20.132773386762",
+        "availableChange": "-1",
+        "hold": "1.001",
+        "holdChange": "1",
+        "relationEvent": "trade.hold",
+        "relationEventId": "6564",
+        "relationContext": {"symbol": "BTC-USDT", "orderId": "6564"},
+        "time": "1700000000000",
     },
 }
-ODD_VALUES: list[Any] = [None, "", " ", "NaN", "inf", "-1.5", "1e3", 1.5, 3, True, "abc", "0",
-                         123, "BUY", "Match", {}, [], "-5", 10**20, " 7 "]
+ODD_VALUES: list[Any] = [
+    None,
+    "",
+    " ",
+    "NaN",
+    "inf",
+    "-1.5",
+    "1e3",
+    1.5,
+    3,
+    True,
+    "abc",
+    "0",
+    123,
+    "BUY",
+    "Match",
+    {},
+    [],
+    "-5",
+    10**20,
+    " 7 ",
+]
 # Hostile amounts: zero, signed zero, negative, not finite, out of float range.
-HOSTILE_VALUES: list[Any] = ["-0", "0.0", "-0.0", "0E-8", "-0.00000001", "Infinity",
-                             "-Infinity", "sNaN", "-nan", "1e400", "-1e400", "1E-400"]
+HOSTILE_VALUES: list[Any] = [
+    "-0",
+    "0.0",
+    "-0.0",
+    "0E-8",
+    "-0.00000001",
+    "Infinity",
+    "-Infinity",
+    "sNaN",
+    "-nan",
+    "1e400",
+    "-1e400",
+    "1E-400",
+]
 ODD_VALUES += HOSTILE_VALUES
 EXTRA_KEYS = ["matchPrice", "matchSize", "tradeId", "accountId", "feeType", "oldSize"]
 
@@ -108,8 +176,12 @@ def test_the_whole_stream_agrees_with_the_pydantic_edge() -> None:
         return WsClient(adapter, on_message=on_message, on_reconnected=on_reconnected)
 
     delivered: list[Any] = []
-    user = stream.KucoinUserStream(factory, on_order_change=delivered.append,
-                                   on_balance=delivered.append, on_reconnected=lambda: None)
+    user = stream.KucoinUserStream(
+        factory,
+        on_order_change=delivered.append,
+        on_balance=delivered.append,
+        on_reconnected=lambda: None,
+    )
     rng = random.Random(20261123)
     refused = 0
     for _ in range(3000):

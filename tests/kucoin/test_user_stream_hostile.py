@@ -26,33 +26,84 @@ from kucoin_connector.kucoin.user_stream import KucoinUserStream
 from kucoin_connector.kucoin.ws_adapter import BulletToken, KucoinWsAdapter
 
 MATCH = {
-    "symbol": "KCS-USDT", "orderType": "limit", "side": "sell",
-    "orderId": "5efab07953bdea00089965fa", "liquidity": "taker", "type": "match",
-    "orderTime": 1593487482038606180, "size": "0.1", "filledSize": "0.1", "price": "0.938",
-    "matchPrice": "0.96738", "matchSize": "0.1", "tradeId": "5efab07a4ee4c7000a82d6d9",
-    "clientOid": "1593487481000313", "remainSize": "0", "status": "match",
+    "symbol": "KCS-USDT",
+    "orderType": "limit",
+    "side": "sell",
+    "orderId": "5efab07953bdea00089965fa",
+    "liquidity": "taker",
+    "type": "match",
+    "orderTime": 1593487482038606180,
+    "size": "0.1",
+    "filledSize": "0.1",
+    "price": "0.938",
+    "matchPrice": "0.96738",
+    "matchSize": "0.1",
+    "tradeId": "5efab07a4ee4c7000a82d6d9",
+    "clientOid": "1593487481000313",
+    "remainSize": "0",
+    "status": "match",
     "ts": 1593487482038606180,
 }
-FILLED = {**{k: v for k, v in MATCH.items() if k not in ("matchPrice", "matchSize")},
-          "type": "filled", "status": "done"}
+FILLED = {
+    **{k: v for k, v in MATCH.items() if k not in ("matchPrice", "matchSize")},
+    "type": "filled",
+    "status": "done",
+}
 FILL = {
-    "symbol": "BTC-USDT", "tradeId": "5c35c02709e4f67d5266954e",
-    "orderId": "5c35c02703aa673ceec2a168", "counterOrderId": "5c1ab46003aa676e487fa8e3",
-    "side": "buy", "liquidity": "taker", "forceTaker": True, "price": "0.083",
-    "size": "0.8424304", "funds": "0.0699217232", "fee": "0", "feeRate": "0",
-    "feeCurrency": "USDT", "stop": "", "type": "limit", "createdAt": 1547026472000,
+    "symbol": "BTC-USDT",
+    "tradeId": "5c35c02709e4f67d5266954e",
+    "orderId": "5c35c02703aa673ceec2a168",
+    "counterOrderId": "5c1ab46003aa676e487fa8e3",
+    "side": "buy",
+    "liquidity": "taker",
+    "forceTaker": True,
+    "price": "0.083",
+    "size": "0.8424304",
+    "funds": "0.0699217232",
+    "fee": "0",
+    "feeRate": "0",
+    "feeCurrency": "USDT",
+    "stop": "",
+    "type": "limit",
+    "createdAt": 1547026472000,
 }
 ORDER = {
-    "id": "5c35c02703aa673ceec2a168", "symbol": "BTC-USDT", "opType": "DEAL", "type": "limit",
-    "side": "buy", "price": "10", "size": "2", "funds": "0", "dealFunds": "0.166",
-    "dealSize": "2", "fee": "0", "feeCurrency": "USDT", "stp": "", "stop": "",
-    "stopTriggered": False, "stopPrice": "0", "timeInForce": "GTC", "postOnly": False,
-    "hidden": False, "iceberg": False, "visibleSize": "0", "cancelAfter": 0,
-    "channel": "IOS", "clientOid": "", "remark": "", "tags": "", "isActive": False,
-    "cancelExist": False, "createdAt": 1547026471000,
+    "id": "5c35c02703aa673ceec2a168",
+    "symbol": "BTC-USDT",
+    "opType": "DEAL",
+    "type": "limit",
+    "side": "buy",
+    "price": "10",
+    "size": "2",
+    "funds": "0",
+    "dealFunds": "0.166",
+    "dealSize": "2",
+    "fee": "0",
+    "feeCurrency": "USDT",
+    "stp": "",
+    "stop": "",
+    "stopTriggered": False,
+    "stopPrice": "0",
+    "timeInForce": "GTC",
+    "postOnly": False,
+    "hidden": False,
+    "iceberg": False,
+    "visibleSize": "0",
+    "cancelAfter": 0,
+    "channel": "IOS",
+    "clientOid": "",
+    "remark": "",
+    "tags": "",
+    "isActive": False,
+    "cancelExist": False,
+    "createdAt": 1547026471000,
 }
-HF_ORDER = {**{k: v for k, v in ORDER.items() if k not in ("isActive", "stopTriggered")},
-            "active": False, "remainSize": "0", "cancelledSize": "0"}
+HF_ORDER = {
+    **{k: v for k, v in ORDER.items() if k not in ("isActive", "stopTriggered")},
+    "active": False,
+    "remainSize": "0",
+    "cancelledSize": "0",
+}
 
 NOT_POSITIVE = ["0", "-0", "0.0", "-0.0", "0E-8", "-1", "-0.00000001"]
 NOT_FINITE = ["NaN", "nan", "sNaN", "Infinity", "-Infinity", "inf", "-inf"]
@@ -60,8 +111,15 @@ NEGATIVE = ["-1", "-0", "-0.0", "-0.5", "-1e-30", *NOT_FINITE]
 
 
 def frame(data: dict[str, Any]) -> str:
-    return json.dumps({"type": "message", "topic": "/spotMarket/tradeOrders",
-                       "subject": "orderChange", "channelType": "private", "data": data})
+    return json.dumps(
+        {
+            "type": "message",
+            "topic": "/spotMarket/tradeOrders",
+            "subject": "orderChange",
+            "channelType": "private",
+            "data": data,
+        }
+    )
 
 
 class Stream:
@@ -75,8 +133,12 @@ class Stream:
             adapter = KucoinWsAdapter(bullet, private=True, connect_id_factory=lambda: "c")
             return WsClient(adapter, on_message=on_message, on_reconnected=on_reconnected)
 
-        self.stream = KucoinUserStream(factory, on_order_change=self.changes.append,
-                                       on_balance=lambda _b: None, on_reconnected=lambda: None)
+        self.stream = KucoinUserStream(
+            factory,
+            on_order_change=self.changes.append,
+            on_balance=lambda _b: None,
+            on_reconnected=lambda: None,
+        )
 
     def dispatch(self, raw: str) -> None:
         self.stream.client._dispatch(raw)
@@ -88,8 +150,7 @@ class Stream:
 
 def assert_dropped_quietly(stream: Stream, caplog: pytest.LogCaptureFixture) -> None:
     assert stream.changes == [] and stream.errors == 1
-    assert [r.levelno for r in caplog.records if r.levelno >= logging.WARNING] == [
-        logging.WARNING]
+    assert [r.levelno for r in caplog.records if r.levelno >= logging.WARNING] == [logging.WARNING]
     assert all(r.exc_info is None for r in caplog.records)
     stream.dispatch(frame(MATCH))  # the reader keeps going
     assert len(stream.changes) == 1
@@ -147,10 +208,11 @@ def test_rest_fill_with_negative_funds_is_refused(value: str) -> None:
 
 @pytest.mark.parametrize(
     ("model", "base", "field"),
-    [(OrderDetail, ORDER, f) for f in ("price", "size", "funds", "dealFunds", "dealSize",
-                                        "visibleSize", "stopPrice")]
-    + [(HfOrderDetail, HF_ORDER, f) for f in ("size", "dealSize", "remainSize",
-                                              "cancelledSize")],
+    [
+        (OrderDetail, ORDER, f)
+        for f in ("price", "size", "funds", "dealFunds", "dealSize", "visibleSize", "stopPrice")
+    ]
+    + [(HfOrderDetail, HF_ORDER, f) for f in ("size", "dealSize", "remainSize", "cancelledSize")],
 )
 @pytest.mark.parametrize("value", NEGATIVE)
 def test_order_details_with_negative_amounts_are_refused(
@@ -165,8 +227,9 @@ def test_order_details_with_negative_amounts_are_refused(
 DEEP = 100_000
 
 
-@pytest.mark.parametrize("deep", ["[" * DEEP + "]" * DEEP, '{"a":' * DEEP + "1" + "}" * DEEP],
-                         ids=["array", "object"])
+@pytest.mark.parametrize(
+    "deep", ["[" * DEEP + "]" * DEEP, '{"a":' * DEEP + "1" + "}" * DEEP], ids=["array", "object"]
+)
 @pytest.mark.parametrize("where", ["top", "data", "field-before", "field-in-data"])
 def test_deep_private_frames_are_parse_errors_without_traceback(
     deep: str, where: str, caplog: pytest.LogCaptureFixture
@@ -177,7 +240,7 @@ def test_deep_private_frames_are_parse_errors_without_traceback(
         "data": f'{{"type":"message","subject":"orderChange","data":{deep}}}',
         "field-before": f'{{"x":{deep},"type":"message","subject":"orderChange","data":{good}}}',
         "field-in-data": f'{{"type":"message","subject":"orderChange",'
-                         f'"data":{good[:-1]},"x":{deep}}}}}',
+        f'"data":{good[:-1]},"x":{deep}}}}}',
     }[where]
     stream = Stream()
     stream.dispatch(raw)

@@ -21,10 +21,18 @@ def b64_hmac(secret: str, message: str) -> str:
     return base64.b64encode(digest).decode()
 
 
-def sign_headers(creds: SimCredentials, method: str, path_with_query: str, body: str = "", *,
-                 timestamp_ms: int | None = None, version: int | None = None,
-                 passphrase: str | None = None, secret: str | None = None,
-                 key: str | None = None) -> dict[str, str]:
+def sign_headers(
+    creds: SimCredentials,
+    method: str,
+    path_with_query: str,
+    body: str = "",
+    *,
+    timestamp_ms: int | None = None,
+    version: int | None = None,
+    passphrase: str | None = None,
+    secret: str | None = None,
+    key: str | None = None,
+) -> dict[str, str]:
     """KuCoin's headers, written independently of both the connector and the server."""
     ts = str(timestamp_ms if timestamp_ms is not None else int(time.time() * 1000))
     secret = creds.api_secret if secret is None else secret
@@ -45,26 +53,37 @@ def sign_headers(creds: SimCredentials, method: str, path_with_query: str, body:
 class Client:
     """A small signed/unsigned REST client against one simulator."""
 
-    def __init__(self, session: aiohttp.ClientSession, sim: KucoinSimulator,
-                 creds: SimCredentials | None = None) -> None:
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        sim: KucoinSimulator,
+        creds: SimCredentials | None = None,
+    ) -> None:
         self.session = session
         self.sim = sim
         self.creds = creds or sim.credentials
 
-    async def raw(self, method: str, path: str, *, body: Any = None, signed: bool = False,
-                  headers: Mapping[str, str] | None = None,
-                  **sign_kw: Any) -> tuple[int, Mapping[str, str], Any]:
+    async def raw(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: Any = None,
+        signed: bool = False,
+        headers: Mapping[str, str] | None = None,
+        **sign_kw: Any,
+    ) -> tuple[int, Mapping[str, str], Any]:
         text = "" if body is None else json.dumps(body, separators=(",", ":"))
         hdrs = dict(headers or {})
         if signed:
             hdrs.update(sign_headers(self.creds, method, path, text, **sign_kw))
-        async with self.session.request(method, self.sim.rest_url + path, data=text or None,
-                                        headers=hdrs) as resp:
+        async with self.session.request(
+            method, self.sim.rest_url + path, data=text or None, headers=hdrs
+        ) as resp:
             payload = await resp.json(content_type=None)
             return resp.status, resp.headers, payload
 
-    async def data(self, method: str, path: str, *, body: Any = None,
-                   signed: bool = False) -> Any:
+    async def data(self, method: str, path: str, *, body: Any = None, signed: bool = False) -> Any:
         status, _, payload = await self.raw(method, path, body=body, signed=signed)
         assert status == 200, (status, payload)
         assert payload["code"] == "200000", payload
@@ -82,8 +101,12 @@ class Client:
 
 @pytest.fixture
 async def sim() -> AsyncIterator[KucoinSimulator]:
-    async with KucoinSimulator(seed=7, pairs=["BTC-USDT", "ETH-USDT"], activity=False,
-                               balances={"USDT": "100000", "BTC": "5", "ETH": "50"}) as s:
+    async with KucoinSimulator(
+        seed=7,
+        pairs=["BTC-USDT", "ETH-USDT"],
+        activity=False,
+        balances={"USDT": "100000", "BTC": "5", "ETH": "50"},
+    ) as s:
         yield s
 
 
@@ -98,8 +121,9 @@ def client(session: aiohttp.ClientSession, sim: KucoinSimulator) -> Client:
     return Client(session, sim)
 
 
-async def open_ws(client: Client, *, private: bool = False, connect_id: str = "cid-1"
-                  ) -> aiohttp.ClientWebSocketResponse:
+async def open_ws(
+    client: Client, *, private: bool = False, connect_id: str = "cid-1"
+) -> aiohttp.ClientWebSocketResponse:
     """Bullet, connect, and consume the welcome message."""
     path = "/api/v1/bullet-private" if private else "/api/v1/bullet-public"
     bullet = await client.data("POST", path, signed=private)
@@ -111,16 +135,25 @@ async def open_ws(client: Client, *, private: bool = False, connect_id: str = "c
     return ws
 
 
-async def subscribe(ws: aiohttp.ClientWebSocketResponse, topic: str, req_id: str = "sub-1",
-                    *, private: bool = False) -> dict[str, Any]:
-    await ws.send_json({"id": req_id, "type": "subscribe", "topic": topic,
-                        "privateChannel": private, "response": True})
+async def subscribe(
+    ws: aiohttp.ClientWebSocketResponse, topic: str, req_id: str = "sub-1", *, private: bool = False
+) -> dict[str, Any]:
+    await ws.send_json(
+        {
+            "id": req_id,
+            "type": "subscribe",
+            "topic": topic,
+            "privateChannel": private,
+            "response": True,
+        }
+    )
     reply: dict[str, Any] = await ws.receive_json(timeout=5)
     return reply
 
 
-async def next_message(ws: aiohttp.ClientWebSocketResponse, topic_prefix: str = "",
-                       *, wait_s: float = 5.0) -> dict[str, Any]:
+async def next_message(
+    ws: aiohttp.ClientWebSocketResponse, topic_prefix: str = "", *, wait_s: float = 5.0
+) -> dict[str, Any]:
     """The next data message whose topic starts with the prefix (others skipped)."""
     while True:
         msg: dict[str, Any] = await ws.receive_json(timeout=wait_s)

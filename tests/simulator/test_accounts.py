@@ -30,7 +30,10 @@ def test_deposit_creates_account_ledger_and_event() -> None:
     acc = accounts.account("u", "USDT", "main")
     assert (acc.balance, acc.available, acc.holds) == (D("100"), D("100"), D("0"))
     assert (entry.biz_type, entry.direction, entry.amount, entry.balance) == (
-        "Deposit", "in", D("100"), D("100"),
+        "Deposit",
+        "in",
+        D("100"),
+        D("100"),
     )
     change = sink.changes[0]
     assert change.relation_event == "main.deposit" and change.total == D("100")
@@ -49,12 +52,14 @@ def test_inner_transfer_moves_available_funds_with_ledgers_and_events() -> None:
     assert accounts.account("u", "USDT", "main").balance == D("60")
     assert accounts.account("u", "USDT", "trade").balance == D("40")
     assert [(c.account_type, c.relation_event, c.available_change) for c in sink.changes] == [
-        ("main", "main.transfer", D("-40")), ("trade", "trade.transfer", D("40")),
+        ("main", "main.transfer", D("-40")),
+        ("trade", "trade.transfer", D("40")),
     ]
     assert all(c.relation_event_id == transfer_id for c in sink.changes)
     ledgers = accounts.ledgers("u", biz_type="Transfer")
     assert [(e.account_type, e.direction, e.amount) for e in ledgers] == [
-        ("trade", "in", D("40")), ("main", "out", D("40")),
+        ("trade", "in", D("40")),
+        ("main", "out", D("40")),
     ]
     assert ledgers[0].context == {"orderId": transfer_id}
     accounts.inner_transfer("u", "USDT", "trade", "trade_hf", D("40"))
@@ -119,12 +124,14 @@ def test_trade_ledgers_holds_and_settlement_events() -> None:
     taker = env.limit("bob", "buy", "100", "1")
     alice = env.accounts.ledgers("alice", biz_type="Exchange")
     assert [(e.currency, e.direction, e.amount, e.fee) for e in alice] == [
-        ("USDT", "in", D("99.9"), D("0.1")), ("BTC", "out", D("1"), D("0")),
+        ("USDT", "in", D("99.9"), D("0.1")),
+        ("BTC", "out", D("1"), D("0")),
     ]
     assert alice[0].context["orderId"] == maker.id and alice[0].context["symbol"] == "BTC-USDT"
     bob = env.accounts.ledgers("bob", biz_type="Exchange")
     assert [(e.currency, e.direction, e.amount, e.fee) for e in bob] == [
-        ("BTC", "in", D("1"), D("0")), ("USDT", "out", D("100.2"), D("0.2")),
+        ("BTC", "in", D("1"), D("0")),
+        ("USDT", "out", D("100.2"), D("0.2")),
     ]
     assert bob[0].context["tradeId"] == env.rec.trades[0].trade_id
     settled = [c for c in env.rec.balances if c.relation_event == "trade.setted"]

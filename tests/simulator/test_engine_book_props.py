@@ -85,7 +85,11 @@ PRICES = st.integers(min_value=950, max_value=1050).map(lambda t: Decimal(t) / 1
 SIZES = st.integers(min_value=10, max_value=3000).map(lambda t: Decimal(t) / 1000)
 
 LIMIT_OPS = st.tuples(
-    st.just("limit"), USERS, SIDES, PRICES, SIZES,
+    st.just("limit"),
+    USERS,
+    SIDES,
+    PRICES,
+    SIZES,
     st.sampled_from(["GTC", "GTC", "IOC", "FOK", "GTT"]),
     st.sampled_from(["", "", "CN", "CO", "CB", "DC"]),
     st.sampled_from(["plain", "plain", "hidden", "iceberg", "post_only"]),
@@ -103,7 +107,12 @@ def _limit_request(op: tuple[object, ...]) -> OrderRequest:
     _, _, side, price, size, tif, stp, flag, stop = op
     assert isinstance(price, Decimal) and isinstance(size, Decimal)
     req = OrderRequest(
-        "BTC-USDT", str(side), price=price, size=size, time_in_force=str(tif), stp=str(stp),
+        "BTC-USDT",
+        str(side),
+        price=price,
+        size=size,
+        time_in_force=str(tif),
+        stp=str(stp),
         cancel_after_s=2 if tif == "GTT" else 0,
     )
     if flag == "hidden":
@@ -142,8 +151,14 @@ def _apply(env: Env, op: tuple[object, ...], placed: list[tuple[str, str]]) -> N
         _, _, side, size, by_funds, stp = op
         assert isinstance(size, Decimal)
         funds = (size * 100).quantize(D("0.01")) if by_funds else None
-        req = OrderRequest("BTC-USDT", str(side), "market", size=None if by_funds else size,
-                           funds=funds, stp=str(stp))
+        req = OrderRequest(
+            "BTC-USDT",
+            str(side),
+            "market",
+            size=None if by_funds else size,
+            funds=funds,
+            stp=str(stp),
+        )
     try:
         placed.append((user, env.engine.place_order(user, req).id))
     except EngineError as exc:

@@ -48,8 +48,11 @@ def test_taker_fills_at_maker_price_with_maker_and_taker_fees() -> None:
     trade = env.rec.trades[0]
     assert (trade.price, trade.size, trade.taker_side) == (D("100"), D("1"), "buy")
     assert (trade.maker_order_id, trade.taker_order_id, trade.sequence) == (maker.id, taker.id, 1)
-    fills = {f.liquidity: f for f in (env.rec.orders[i].fill for i in range(len(env.rec.orders)))
-             if f is not None}
+    fills = {
+        f.liquidity: f
+        for f in (env.rec.orders[i].fill for i in range(len(env.rec.orders)))
+        if f is not None
+    }
     assert fills["maker"].fee_rate == D("0.001") and fills["taker"].fee_rate == D("0.002")
     assert fills["taker"].fee_currency == "USDT" and fills["maker"].counter_order_id == taker.id
 
@@ -61,8 +64,14 @@ def test_event_order_for_a_crossing_order() -> None:
     taker = env.limit("bob", "buy", "100", "3")
     log = [x for x in env.rec.log if x != "balance"]
     assert log == [
-        f"received:{taker.id}", "trade", f"match:{maker.id}", f"match:{taker.id}", "l2",
-        f"filled:{maker.id}", f"open:{taker.id}", "l2",
+        f"received:{taker.id}",
+        "trade",
+        f"match:{maker.id}",
+        f"match:{taker.id}",
+        "l2",
+        f"filled:{maker.id}",
+        f"open:{taker.id}",
+        "l2",
     ]
     match = next(e for e in env.rec.orders if e.type == "match" and e.order_id == taker.id)
     assert match.remain_size == D("2") and match.deal_size == D("1")

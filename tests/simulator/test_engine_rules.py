@@ -139,7 +139,8 @@ def test_iceberg_shows_only_visible_part_and_refills_at_the_back() -> None:
     env.limit("bob", "buy", "100", "1.5")
     # the slice (1) goes first, then the refilled iceberg lost priority to `other`
     assert [(t.maker_order_id, t.size) for t in env.rec.trades] == [
-        (ice.id, D("1")), (other.id, D("0.5")),
+        (ice.id, D("1")),
+        (other.id, D("0.5")),
     ]
     assert ice.remain_size == D("9") and ice.visible == D("1")
     level3 = env.engine.level3_snapshot("BTC-USDT")[2]
@@ -196,8 +197,12 @@ BAD_LIMITS: list[dict[str, Any]] = [
 @pytest.mark.parametrize("changes", BAD_LIMITS)
 def test_invalid_limit_orders_are_rejected_with_400100(changes: dict[str, Any]) -> None:
     env = make_env()
-    values: dict[str, Any] = {"symbol": "BTC-USDT", "side": "buy", "price": D("100"),
-                              "size": D("1")}
+    values: dict[str, Any] = {
+        "symbol": "BTC-USDT",
+        "side": "buy",
+        "price": D("100"),
+        "size": D("1"),
+    }
     values.update(changes)
     assert _code(env, "alice", OrderRequest(**values)) == "400100"
     assert env.rec.log == []

@@ -73,13 +73,24 @@ class Recorder:
         self.log.append("trade")
 
     def on_order_event(
-        self, order: Order, event_type: str, fill: Fill | None, old_size: Decimal | None,
+        self,
+        order: Order,
+        event_type: str,
+        fill: Fill | None,
+        old_size: Decimal | None,
         time_ms: int,
     ) -> None:
         self.orders.append(
             OrderEvent(
-                order.id, order.user_id, event_type, order.status, order.remain_size,
-                order.deal_size, fill, old_size, time_ms,
+                order.id,
+                order.user_id,
+                event_type,
+                order.status,
+                order.remain_size,
+                order.deal_size,
+                fill,
+                old_size,
+                time_ms,
             )
         )
         self.log.append(f"{event_type}:{order.id}")
@@ -121,11 +132,16 @@ class Env:
         req = OrderRequest("BTC-USDT", side, "limit", price=D(price), size=D(size), **kw)
         return self.engine.place_order(user, req)
 
-    def market(self, user: str, side: str, *, size: str | None = None,
-               funds: str | None = None, **kw: Any) -> Order:
+    def market(
+        self, user: str, side: str, *, size: str | None = None, funds: str | None = None, **kw: Any
+    ) -> Order:
         req = OrderRequest(
-            "BTC-USDT", side, "market", size=None if size is None else D(size),
-            funds=None if funds is None else D(funds), **kw,
+            "BTC-USDT",
+            side,
+            "market",
+            size=None if size is None else D(size),
+            funds=None if funds is None else D(funds),
+            **kw,
         )
         return self.engine.place_order(user, req)
 
@@ -142,8 +158,14 @@ def make_env(
     rec = Recorder()
     accounts = Accounts(clock_ms=clock, id_factory=ids)
     engine = MatchingEngine(
-        [btc_usdt()], accounts, clock_ms=clock, listener=rec, maker_fee_rate=D(maker),
-        taker_fee_rate=D(taker), id_factory=ids, **engine_kw,
+        [btc_usdt()],
+        accounts,
+        clock_ms=clock,
+        listener=rec,
+        maker_fee_rate=D(maker),
+        taker_fee_rate=D(taker),
+        id_factory=ids,
+        **engine_kw,
     )
     env = Env(engine, accounts, rec, clock)
     if funded:

@@ -12,15 +12,23 @@ from kucoin_connector.simulator.server import KucoinSimulator
 
 from .conftest import Client, next_message, open_ws, sign_headers, subscribe
 
-ORDER = {"clientOid": "f-1", "symbol": "BTC-USDT", "side": "buy", "type": "limit",
-         "price": "20000", "size": "0.001"}
+ORDER = {
+    "clientOid": "f-1",
+    "symbol": "BTC-USDT",
+    "side": "buy",
+    "type": "limit",
+    "price": "20000",
+    "size": "0.001",
+}
 
 
-async def _l2_seq_after_orders(client: Client, ws: aiohttp.ClientWebSocketResponse,
-                               n: int, tag: str = "o") -> list[int]:
+async def _l2_seq_after_orders(
+    client: Client, ws: aiohttp.ClientWebSocketResponse, n: int, tag: str = "o"
+) -> list[int]:
     for i in range(n):
-        await client.post("/api/v1/orders", {**ORDER, "clientOid": f"{tag}{i}",
-                                             "price": str(20000 - i)})
+        await client.post(
+            "/api/v1/orders", {**ORDER, "clientOid": f"{tag}{i}", "price": str(20000 - i)}
+        )
     seqs = []
     for _ in range(n):
         try:
@@ -41,7 +49,7 @@ async def test_drop_next_message(client: Client, sim: KucoinSimulator) -> None:
     ws = await _l2_ws(client)
     sim.faults.drop_ws("/market/level2", count=1)
     seqs = await _l2_seq_after_orders(client, ws, 3)
-    assert len(seqs) == 2 and seqs[1] == seqs[0] + 1   # the first one is gone
+    assert len(seqs) == 2 and seqs[1] == seqs[0] + 1  # the first one is gone
     await ws.close()
 
 
@@ -105,13 +113,14 @@ async def test_expire_tokens(client: Client, sim: KucoinSimulator) -> None:
     assert (await old.receive_json(timeout=5))["type"] == "error"
     await old.close()
     await ws.close()
-    fresh = await open_ws(client)   # a new bullet works
+    fresh = await open_ws(client)  # a new bullet works
     await fresh.close()
 
 
 @pytest.mark.parametrize("status", [429, 500, 503])
-async def test_http_error_for_next_requests(client: Client, sim: KucoinSimulator,
-                                            status: int) -> None:
+async def test_http_error_for_next_requests(
+    client: Client, sim: KucoinSimulator, status: int
+) -> None:
     sim.faults.http("/api/v1/timestamp", status=status, count=2)
     for _ in range(2):
         code, headers, payload = await client.raw("GET", "/api/v1/timestamp")
@@ -132,8 +141,9 @@ async def test_http_delay(client: Client, sim: KucoinSimulator) -> None:
 async def test_order_placed_but_response_lost(client: Client, sim: KucoinSimulator) -> None:
     sim.faults.drop_order_response()
     with pytest.raises(aiohttp.ClientError):
-        await client.raw("POST", "/api/v1/orders", body={**ORDER, "clientOid": "lost-1"},
-                         signed=True)
+        await client.raw(
+            "POST", "/api/v1/orders", body={**ORDER, "clientOid": "lost-1"}, signed=True
+        )
     order = await client.get("/api/v1/order/client-order/lost-1")
     assert order["clientOid"] == "lost-1" and order["isActive"] is True
     assert await client.post("/api/v1/orders", {**ORDER, "clientOid": "next-1"})
@@ -146,8 +156,9 @@ async def test_clock_skew(client: Client, sim: KucoinSimulator) -> None:
     assert after - before >= 59_000
     code, _, payload = await client.raw("GET", "/api/v1/accounts", signed=True)
     assert code == 401 and payload["code"] == "400002"
-    status, _, payload = await client.raw("GET", "/api/v1/accounts", signed=True,
-                                          timestamp_ms=after)
+    status, _, payload = await client.raw(
+        "GET", "/api/v1/accounts", signed=True, timestamp_ms=after
+    )
     assert status == 200
     sim.faults.clear()
     assert sim.clock.skew_ms == 0
@@ -160,10 +171,16 @@ async def test_admin_route(client: Client, sim: KucoinSimulator) -> None:
             return await resp.json()
 
     ws = await _l2_ws(client)
-    await admin({"faults": [{"type": "ws_drop", "topic_prefix": "/market/level2", "count": 1},
-                            {"type": "http", "path": "/api/v1/status", "status": 503},
-                            {"type": "skew_clock", "ms": 10},
-                            {"type": "drop_order_response", "count": 1}]})
+    await admin(
+        {
+            "faults": [
+                {"type": "ws_drop", "topic_prefix": "/market/level2", "count": 1},
+                {"type": "http", "path": "/api/v1/status", "status": 503},
+                {"type": "skew_clock", "ms": 10},
+                {"type": "drop_order_response", "count": 1},
+            ]
+        }
+    )
     assert (await client.raw("GET", "/api/v1/status"))[0] == 503
     assert sim.clock.skew_ms == 10 and sim.faults.drop_order_responses == 1
     assert len(sim.faults.ws_rules) == 1
@@ -172,8 +189,7 @@ async def test_admin_route(client: Client, sim: KucoinSimulator) -> None:
     await admin({"type": "expire_tokens"})
     await admin({"type": "clear"})
     assert sim.faults.ws_rules == [] and sim.clock.skew_ms == 0
-    async with client.session.post(sim.rest_url + "/admin/faults",
-                                   json={"type": "nope"}) as resp:
+    async with client.session.post(sim.rest_url + "/admin/faults", json={"type": "nope"}) as resp:
         assert resp.status == 400
     await ws.close()
 
@@ -181,8 +197,13 @@ async def test_admin_route(client: Client, sim: KucoinSimulator) -> None:
 def test_signer_helper_matches_seed_vector() -> None:
     from kucoin_connector.simulator.server import SimCredentials
 
-    creds = SimCredentials("5c2db93503aa674c74a31734", "f03a5284-5c39-4aaa-9b20-dea10bdcf8e3",
-                           "Abc123456", key_version=1)
-    headers = sign_headers(creds, "POST", "/api/v1/deposit-addresses", '{"currency":"BTC"}',
-                           timestamp_ms=1547015186532)
+    creds = SimCredentials(
+        "5c2db93503aa674c74a31734",
+        "f03a5284-5c39-4aaa-9b20-dea10bdcf8e3",
+        "Abc123456",
+        key_version=1,
+    )
+    headers = sign_headers(
+        creds, "POST", "/api/v1/deposit-addresses", '{"currency":"BTC"}', timestamp_ms=1547015186532
+    )
     assert headers["KC-API-SIGN"] == "7QP/oM0ykidMdrfNEUmng8eZjg/ZvPafjIqmxiVfYu4="

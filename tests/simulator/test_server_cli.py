@@ -21,8 +21,20 @@ def _parse(argv: list[str]) -> argparse.Namespace:
 
 
 def test_parse_arguments() -> None:
-    args = _parse(["simulator", "--port", "0", "--pairs", "BTC-USDT", "--balances",
-                   "USDT=10,BTC=1.5", "--no-activity", "--seed", "9"])
+    args = _parse(
+        [
+            "simulator",
+            "--port",
+            "0",
+            "--pairs",
+            "BTC-USDT",
+            "--balances",
+            "USDT=10,BTC=1.5",
+            "--no-activity",
+            "--seed",
+            "9",
+        ]
+    )
     assert args.port == 0 and args.activity is False and args.seed == 9
     assert cli.parse_balances(args.balances) == {"USDT": Decimal(10), "BTC": Decimal("1.5")}
     assert args.func is cli.run_simulator
@@ -30,8 +42,7 @@ def test_parse_arguments() -> None:
         cli.parse_balances("USDT")
 
 
-async def test_serve_prints_url_and_stops_on_signal(capsys: pytest.CaptureFixture[str]
-                                                    ) -> None:
+async def test_serve_prints_url_and_stops_on_signal(capsys: pytest.CaptureFixture[str]) -> None:
     args = _parse(["simulator", "--port", "0", "--no-activity"])
     sim = KucoinSimulator(port=0, activity=False)
     task = asyncio.create_task(cli._serve(sim))
@@ -39,8 +50,10 @@ async def test_serve_prints_url_and_stops_on_signal(capsys: pytest.CaptureFixtur
         if sim.rest_url:
             break
         await asyncio.sleep(0.01)
-    async with aiohttp.ClientSession() as session, session.get(
-            sim.rest_url + "/api/v1/timestamp") as resp:
+    async with (
+        aiohttp.ClientSession() as session,
+        session.get(sim.rest_url + "/api/v1/timestamp") as resp,
+    ):
         assert resp.status == 200
     signal.raise_signal(signal.SIGINT)
     await asyncio.wait_for(task, 5)

@@ -11,25 +11,48 @@ from kucoin_connector.simulator.server import KucoinSimulator
 from .conftest import Client
 
 PUBLIC_GETS = [
-    "/api/v1/timestamp", "/api/v1/status", "/api/v1/symbols", "/api/v2/symbols",
-    "/api/v2/symbols/BTC-USDT", "/api/v1/currencies", "/api/v1/currencies/BTC",
-    "/api/v3/currencies", "/api/v3/currencies/USDT", "/api/v1/markets", "/api/v1/prices",
+    "/api/v1/timestamp",
+    "/api/v1/status",
+    "/api/v1/symbols",
+    "/api/v2/symbols",
+    "/api/v2/symbols/BTC-USDT",
+    "/api/v1/currencies",
+    "/api/v1/currencies/BTC",
+    "/api/v3/currencies",
+    "/api/v3/currencies/USDT",
+    "/api/v1/markets",
+    "/api/v1/prices",
     "/api/v1/market/orderbook/level1?symbol=BTC-USDT",
     "/api/v1/market/orderbook/level2_20?symbol=BTC-USDT",
     "/api/v1/market/orderbook/level2_100?symbol=ETH-USDT",
-    "/api/v1/market/orderbook/level3?symbol=BTC-USDT", "/api/v1/market/allTickers",
-    "/api/v1/market/stats?symbol=BTC-USDT", "/api/v1/market/histories?symbol=BTC-USDT",
-    "/api/v1/market/candles?symbol=BTC-USDT&type=1min", "/api/v3/margin/symbols",
+    "/api/v1/market/orderbook/level3?symbol=BTC-USDT",
+    "/api/v1/market/allTickers",
+    "/api/v1/market/stats?symbol=BTC-USDT",
+    "/api/v1/market/histories?symbol=BTC-USDT",
+    "/api/v1/market/candles?symbol=BTC-USDT&type=1min",
+    "/api/v3/margin/symbols",
 ]
 SIGNED_GETS = [
     "/api/v3/market/orderbook/level2?symbol=BTC-USDT",
-    "/api/v3/market/orderbook/level3?symbol=BTC-USDT", "/api/v1/accounts",
-    "/api/v1/accounts/ledgers", "/api/v1/hf/accounts/ledgers", "/api/v1/hf/accounts/opened",
-    "/api/v2/user-info", "/api/v1/user/api-key", "/api/v1/trade-fees?symbols=BTC-USDT",
-    "/api/v1/base-fee", "/api/v1/isolated/symbols", "/api/v1/orders", "/api/v1/limit/orders",
-    "/api/v1/fills", "/api/v1/limit/fills", "/api/v1/stop-order",
-    "/api/v1/hf/orders/active?symbol=BTC-USDT", "/api/v1/hf/orders/active/symbols",
-    "/api/v1/hf/orders/done?symbol=BTC-USDT", "/api/v1/hf/fills?symbol=BTC-USDT",
+    "/api/v3/market/orderbook/level3?symbol=BTC-USDT",
+    "/api/v1/accounts",
+    "/api/v1/accounts/ledgers",
+    "/api/v1/hf/accounts/ledgers",
+    "/api/v1/hf/accounts/opened",
+    "/api/v2/user-info",
+    "/api/v1/user/api-key",
+    "/api/v1/trade-fees?symbols=BTC-USDT",
+    "/api/v1/base-fee",
+    "/api/v1/isolated/symbols",
+    "/api/v1/orders",
+    "/api/v1/limit/orders",
+    "/api/v1/fills",
+    "/api/v1/limit/fills",
+    "/api/v1/stop-order",
+    "/api/v1/hf/orders/active?symbol=BTC-USDT",
+    "/api/v1/hf/orders/active/symbols",
+    "/api/v1/hf/orders/done?symbol=BTC-USDT",
+    "/api/v1/hf/fills?symbol=BTC-USDT",
 ]
 
 
@@ -70,14 +93,20 @@ async def test_symbols_and_book_shapes(client: Client) -> None:
     assert float(book["bids"][0][0]) < float(book["asks"][0][0])
     full = await client.get("/api/v3/market/orderbook/level2?symbol=BTC-USDT")
     assert full["sequence"] == book["sequence"] and full["bids"] == book["bids"]
-    level1 = await client.get("/api/v1/market/orderbook/level1?symbol=BTC-USDT",
-                              signed=False)
+    level1 = await client.get("/api/v1/market/orderbook/level1?symbol=BTC-USDT", signed=False)
     assert level1["bestBid"] == book["bids"][0][0] and level1["bestAsk"] == book["asks"][0][0]
 
 
 async def _order(client: Client, path: str = "/api/v1/orders", **over: Any) -> str:
-    body = {"clientOid": "r-1", "symbol": "BTC-USDT", "side": "buy", "type": "limit",
-            "price": "20000", "size": "0.01", **over}
+    body = {
+        "clientOid": "r-1",
+        "symbol": "BTC-USDT",
+        "side": "buy",
+        "type": "limit",
+        "price": "20000",
+        "size": "0.01",
+        **over,
+    }
     data = await client.post(path, body)
     return str(data["orderId"])
 
@@ -116,8 +145,7 @@ async def test_fill_and_fills_endpoints(client: Client) -> None:
     assert (await client.get("/api/v1/limit/fills"))[0]["orderId"] == order_id
     ledgers = await client.get("/api/v1/accounts/ledgers?currency=BTC")
     assert ledgers["items"][0]["bizType"] == "Exchange"
-    candles = await client.get("/api/v1/market/candles?symbol=BTC-USDT&type=1min",
-                               signed=False)
+    candles = await client.get("/api/v1/market/candles?symbol=BTC-USDT&type=1min", signed=False)
     assert candles[0][1] == price and len(candles[0]) == 7
     trades = await client.get("/api/v1/market/histories?symbol=BTC-USDT", signed=False)
     assert trades[-1]["price"] == price and trades[-1]["side"] == "buy"
@@ -143,27 +171,42 @@ async def test_hf_orders(client: Client) -> None:
     hf = await client.get("/api/v1/accounts?currency=USDT&type=trade_hf")
     assert hf[0]["holds"] != "0"
     assert await client.delete(f"/api/v1/hf/orders/{order_id}?symbol=BTC-USDT") == {
-        "orderId": order_id}
+        "orderId": order_id
+    }
     done = await client.get("/api/v1/hf/orders/done?symbol=BTC-USDT")
     assert done["items"][0]["id"] == order_id
     await _order(client, "/api/v1/hf/orders", clientOid="h-2")
     assert await client.delete("/api/v1/hf/orders/client-order/h-2?symbol=BTC-USDT") == {
-        "clientOid": "h-2"}
+        "clientOid": "h-2"
+    }
     await _order(client, "/api/v1/hf/orders", clientOid="h-3")
     assert await client.delete("/api/v1/hf/orders?symbol=BTC-USDT") == "success"
     await _order(client, "/api/v1/hf/orders", clientOid="h-4")
     result = await client.delete("/api/v1/hf/orders/cancelAll")
     assert result == {"succeedSymbols": ["BTC-USDT"], "failedSymbols": []}
     book = await client.get("/api/v1/market/orderbook/level2_20?symbol=BTC-USDT", signed=False)
-    filled = await _order(client, "/api/v1/hf/orders", clientOid="h-5",
-                          price=book["asks"][0][0], size=book["asks"][0][1])
+    filled = await _order(
+        client,
+        "/api/v1/hf/orders",
+        clientOid="h-5",
+        price=book["asks"][0][0],
+        size=book["asks"][0][1],
+    )
     fills = await client.get("/api/v1/hf/fills?symbol=BTC-USDT")
     assert fills["items"][0]["orderId"] == filled and isinstance(fills["items"][0]["id"], int)
 
 
 async def test_stop_orders(client: Client) -> None:
-    body = {"clientOid": "s-1", "symbol": "BTC-USDT", "side": "sell", "type": "limit",
-            "price": "10000", "size": "0.01", "stop": "loss", "stopPrice": "10001"}
+    body = {
+        "clientOid": "s-1",
+        "symbol": "BTC-USDT",
+        "side": "sell",
+        "type": "limit",
+        "price": "10000",
+        "size": "0.01",
+        "stop": "loss",
+        "stopPrice": "10001",
+    }
     order_id = (await client.post("/api/v1/stop-order", body))["orderId"]
     listed = await client.get("/api/v1/stop-order")
     assert [o["id"] for o in listed["items"]] == [order_id]
@@ -171,15 +214,21 @@ async def test_stop_orders(client: Client) -> None:
     by_coid = await client.get("/api/v1/stop-order/queryOrderByClientOid?clientOid=s-1")
     assert by_coid[0]["id"] == order_id
     assert (await client.delete(f"/api/v1/stop-order/{order_id}"))["cancelledOrderIds"] == [
-        order_id]
+        order_id
+    ]
 
 
 async def test_order_rejections(client: Client) -> None:
     bad = {"clientOid": "b", "symbol": "BTC-USDT", "side": "up", "price": "1", "size": "1"}
     status, _, payload = await client.raw("POST", "/api/v1/orders", body=bad, signed=True)
     assert (status, payload["code"]) == (400, "400100")
-    broke = {"clientOid": "b2", "symbol": "BTC-USDT", "side": "buy", "price": "20000",
-             "size": "1000"}
+    broke = {
+        "clientOid": "b2",
+        "symbol": "BTC-USDT",
+        "side": "buy",
+        "price": "20000",
+        "size": "1000",
+    }
     status, _, payload = await client.raw("POST", "/api/v1/orders", body=broke, signed=True)
     assert payload["code"] == "200004"
 
@@ -188,13 +237,16 @@ async def test_accounts_and_transfers(client: Client) -> None:
     created = await client.post("/api/v1/accounts", {"type": "main", "currency": "USDT"})
     main = await client.get(f"/api/v1/accounts/{created['id']}")
     assert main == {"currency": "USDT", "balance": "0", "available": "0", "holds": "0"}
-    body = {"clientOid": "t1", "currency": "USDT", "from": "trade", "to": "main",
-            "amount": "10"}
+    body = {"clientOid": "t1", "currency": "USDT", "from": "trade", "to": "main", "amount": "10"}
     assert (await client.post("/api/v2/accounts/inner-transfer", body))["orderId"]
     assert (await client.get(f"/api/v1/accounts/{created['id']}"))["balance"] == "10"
     trade = (await client.get("/api/v1/accounts?currency=USDT&type=trade"))[0]
-    v1 = {"clientOid": "t2", "payAccountId": created["id"], "recAccountId": trade["id"],
-          "amount": "4"}
+    v1 = {
+        "clientOid": "t2",
+        "payAccountId": created["id"],
+        "recAccountId": trade["id"],
+        "amount": "4",
+    }
     assert (await client.post("/api/v1/accounts/inner-transfer", v1))["orderId"]
     assert (await client.get(f"/api/v1/accounts/{created['id']}"))["balance"] == "6"
     ledgers = await client.get(f"/api/v1/accounts/{created['id']}/ledgers")

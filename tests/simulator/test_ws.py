@@ -26,14 +26,17 @@ async def test_welcome_ping_pong_and_ack(client: Client) -> None:
     await ws.send_json({"id": "p1", "type": "ping"})
     assert await ws.receive_json(timeout=5) == {"id": "p1", "type": "pong"}
     assert await subscribe(ws, "/market/level2:BTC-USDT", "s1") == {"id": "s1", "type": "ack"}
-    await ws.send_json({"id": "u1", "type": "unsubscribe", "topic": "/market/level2:BTC-USDT",
-                        "response": True})
+    await ws.send_json(
+        {"id": "u1", "type": "unsubscribe", "topic": "/market/level2:BTC-USDT", "response": True}
+    )
     assert await ws.receive_json(timeout=5) == {"id": "u1", "type": "ack"}
     await ws.close()
 
 
-@pytest.mark.parametrize("topic", ["/market/nope:BTC-USDT", "/market/level2:DOGE-XYZ",
-                                   "/market/level2", "/account/balance"])
+@pytest.mark.parametrize(
+    "topic",
+    ["/market/nope:BTC-USDT", "/market/level2:DOGE-XYZ", "/market/level2", "/account/balance"],
+)
 async def test_bad_topics_get_errors(client: Client, topic: str) -> None:
     ws = await open_ws(client)
     reply = await subscribe(ws, topic, "bad")
@@ -55,8 +58,15 @@ async def test_invalid_token_and_missing_connect_id(client: Client) -> None:
 
 
 async def _place(client: Client, **over: Any) -> str:
-    body = {"clientOid": over.pop("clientOid", "c-1"), "symbol": "BTC-USDT", "side": "buy",
-            "type": "limit", "price": "20000", "size": "0.01", **over}
+    body = {
+        "clientOid": over.pop("clientOid", "c-1"),
+        "symbol": "BTC-USDT",
+        "side": "buy",
+        "type": "limit",
+        "price": "20000",
+        "size": "0.01",
+        **over,
+    }
     data = await client.post("/api/v1/orders", body)
     return str(data["orderId"])
 
@@ -64,8 +74,7 @@ async def _place(client: Client, **over: Any) -> str:
 async def test_level2_updates_follow_snapshot(client: Client) -> None:
     ws = await open_ws(client)
     await subscribe(ws, "/market/level2:BTC-USDT")
-    book = await client.get("/api/v1/market/orderbook/level2_100?symbol=BTC-USDT",
-                            signed=False)
+    book = await client.get("/api/v1/market/orderbook/level2_100?symbol=BTC-USDT", signed=False)
     await _place(client)
     msg = await next_message(ws, "/market/level2")
     assert msg["subject"] == "trade.l2update" and msg["topic"] == "/market/level2:BTC-USDT"
@@ -76,10 +85,10 @@ async def test_level2_updates_follow_snapshot(client: Client) -> None:
     await ws.close()
 
 
-async def test_level2_sequences_contiguous_under_activity(session: aiohttp.ClientSession
-                                                          ) -> None:
-    async with KucoinSimulator(seed=3, pairs=["BTC-USDT", "ETH-USDT"], activity=True,
-                               activity_rate_hz=200) as sim:
+async def test_level2_sequences_contiguous_under_activity(session: aiohttp.ClientSession) -> None:
+    async with KucoinSimulator(
+        seed=3, pairs=["BTC-USDT", "ETH-USDT"], activity=True, activity_rate_hz=200
+    ) as sim:
         client = Client(session, sim)
         ws = await open_ws(client)
         await subscribe(ws, "/market/level2:BTC-USDT,ETH-USDT")
@@ -131,8 +140,15 @@ async def test_private_order_and_balance_events(client: Client) -> None:
     assert balances[0]["subject"] == "account.balance"
     assert hold["currency"] == "USDT" and hold["relationEvent"] == "trade.hold"
     assert hold["relationEventId"] == order_id and hold["holdChange"].startswith("200")
-    assert set(hold) >= {"total", "available", "availableChange", "hold", "holdChange",
-                         "relationContext", "time"}
+    assert set(hold) >= {
+        "total",
+        "available",
+        "availableChange",
+        "hold",
+        "holdChange",
+        "relationContext",
+        "time",
+    }
     await ws.close()
 
 
@@ -153,13 +169,13 @@ async def test_private_events_only_for_owner(client: Client, sim: KucoinSimulato
     other = sim.add_api_key("k2", "s2", "p2")
     sim.deposit("USDT", "1000", user_id=other.user_id)
     mine = await open_ws(client, private=True, connect_id="mine")
-    theirs = await open_ws(Client(client.session, sim, other), private=True,
-                           connect_id="theirs")
+    theirs = await open_ws(Client(client.session, sim, other), private=True, connect_id="theirs")
     await subscribe(mine, "/spotMarket/tradeOrders", "a", private=True)
     await subscribe(theirs, "/spotMarket/tradeOrders", "b", private=True)
     await Client(client.session, sim, other).post(
-        "/api/v1/orders", {"clientOid": "x", "symbol": "BTC-USDT", "side": "buy",
-                           "price": "20000", "size": "0.001"})
+        "/api/v1/orders",
+        {"clientOid": "x", "symbol": "BTC-USDT", "side": "buy", "price": "20000", "size": "0.001"},
+    )
     assert (await next_message(theirs, "/spotMarket"))["userId"] == other.user_id
     with pytest.raises(TimeoutError):
         await next_message(mine, "/spotMarket", wait_s=0.3)
@@ -168,8 +184,7 @@ async def test_private_events_only_for_owner(client: Client, sim: KucoinSimulato
 
 
 async def test_idle_connection_is_closed(session: aiohttp.ClientSession) -> None:
-    async with KucoinSimulator(activity=False, ws_settings=WsSettings(idle_timeout_s=0.2)
-                               ) as sim:
+    async with KucoinSimulator(activity=False, ws_settings=WsSettings(idle_timeout_s=0.2)) as sim:
         ws = await open_ws(Client(session, sim))
         msg = await ws.receive(timeout=5)
         assert msg.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED)
@@ -177,8 +192,9 @@ async def test_idle_connection_is_closed(session: aiohttp.ClientSession) -> None
 
 
 async def test_candles_and_snapshot_topics(session: aiohttp.ClientSession) -> None:
-    async with KucoinSimulator(activity=True, activity_rate_hz=100, snapshot_interval_s=0.1,
-                               housekeeping_interval_s=0.05) as sim:
+    async with KucoinSimulator(
+        activity=True, activity_rate_hz=100, snapshot_interval_s=0.1, housekeeping_interval_s=0.05
+    ) as sim:
         ws = await open_ws(Client(session, sim))
         await subscribe(ws, "/market/snapshot:BTC-USDT", "s")
         await subscribe(ws, "/market/candles:BTC-USDT_1min", "c")

@@ -49,8 +49,15 @@ class Loopback:
     url: str  # origin, no trailing slash
     seen: list[Seen]
 
-    def request(self, method: str, path: str, body: bytes = b"", *,
-                headers: Mapping[str, str] | None = None, timeout_s: float = 5.0) -> HttpRequest:
+    def request(
+        self,
+        method: str,
+        path: str,
+        body: bytes = b"",
+        *,
+        headers: Mapping[str, str] | None = None,
+        timeout_s: float = 5.0,
+    ) -> HttpRequest:
         return HttpRequest(method, self.url + path, headers or {}, body, timeout_s)
 
 
@@ -112,9 +119,14 @@ def _passthrough(response: RestResponse) -> Any:
 
 def _client(base_url: str, signer: _Signer | None = None) -> RestClient:
     throttler = AsyncThrottler([RateLimit("pub", 1000, 1.0)])
-    return RestClient(base_url, transport=AiohttpTransport(), throttler=throttler,
-                      response_handler=_passthrough, signer=signer,
-                      default_headers={"Accept": "application/json"})
+    return RestClient(
+        base_url,
+        transport=AiohttpTransport(),
+        throttler=throttler,
+        response_handler=_passthrough,
+        signer=signer,
+        default_headers={"Accept": "application/json"},
+    )
 
 
 async def test_the_server_receives_exactly_the_bytes_that_were_signed(server: Loopback) -> None:
@@ -122,14 +134,17 @@ async def test_the_server_receives_exactly_the_bytes_that_were_signed(server: Lo
     params = {"symbol": "BTC-USDT", "q": "a b/é?&", "amount": Decimal("1.50")}
     body = {"clientOid": "x y", "note": 'héllo "quoted"'}
     async with _client(server.url + "/echo", signer) as client:
-        result = await client.request("post", "/api/v1/orders/a b%2Fc", limit_id="pub",
-                                      params=params, body=body, signed=True)
+        result = await client.request(
+            "post", "/api/v1/orders/a b%2Fc", limit_id="pub", params=params, body=body, signed=True
+        )
     assert result == {"ok": True, "n": 1}
     [(method, path_with_query, signed_body)] = signer.calls
     [request] = server.seen
     assert method == request.method == "POST"
-    assert path_with_query == request.raw_path == (
-        "/echo/api/v1/orders/a%20b%2Fc?symbol=BTC-USDT&q=a+b%2F%C3%A9%3F%26&amount=1.50"
+    assert (
+        path_with_query
+        == request.raw_path
+        == ("/echo/api/v1/orders/a%20b%2Fc?symbol=BTC-USDT&q=a+b%2F%C3%A9%3F%26&amount=1.50")
     )
     assert signed_body == request.body == b'{"clientOid":"x y","note":"h\\u00e9llo \\"quoted\\""}'
     assert request.headers["X-Sign"] == signer.sign(method, path_with_query, signed_body)["X-Sign"]
@@ -227,9 +242,7 @@ def _all_aiohttp_client_errors() -> list[type[BaseException]]:
 
 
 # ConnectionKey gained a field in aiohttp 3.14; fill whatever fields this version has.
-KEY = ConnectionKey(
-    "api.test", 443, True, True, *([None] * (len(ConnectionKey._fields) - 4))
-)
+KEY = ConnectionKey("api.test", 443, True, True, *([None] * (len(ConnectionKey._fields) - 4)))
 REQUEST_INFO = aiohttp.RequestInfo(
     URL("https://api.test/x"), "GET", CIMultiDictProxy(CIMultiDict()), URL("https://api.test/x")
 )
@@ -278,7 +291,8 @@ def _session_raising(exc: BaseException) -> aiohttp.ClientSession:
     """A real session whose requests fail with ``exc`` as they start (a trace hook)."""
 
     async def on_request_start(
-        session: aiohttp.ClientSession, context: SimpleNamespace,
+        session: aiohttp.ClientSession,
+        context: SimpleNamespace,
         params: aiohttp.TraceRequestStartParams,
     ) -> None:
         raise exc
@@ -327,9 +341,12 @@ async def test_injected_session_is_used_and_never_closed(server: Loopback) -> No
     async with aiohttp.ClientSession() as session:
         transport = AiohttpTransport(session)
         assert not transport.owns_session and transport.session is session
-        client = RestClient(server.url, transport=transport,
-                            throttler=AsyncThrottler([RateLimit("pub", 1000, 1.0)]),
-                            response_handler=_passthrough)
+        client = RestClient(
+            server.url,
+            transport=transport,
+            throttler=AsyncThrottler([RateLimit("pub", 1000, 1.0)]),
+            response_handler=_passthrough,
+        )
         async with client:
             await client.request("GET", "/echo/a", limit_id="pub")
         assert not session.closed and transport.session is session

@@ -149,9 +149,18 @@ def hostile(trade_id: str, **numbers: str) -> TradeUpdate:
 @pytest.mark.parametrize(
     "numbers",
     [
-        {"price": "0"}, {"price": "-0"}, {"price": "-100"}, {"price": "NaN"},
-        {"price": "Infinity"}, {"base": "NaN"}, {"base": "-0"}, {"quote": "-1"},
-        {"quote": "sNaN"}, {"quote": "Infinity"}, {"fee": "-0.1"}, {"fee": "NaN"},
+        {"price": "0"},
+        {"price": "-0"},
+        {"price": "-100"},
+        {"price": "NaN"},
+        {"price": "Infinity"},
+        {"base": "NaN"},
+        {"base": "-0"},
+        {"quote": "-1"},
+        {"quote": "sNaN"},
+        {"quote": "Infinity"},
+        {"fee": "-0.1"},
+        {"fee": "NaN"},
         {"fee": "-Infinity"},
     ],
 )
@@ -230,9 +239,11 @@ def test_unplaced_states_move_where_the_table_says(start: OrderState, target: Or
     legal = target in TRANSITIONS[start]
     assert order.current_state is (target if legal else start)
     # Everything but going back (or writing off a placement not even sent) is legal.
-    assert legal is (target is not start and target is not OrderState.PENDING_CREATE
-                     and (start is OrderState.PLACEMENT_UNKNOWN
-                          or target is not OrderState.WRITTEN_OFF))
+    assert legal is (
+        target is not start
+        and target is not OrderState.PENDING_CREATE
+        and (start is OrderState.PLACEMENT_UNKNOWN or target is not OrderState.WRITTEN_OFF)
+    )
 
 
 def test_stale_update_ignored_with_a_debug_log(caplog: pytest.LogCaptureFixture) -> None:
@@ -383,8 +394,12 @@ def test_written_off_order_revived_by_an_existence_state(target: OrderState) -> 
 
 @pytest.mark.parametrize(
     "target",
-    [OrderState.PENDING_CREATE, OrderState.PLACEMENT_UNKNOWN, OrderState.PENDING_CANCEL,
-     OrderState.FAILED],
+    [
+        OrderState.PENDING_CREATE,
+        OrderState.PLACEMENT_UNKNOWN,
+        OrderState.PENDING_CANCEL,
+        OrderState.FAILED,
+    ],
 )
 def test_written_off_order_ignores_non_existence_states(target: OrderState) -> None:
     order = written_off()

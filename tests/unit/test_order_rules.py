@@ -26,11 +26,13 @@ def test_quantize_helpers_round_in_the_named_direction() -> None:
 
 
 def test_limit_buy_price_rounds_down_and_sell_price_rounds_up() -> None:
-    buy = prepare_order(RULE, TradeType.BUY, OrderType.LIMIT, D("0.123456789"), D("100.07"),
-                        OrderOptions())
+    buy = prepare_order(
+        RULE, TradeType.BUY, OrderType.LIMIT, D("0.123456789"), D("100.07"), OrderOptions()
+    )
     assert (buy.amount, buy.price) == (D("0.12345678"), D("100.0"))
-    sell = prepare_order(RULE, TradeType.SELL, OrderType.LIMIT, D("0.5"), D("100.01"),
-                         OrderOptions())
+    sell = prepare_order(
+        RULE, TradeType.SELL, OrderType.LIMIT, D("0.5"), D("100.01"), OrderOptions()
+    )
     assert sell.price == D("100.1")
 
 
@@ -55,32 +57,64 @@ def test_rule_violations_name_the_rule(amount: Decimal, price: Decimal, rule: st
 def test_market_by_size_and_by_funds() -> None:
     by_size = prepare_order(RULE, TradeType.BUY, OrderType.MARKET, D("0.5"), None, OrderOptions())
     assert (by_size.amount, by_size.quote_amount, by_size.price) == (D("0.5"), None, None)
-    by_funds = prepare_order(RULE, TradeType.BUY, OrderType.MARKET, D("0"), None,
-                             OrderOptions(quote_amount=D("150.1234567")))
+    by_funds = prepare_order(
+        RULE,
+        TradeType.BUY,
+        OrderType.MARKET,
+        D("0"),
+        None,
+        OrderOptions(quote_amount=D("150.1234567")),
+    )
     assert (by_funds.amount, by_funds.quote_amount) == (D("0"), D("150.123456"))
     with pytest.raises(OrderValidationError):
-        prepare_order(RULE, TradeType.BUY, OrderType.MARKET, D("1"), None,
-                      OrderOptions(quote_amount=D("150")))
+        prepare_order(
+            RULE, TradeType.BUY, OrderType.MARKET, D("1"), None, OrderOptions(quote_amount=D("150"))
+        )
     with pytest.raises(OrderValidationError) as info:
-        prepare_order(RULE, TradeType.BUY, OrderType.MARKET, D("0"), None,
-                      OrderOptions(quote_amount=D("0.01")))
+        prepare_order(
+            RULE,
+            TradeType.BUY,
+            OrderType.MARKET,
+            D("0"),
+            None,
+            OrderOptions(quote_amount=D("0.01")),
+        )
     assert info.value.rule == "min_notional_size"
 
 
 def test_post_only_cannot_be_ioc_and_gtt_needs_cancel_after_pairing() -> None:
     with pytest.raises(OrderValidationError):
-        prepare_order(RULE, TradeType.BUY, OrderType.LIMIT_MAKER, D("1"), D("100"),
-                      OrderOptions(time_in_force=TimeInForce.IOC))
+        prepare_order(
+            RULE,
+            TradeType.BUY,
+            OrderType.LIMIT_MAKER,
+            D("1"),
+            D("100"),
+            OrderOptions(time_in_force=TimeInForce.IOC),
+        )
     with pytest.raises(OrderValidationError):
-        prepare_order(RULE, TradeType.BUY, OrderType.LIMIT, D("1"), D("100"),
-                      OrderOptions(cancel_after_s=10))
-    ok = prepare_order(RULE, TradeType.BUY, OrderType.LIMIT, D("1"), D("100"),
-                       OrderOptions(time_in_force=TimeInForce.GTT, cancel_after_s=10))
+        prepare_order(
+            RULE, TradeType.BUY, OrderType.LIMIT, D("1"), D("100"), OrderOptions(cancel_after_s=10)
+        )
+    ok = prepare_order(
+        RULE,
+        TradeType.BUY,
+        OrderType.LIMIT,
+        D("1"),
+        D("100"),
+        OrderOptions(time_in_force=TimeInForce.GTT, cancel_after_s=10),
+    )
     assert ok.amount == D("1")
 
 
 def test_iceberg_visible_size_must_fit_the_order() -> None:
     with pytest.raises(OrderValidationError) as info:
-        prepare_order(RULE, TradeType.BUY, OrderType.LIMIT, D("1"), D("100"),
-                      OrderOptions(visible_size=D("2")))
+        prepare_order(
+            RULE,
+            TradeType.BUY,
+            OrderType.LIMIT,
+            D("1"),
+            D("100"),
+            OrderOptions(visible_size=D("2")),
+        )
     assert info.value.rule == "visible_size"

@@ -33,8 +33,14 @@ def order_in(state: OrderState) -> InFlightOrder:
     """An order in ``state``, set up the way the connector gets it there."""
     start = S.PLACEMENT_UNKNOWN if state is S.WRITTEN_OFF else state
     order = InFlightOrder(
-        "cid-1", "BTC-USDT", OrderType.LIMIT, TradeType.BUY, Decimal(1), 1_000,
-        price=Decimal(100), initial_state=start,
+        "cid-1",
+        "BTC-USDT",
+        OrderType.LIMIT,
+        TradeType.BUY,
+        Decimal(1),
+        1_000,
+        price=Decimal(100),
+        initial_state=start,
     )
     if state is S.WRITTEN_OFF:
         assert order.write_off(1_500, "placement not found on the exchange")
@@ -43,8 +49,7 @@ def order_in(state: OrderState) -> InFlightOrder:
 
 
 def snapshot(order: InFlightOrder) -> tuple[object, ...]:
-    return (order.current_state, order.last_update_timestamp_ms, order.written_off_ms,
-            order.reason)
+    return (order.current_state, order.last_update_timestamp_ms, order.written_off_ms, order.reason)
 
 
 @pytest.mark.parametrize(("current", "new"), PAIRS, ids=[f"{a.name}->{b.name}" for a, b in PAIRS])
@@ -85,7 +90,8 @@ def test_table_lists_each_transition_exactly_once_in_the_source() -> None:
     """A repeated key or target would vanish silently in a dict or set literal."""
     tree = ast.parse(inspect.getsource(order_states))
     (table,) = [
-        node.value for node in ast.walk(tree)
+        node.value
+        for node in ast.walk(tree)
         if isinstance(node, ast.AnnAssign) and ast.unparse(node.target) == "TRANSITIONS"
     ]
     assert isinstance(table, ast.Call)

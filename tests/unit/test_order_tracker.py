@@ -314,8 +314,15 @@ def test_lost_order_resolved_by_a_done_update_goes_to_cache(h: Harness) -> None:
 
 
 @pytest.mark.parametrize(
-    "state", [OrderState.PENDING_CREATE, OrderState.PLACEMENT_UNKNOWN, OrderState.WRITTEN_OFF,
-              OrderState.FILLED, OrderState.CANCELED, OrderState.FAILED],
+    "state",
+    [
+        OrderState.PENDING_CREATE,
+        OrderState.PLACEMENT_UNKNOWN,
+        OrderState.WRITTEN_OFF,
+        OrderState.FILLED,
+        OrderState.CANCELED,
+        OrderState.FAILED,
+    ],
 )
 def test_not_found_changes_nothing_unless_the_order_is_known_to_exist(
     h: Harness, state: OrderState

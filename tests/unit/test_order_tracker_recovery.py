@@ -126,7 +126,10 @@ def test_orders_to_reconcile_reaches_every_order_that_needs_it(h: Harness) -> No
     h.track("done")
     h.status(OrderState.CANCELED, cid="done", eid="e-done")
     assert h.tracker.orders_to_reconcile == {
-        "pending": pending, "lost": lost, "wo": written_off, "short": short,
+        "pending": pending,
+        "lost": lost,
+        "wo": written_off,
+        "short": short,
         "awaiting": awaiting,
     }
     assert set(h.tracker.active_orders) == {"pending", "awaiting"}
@@ -203,7 +206,13 @@ def test_restored_orders_carry_on_with_their_events(h: Harness) -> None:
     other.status(OrderState.CANCELED, cid="lost", eid="e-lost")
     other.tracker.process_placement_written_off("pu", NOT_FOUND)
     assert other.kinds() == [
-        "Created", "Filled", "Completed", "Created", "Filled", "Cancelled", "Failed",
+        "Created",
+        "Filled",
+        "Completed",
+        "Created",
+        "Filled",
+        "Cancelled",
+        "Failed",
     ]
     assert set(other.tracker.orders_missing_fills) == set()
     assert set(other.tracker.lost_orders) == set()

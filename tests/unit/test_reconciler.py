@@ -30,18 +30,35 @@ class FakeExchange:
 
     def item(self, cid: str) -> ExchangeOrder:
         state, filled = self.states[cid]
-        return ExchangeOrder(cid, "e" + cid, PAIR, TradeType.BUY, OrderType.LIMIT,
-                             Decimal(1), Decimal(100), None, state, filled, 0)
+        return ExchangeOrder(
+            cid,
+            "e" + cid,
+            PAIR,
+            TradeType.BUY,
+            OrderType.LIMIT,
+            Decimal(1),
+            Decimal(100),
+            None,
+            state,
+            filled,
+            0,
+        )
 
     async def open_orders(self, pair: str) -> list[ExchangeOrder]:
         self._list_call("open")
-        return [self.item(c) for c, (s, _) in self.states.items()
-                if s in (OrderState.OPEN, OrderState.PARTIALLY_FILLED)]
+        return [
+            self.item(c)
+            for c, (s, _) in self.states.items()
+            if s in (OrderState.OPEN, OrderState.PARTIALLY_FILLED)
+        ]
 
     async def done_orders(self, pair: str, since_ms: int) -> list[ExchangeOrder]:
         self._list_call("done")
-        return [self.item(c) for c, (s, _) in self.states.items()
-                if s in (OrderState.FILLED, OrderState.CANCELED)]
+        return [
+            self.item(c)
+            for c, (s, _) in self.states.items()
+            if s in (OrderState.FILLED, OrderState.CANCELED)
+        ]
 
     async def fills_between(self, pair: str, start_ms: int, end_ms: int) -> list[TradeUpdate]:
         self._list_call("fills")
@@ -69,29 +86,58 @@ class FakeExchange:
                 if fill.exchange_order_id == order.exchange_order_id:
                     tracker.process_trade_update(fill)
 
-        return ReconcileHooks(self.open_orders, self.done_orders, self.fills_between,
-                              refresh, refresh_fills, lambda: 10_000)
+        return ReconcileHooks(
+            self.open_orders,
+            self.done_orders,
+            self.fills_between,
+            refresh,
+            refresh_fills,
+            lambda: 10_000,
+        )
 
 
 def tracked(tracker: ClientOrderTracker, cid: str) -> InFlightOrder:
-    order = InFlightOrder(cid, PAIR, OrderType.LIMIT, TradeType.BUY, Decimal(1), 0,
-                          price=Decimal(100), exchange_order_id="e" + cid,
-                          initial_state=OrderState.OPEN)
+    order = InFlightOrder(
+        cid,
+        PAIR,
+        OrderType.LIMIT,
+        TradeType.BUY,
+        Decimal(1),
+        0,
+        price=Decimal(100),
+        exchange_order_id="e" + cid,
+        initial_state=OrderState.OPEN,
+    )
     tracker.start_tracking_order(order)
     return order
 
 
 def fill(cid: str, trade_id: str, size: str) -> TradeUpdate:
-    return TradeUpdate(trade_id, "", "e" + cid, PAIR, 5, Decimal(100), Decimal(size),
-                       Decimal(size) * 100, TradeFee("USDT", Decimal(0)))
+    return TradeUpdate(
+        trade_id,
+        "",
+        "e" + cid,
+        PAIR,
+        5,
+        Decimal(100),
+        Decimal(size),
+        Decimal(size) * 100,
+        TradeFee("USDT", Decimal(0)),
+    )
 
 
-def make(lists: bool = True, budget: int = 5) -> tuple[ClientOrderTracker, FakeExchange,
-                                                          Reconciler]:
+def make(
+    lists: bool = True, budget: int = 5
+) -> tuple[ClientOrderTracker, FakeExchange, Reconciler]:
     tracker = ClientOrderTracker(EventBus(), clock_ms=lambda: 1_000)
     fake = FakeExchange(lists=lists)
-    return tracker, fake, Reconciler(tracker, fake.hooks(tracker), clock_ms=lambda: 1_000,
-                                     max_lookups_per_pass=budget)
+    return (
+        tracker,
+        fake,
+        Reconciler(
+            tracker, fake.hooks(tracker), clock_ms=lambda: 1_000, max_lookups_per_pass=budget
+        ),
+    )
 
 
 async def test_lists_settle_every_open_order_in_one_pass_whatever_their_number() -> None:
@@ -108,10 +154,16 @@ async def test_lists_settle_every_open_order_in_one_pass_whatever_their_number()
 async def test_fills_by_window_recover_missing_fills_of_done_and_open_orders() -> None:
     tracker, fake, reconciler = make()
     done, partial = tracked(tracker, "done"), tracked(tracker, "part")
-    fake.states = {"done": (OrderState.FILLED, Decimal(1)),
-                   "part": (OrderState.PARTIALLY_FILLED, Decimal("0.5"))}
-    fake.fills = [fill("done", "t1", "0.4"), fill("done", "t2", "0.6"),
-                  fill("part", "t3", "0.5"), fill("other", "t4", "1")]
+    fake.states = {
+        "done": (OrderState.FILLED, Decimal(1)),
+        "part": (OrderState.PARTIALLY_FILLED, Decimal("0.5")),
+    }
+    fake.fills = [
+        fill("done", "t1", "0.4"),
+        fill("done", "t2", "0.6"),
+        fill("part", "t3", "0.5"),
+        fill("other", "t4", "1"),
+    ]
     await reconciler.run_once()
     assert done.is_filled and done.executed_amount_base == 1
     assert partial.current_state is OrderState.PARTIALLY_FILLED
@@ -161,8 +213,16 @@ async def test_unplaced_orders_are_settled_by_lists_but_never_looked_up(
     state: OrderState,
 ) -> None:
     tracker, fake, reconciler = make()
-    order = InFlightOrder("u", PAIR, OrderType.LIMIT, TradeType.BUY, Decimal(1), 0,
-                          price=Decimal(100), initial_state=state)
+    order = InFlightOrder(
+        "u",
+        PAIR,
+        OrderType.LIMIT,
+        TradeType.BUY,
+        Decimal(1),
+        0,
+        price=Decimal(100),
+        initial_state=state,
+    )
     tracker.start_tracking_order(order)
     await reconciler.run_once()
     assert "lookup" not in fake.calls and order.current_state is state
@@ -173,9 +233,11 @@ async def test_unplaced_orders_are_settled_by_lists_but_never_looked_up(
 
 async def test_adoption_tracks_own_open_orders_only() -> None:
     tracker, fake, reconciler = make()
-    fake.states = {"kc1": (OrderState.OPEN, Decimal(0)),
-                   "kc2": (OrderState.PARTIALLY_FILLED, Decimal("0.5")),
-                   "other": (OrderState.OPEN, Decimal(0))}
+    fake.states = {
+        "kc1": (OrderState.OPEN, Decimal(0)),
+        "kc2": (OrderState.PARTIALLY_FILLED, Decimal("0.5")),
+        "other": (OrderState.OPEN, Decimal(0)),
+    }
     adopted = await reconciler.adopt_open_orders([PAIR], "kc")
     assert sorted(o.client_order_id for o in adopted) == ["kc1", "kc2"]
     assert "kc2" in tracker.orders_missing_fills

@@ -152,21 +152,34 @@ def test_body_is_compact_ordered_ascii_json_with_decimal_strings() -> None:
 def test_constructor_rejects_bad_base_url_and_timeout() -> None:
     for url in ("ftp://x", "http://x?token=1", "http://x#frag", "/relative"):
         with pytest.raises(ConfigurationError):
-            RestClient(url, transport=FakeTransport(), throttler=SpyThrottler(),
-                       response_handler=handler)
+            RestClient(
+                url, transport=FakeTransport(), throttler=SpyThrottler(), response_handler=handler
+            )
     with pytest.raises(ConfigurationError):
-        RestClient(ORIGIN, transport=FakeTransport(), throttler=SpyThrottler(),
-                   response_handler=handler, timeout_s=0)
+        RestClient(
+            ORIGIN,
+            transport=FakeTransport(),
+            throttler=SpyThrottler(),
+            response_handler=handler,
+            timeout_s=0,
+        )
 
 
 def test_the_client_and_the_seam_know_no_http_library() -> None:
     for module in (rest, transport):
         assert module.__file__ is not None
         tree = ast.parse(Path(module.__file__).read_text(encoding="utf-8"))
-        imported = {alias.name.split(".")[0] for node in ast.walk(tree)
-                    if isinstance(node, ast.Import) for alias in node.names}
-        imported |= {(node.module or "").split(".")[0] for node in ast.walk(tree)
-                     if isinstance(node, ast.ImportFrom)}
+        imported = {
+            alias.name.split(".")[0]
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Import)
+            for alias in node.names
+        }
+        imported |= {
+            (node.module or "").split(".")[0]
+            for node in ast.walk(tree)
+            if isinstance(node, ast.ImportFrom)
+        }
         assert not imported & {"aiohttp", "yarl", "multidict", "httpx", "requests"}, module
 
 
@@ -203,8 +216,9 @@ async def test_path_is_percent_encoded_once_and_encoded_paths_are_kept() -> None
     fake = FakeTransport()
     signer = RecordingSigner()
     async with make_client(fake, signer=signer) as client:
-        await client.request("GET", "/api/v1/order/client-order/a b%2Fc", limit_id="priv",
-                             signed=True)
+        await client.request(
+            "GET", "/api/v1/order/client-order/a b%2Fc", limit_id="priv", signed=True
+        )
     assert signer.calls[0][1] == "/api/v1/order/client-order/a%20b%2Fc"
     assert fake.requests[0].url == ORIGIN + "/api/v1/order/client-order/a%20b%2Fc"
 
@@ -351,7 +365,9 @@ async def test_json_body_and_headers_reach_the_handler() -> None:
     fake.reply(201, b'{"code":"200000","data":[1,"2"]}', {"GW-RateLimit-Remaining": "7"})
     async with make_client(fake, response_handler=spy) as client:
         assert await client.request("GET", "/j", limit_id="pub") == {
-            "code": "200000", "data": [1, "2"]}
+            "code": "200000",
+            "data": [1, "2"],
+        }
     assert got[0].status == 201
     assert got[0].headers["gw-ratelimit-remaining"] == "7"
 
@@ -365,8 +381,9 @@ FAILURES = [
 ]
 
 
-@pytest.mark.parametrize(("failure", "kind", "may_have_executed"), FAILURES,
-                         ids=lambda v: getattr(v, "__name__", str(v)))
+@pytest.mark.parametrize(
+    ("failure", "kind", "may_have_executed"), FAILURES, ids=lambda v: getattr(v, "__name__", str(v))
+)
 async def test_transport_failures_reach_the_caller_unchanged_and_are_not_retried(
     failure: Callable[[HttpRequest], TransportError],
     kind: type[TransportError],
@@ -379,11 +396,13 @@ async def test_transport_failures_reach_the_caller_unchanged_and_are_not_retried
     async def resync() -> None:
         raise AssertionError("a transport failure is not a timestamp rejection")
 
-    async with make_client(fake, signer=RecordingSigner(), throttler=throttler,
-                           time_resync=resync) as client:
+    async with make_client(
+        fake, signer=RecordingSigner(), throttler=throttler, time_resync=resync
+    ) as client:
         with pytest.raises(TransportError) as info:
-            await client.request("POST", "/api/v1/orders", limit_id="priv", body={"a": 1},
-                                 signed=True)
+            await client.request(
+                "POST", "/api/v1/orders", limit_id="priv", body={"a": 1}, signed=True
+            )
     assert type(info.value) is kind
     assert info.value.may_have_executed is may_have_executed
     assert "POST /api/v1/orders" in str(info.value)
@@ -399,7 +418,9 @@ async def test_the_client_recovers_after_a_transport_failure() -> None:
         with pytest.raises(ConnectionLostError):
             await client.request("GET", "/x", limit_id="pub")
         assert await client.request("GET", "/x", limit_id="pub") == {
-            "status": 200, "payload": {"n": 2}}
+            "status": 200,
+            "payload": {"n": 2},
+        }
 
 
 # ----------------------------------------------------------------------------- ownership, logs
@@ -418,8 +439,12 @@ async def test_close_closes_the_transport_and_the_client_stays_usable() -> None:
 
 
 def test_a_request_repr_carries_no_secret_query_or_body() -> None:
-    request = HttpRequest("POST", ORIGIN + "/o?q=QUERYVALUE",
-                          {"X-Sign": SECRET_SIGNATURE_PREFIX + "x"}, b'{"s":"BODYVALUE"}')
+    request = HttpRequest(
+        "POST",
+        ORIGIN + "/o?q=QUERYVALUE",
+        {"X-Sign": SECRET_SIGNATURE_PREFIX + "x"},
+        b'{"s":"BODYVALUE"}',
+    )
     assert repr(request) == "HttpRequest(POST /o)" == f"HttpRequest({request.describe()})"
     for forbidden in (SECRET_SIGNATURE_PREFIX, "QUERYVALUE", "BODYVALUE", "X-Sign"):
         assert forbidden not in repr(request) and forbidden not in str(request)
@@ -437,8 +462,10 @@ async def test_logs_carry_no_secret_query_or_body(caplog: pytest.LogCaptureFixtu
     caplog.set_level(logging.DEBUG, logger="kucoin_connector")
     async with make_client(fake, signer=RecordingSigner(), time_resync=resync) as client:
         kwargs: dict[str, Any] = {
-            "limit_id": "priv", "params": {"q": "QUERYVALUE"},
-            "body": {"secret": "BODYVALUE"}, "signed": True,
+            "limit_id": "priv",
+            "params": {"q": "QUERYVALUE"},
+            "body": {"secret": "BODYVALUE"},
+            "signed": True,
         }
         await client.request("POST", "/echo/o", **kwargs)
         with pytest.raises(RequestTimeoutError):

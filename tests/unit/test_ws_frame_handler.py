@@ -107,8 +107,11 @@ def test_frames_nested_too_deep_never_reach_on_message(
 ) -> None:
     messages: list[Any] = []
     client = WsClient(Adapter(), on_message=messages.append)
-    for frame in ("[" * depth + "]" * depth, '{"a":' * depth + "1" + "}" * depth,
-                  '{"s":"[[[[","d":' + "[" * depth + "]" * depth + "}"):
+    for frame in (
+        "[" * depth + "]" * depth,
+        '{"a":' * depth + "1" + "}" * depth,
+        '{"s":"[[[[","d":' + "[" * depth + "]" * depth + "}",
+    ):
         client._dispatch(frame)
     client._dispatch('{"s":"' + "[" * 100 + '","n":[[[1]]]}')  # brackets inside a string
     assert messages == [{"s": "[" * 100, "n": [[[1]]]}]

@@ -250,8 +250,9 @@ class ExchangeBase(ABC):
         except ConnectorError as exc:
             reason = f"{type(exc).__name__}: {exc}"
             log.warning("cancel %s failed: %s", client_order_id, reason)
-            self.events.publish(OrderCancelFailedEvent(
-                self._clock_ms(), client_order_id, trading_pair, reason))
+            self.events.publish(
+                OrderCancelFailedEvent(self._clock_ms(), client_order_id, trading_pair, reason)
+            )
 
     async def cancel_order(self, trading_pair: str, client_order_id: str) -> InFlightOrder:
         """Cancel and return the order with its state as confirmed by the exchange."""
@@ -488,13 +489,17 @@ class ExchangeBase(ABC):
             self.request_reconcile()
         return restored
 
-    async def adopt_open_orders(self, client_order_id_prefix: str | None = None
-                                ) -> list[InFlightOrder]:
+    async def adopt_open_orders(
+        self, client_order_id_prefix: str | None = None
+    ) -> list[InFlightOrder]:
         """Track the account's open orders (on this connector's trading pairs) whose client
         order id starts with the prefix (default: this connector's own), when no saved
         state is at hand. Orders already tracked are left alone. Returns the adopted ones."""
-        prefix = self.client_order_id_prefix if client_order_id_prefix is None else (
-            client_order_id_prefix)
+        prefix = (
+            self.client_order_id_prefix
+            if client_order_id_prefix is None
+            else (client_order_id_prefix)
+        )
         adopted = await self._reconciler.adopt_open_orders(self.trading_pairs, prefix)
         if adopted:
             self.request_reconcile()
@@ -521,8 +526,10 @@ class ExchangeBase(ABC):
         """One pass over every order to reconcile (core/reconciler.py), then balances."""
         to_reconcile = self.order_tracker.orders_to_reconcile
         self._placements.adopt_orphans(
-            list(to_reconcile.values()), self._placing,
-            lambda o: self._apply_state(o, OrderState.PLACEMENT_UNKNOWN, "placement unanswered"))
+            list(to_reconcile.values()),
+            self._placing,
+            lambda o: self._apply_state(o, OrderState.PLACEMENT_UNKNOWN, "placement unanswered"),
+        )
         self._placements.forget_except(to_reconcile)
         await self._reconciler.run_once()
         await self.refresh_balances()

@@ -260,9 +260,7 @@ class OrderBook:
             apply(price, size)
         self.last_update_id = update_id
 
-    def apply_changes(
-        self, bids: Iterable[Change], asks: Iterable[Change], update_id: int
-    ) -> bool:
+    def apply_changes(self, bids: Iterable[Change], asks: Iterable[Change], update_id: int) -> bool:
         """The hot path of a stream of diffs: ``(price, size, anything)`` changes, each side
         applied in the order given, then ``last_update_id = update_id``. A price spelled
         exactly ``"0"`` (never a level: exchanges use it for sequence-only entries) is

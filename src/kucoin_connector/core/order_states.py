@@ -66,7 +66,10 @@ UNPLACED_STATES: tuple[OrderState, ...] = (_S.PENDING_CREATE, _S.PLACEMENT_UNKNO
 EXISTS_STATES: tuple[OrderState, ...] = (_S.OPEN, _S.PARTIALLY_FILLED, _S.FILLED, _S.CANCELED)
 #: States a fill moves to PARTIALLY_FILLED (a fill proves the order exists and has fills).
 FILL_MOVES_STATES: tuple[OrderState, ...] = (
-    _S.PENDING_CREATE, _S.PLACEMENT_UNKNOWN, _S.OPEN, _S.WRITTEN_OFF
+    _S.PENDING_CREATE,
+    _S.PLACEMENT_UNKNOWN,
+    _S.OPEN,
+    _S.WRITTEN_OFF,
 )
 
 

@@ -132,9 +132,7 @@ class ClientOrderTracker:
 
     # ----- views (derived from state + meta; O(n)) --------------------------------------
 
-    def _select(
-        self, keep: Callable[[InFlightOrder, OrderMeta], bool]
-    ) -> dict[str, InFlightOrder]:
+    def _select(self, keep: Callable[[InFlightOrder, OrderMeta], bool]) -> dict[str, InFlightOrder]:
         self._prune()
         meta = self._meta
         return {cid: order for cid, order in self._orders.items() if keep(order, meta[cid])}
@@ -275,8 +273,11 @@ class ClientOrderTracker:
         elif order.current_state in OPEN_STATES and not meta.lost and meta.cached_until_ms is None:
             meta.not_found_count += 1
             if meta.not_found_count >= self._lost_order_count_limit:
-                logger.warning("order %s not found %d times: now lost (still reconciled)",
-                               client_order_id, meta.not_found_count)
+                logger.warning(
+                    "order %s not found %d times: now lost (still reconciled)",
+                    client_order_id,
+                    meta.not_found_count,
+                )
                 meta.lost = True
                 events.append(OrderLostEvent(self._clock_ms(), client_order_id, order.trading_pair))
         self._publish(events)
@@ -289,8 +290,11 @@ class ClientOrderTracker:
         order = self._orders.get(client_order_id)
         now_ms = self._clock_ms()
         if order is not None and order.write_off(now_ms, reason):
-            logger.warning("order %s: placement not found, written off (watched for %d ms)",
-                           client_order_id, self._written_off_watch_ms)
+            logger.warning(
+                "order %s: placement not found, written off (watched for %d ms)",
+                client_order_id,
+                self._written_off_watch_ms,
+            )
             meta = self._meta[client_order_id]
             meta.lost = False
             meta.cached_until_ms = None  # (re)cached below, with the watch window
@@ -338,8 +342,11 @@ class ClientOrderTracker:
             order.update_with_order_update(update)
             timestamp_ms = update.update_timestamp_ms
         if written_off and order.current_state is not OrderState.WRITTEN_OFF:
-            logger.warning("written-off order %s turned up on the exchange (%s): tracked again",
-                           order.client_order_id, order.current_state.name)
+            logger.warning(
+                "written-off order %s turned up on the exchange (%s): tracked again",
+                order.client_order_id,
+                order.current_state.name,
+            )
             meta.cached_until_ms = None  # active again; ``_relocate`` re-caches if finished
         self._announce_created(order, meta, timestamp_ms, events)
         self._announce_final(order, meta, timestamp_ms, events)
@@ -441,8 +448,12 @@ class ClientOrderTracker:
             if meta is None or meta.filled_seen_ms != seen_ms or "completed" in meta.announced:
                 continue
             order = self._orders[cid]
-            logger.warning("order %s FILLED but fills still missing (executed %s of %s): "
-                           "completed", cid, order.executed_amount_base, order.amount)
+            logger.warning(
+                "order %s FILLED but fills still missing (executed %s of %s): completed",
+                cid,
+                order.executed_amount_base,
+                order.amount,
+            )
             meta.announced.add("completed")
             events.append(completed_event(order, now_ms))
             self._relocate(order, meta)
@@ -501,4 +512,3 @@ class ClientOrderTracker:
             restored.append(order)
         self._publish(events)
         return restored
-

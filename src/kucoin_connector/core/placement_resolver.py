@@ -59,8 +59,12 @@ class PlacementResolver:
     def cancel_when_found(self, client_order_id: str) -> None:
         self._cancel_when_found.add(client_order_id)
 
-    def adopt_orphans(self, orders: Iterable[InFlightOrder], placing: Container[str],
-                      mark_unknown: Callable[[InFlightOrder], None]) -> None:
+    def adopt_orphans(
+        self,
+        orders: Iterable[InFlightOrder],
+        placing: Container[str],
+        mark_unknown: Callable[[InFlightOrder], None],
+    ) -> None:
         """Unplaced orders that no resolver owns and no placement is in flight for."""
         for order in orders:
             cid = order.client_order_id
@@ -94,6 +98,7 @@ class PlacementResolver:
                 not_found += 1
                 if not_found >= self._attempts:
                     self._tracker.process_placement_written_off(
-                        order.client_order_id, "placement not found on the exchange")
+                        order.client_order_id, "placement not found on the exchange"
+                    )
             except ConnectorError as exc:
                 log.info("order %s: look-up failed (%s); retrying", order.client_order_id, exc)

@@ -164,8 +164,13 @@ class Reconciler:
         for pair in pairs:
             for item in await self._hooks.fetch_open_orders(pair):
                 cid = item.client_order_id
-                if not cid or not cid.startswith(prefix) or self._tracker.fetch_order(
-                        client_order_id=cid, exchange_order_id=item.exchange_order_id):
+                if (
+                    not cid
+                    or not cid.startswith(prefix)
+                    or self._tracker.fetch_order(
+                        client_order_id=cid, exchange_order_id=item.exchange_order_id
+                    )
+                ):
                     continue
                 order = item.to_in_flight_order(cid)
                 self._tracker.start_tracking_order(order)
@@ -200,8 +205,10 @@ class Reconciler:
 
     async def _read_done_orders(self, pair: str, state: _PairPass) -> None:
         absent = [
-            o for o in state.targets
-            if self._may_be_open(o) and o.client_order_id not in state.settled
+            o
+            for o in state.targets
+            if self._may_be_open(o)
+            and o.client_order_id not in state.settled
             and o.current_state not in _UNPLACED
         ]
         if not state.listed or not absent:
@@ -235,7 +242,8 @@ class Reconciler:
         end_ms = self._hooks.exchange_time_ms()
         recent_ms = end_ms - self._fills_window_max_ms
         created = [
-            o.creation_timestamp_ms for o in self._tracker.orders_missing_fills.values()
+            o.creation_timestamp_ms
+            for o in self._tracker.orders_missing_fills.values()
             if o.trading_pair == pair and o.creation_timestamp_ms >= recent_ms
         ]
         if not created:
@@ -302,5 +310,6 @@ class Reconciler:
         """Not known to be finished: its state is still to be learnt (written-off
         placements included: they may turn up)."""
         return not order.is_done or order.is_written_off
+
 
 __all__ = ["ExchangeOrder", "OrderStatus", "ReconcileHooks", "Reconciler"]

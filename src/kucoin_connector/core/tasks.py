@@ -39,8 +39,9 @@ class BackgroundTasks:
             return
         exc = task.exception()
         if isinstance(exc, ConnectorError):
-            log.warning("background task %s failed: %s: %s", task.get_name(),
-                        type(exc).__name__, exc)
+            log.warning(
+                "background task %s failed: %s: %s", task.get_name(), type(exc).__name__, exc
+            )
         elif exc is not None:
             log.error("background task failed", exc_info=exc)
 

@@ -360,8 +360,15 @@ class WsClient:
                     if reason is None and subscribe and ws is self._ws:
                         self._active.add(topic)
                     return reason
-                logger.warning("%s: no ack for %s %s within %.3g s (attempt %d of %d)",
-                               self._name, verb, topic, self._ack_timeout_s, attempt, attempts)
+                logger.warning(
+                    "%s: no ack for %s %s within %.3g s (attempt %d of %d)",
+                    self._name,
+                    verb,
+                    topic,
+                    self._ack_timeout_s,
+                    attempt,
+                    attempts,
+                )
         except (ConnectionError, aiohttp.ClientError, ConnectorError) as exc:
             logger.warning("%s: %s %s not confirmed: %s", self._name, verb, topic, _describe(exc))
             return None
@@ -377,7 +384,10 @@ class WsClient:
         return None
 
     async def _attempt(
-        self, ws: aiohttp.ClientWebSocketResponse, topic: str, subscribe: bool,
+        self,
+        ws: aiohttp.ClientWebSocketResponse,
+        topic: str,
+        subscribe: bool,
         futures: dict[str, asyncio.Future[str | None]],
     ) -> tuple[bool, str | None]:
         """Send the request once more, with a fresh id; await a reply to any attempt:
@@ -453,8 +463,9 @@ class WsClient:
         if self.parse_errors % _LOG_EVERY == 1:
             if isinstance(reason, BaseException):
                 reason = f"{type(reason).__name__}: {reason}"
-            logger.warning("%s: %s (%d dropped so far)", self._name,
-                           ParseError(reason), self.parse_errors)
+            logger.warning(
+                "%s: %s (%d dropped so far)", self._name, ParseError(reason), self.parse_errors
+            )
 
     def _dispatch(self, data: str | bytes) -> None:
         handler = self.frame_handler

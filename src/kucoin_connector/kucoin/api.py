@@ -196,7 +196,8 @@ class KucoinApi:
         page = 1
         while True:
             data = await self.call(
-                name, params={**params, "currentPage": page, "pageSize": CLASSIC_PAGE_SIZE})
+                name, params={**params, "currentPage": page, "pageSize": CLASSIC_PAGE_SIZE}
+            )
             if not isinstance(data, dict):
                 raise ParseError(f"{name}: expected a page object, got {type(data).__name__}")
             items.extend(_as_list(data.get("items")))

@@ -112,8 +112,9 @@ class KucoinExchange(ExchangeBase):
         self._session = session
         self._time = TimeSynchronizer(clock_s=lambda: self._clock() / 1000)
         self._auth = (
-            KucoinAuth(api_key, api_secret, passphrase, key_version=key_version,
-                       time_ms=self._time.time_ms)
+            KucoinAuth(
+                api_key, api_secret, passphrase, key_version=key_version, time_ms=self._time.time_ms
+            )
             if api_key and api_secret and passphrase
             else None
         )
@@ -311,8 +312,13 @@ class KucoinExchange(ExchangeBase):
             private=False,
             connect_id_factory=lambda: uuid.uuid4().hex,
         )
-        return WsClient(adapter, on_message=on_message, on_reconnected=on_reconnected,
-                        session=self._session, name="kucoin-public")
+        return WsClient(
+            adapter,
+            on_message=on_message,
+            on_reconnected=on_reconnected,
+            session=self._session,
+            name="kucoin-public",
+        )
 
     def _private_ws(self, on_message: Callable[[Any], None], on_reconnected: Any) -> WsClient:
         adapter = KucoinWsAdapter(
@@ -320,8 +326,13 @@ class KucoinExchange(ExchangeBase):
             private=True,
             connect_id_factory=lambda: uuid.uuid4().hex,
         )
-        return WsClient(adapter, on_message=on_message, on_reconnected=on_reconnected,
-                        session=self._session, name="kucoin-private")
+        return WsClient(
+            adapter,
+            on_message=on_message,
+            on_reconnected=on_reconnected,
+            session=self._session,
+            name="kucoin-private",
+        )
 
     # ------------------------------------------------------------------ ExchangeBase hooks
     async def _place_order_on_exchange(
@@ -380,8 +391,7 @@ class KucoinExchange(ExchangeBase):
         self._require_auth()
         end_ms = self._exchange_time_ms()
         start_ms = max(since_ms, end_ms - MAX_WINDOW_MS + 60_000)  # older: looked up singly
-        details = await self.api.done_orders(self.symbol_for_pair(trading_pair), start_ms,
-                                             end_ms)
+        details = await self.api.done_orders(self.symbol_for_pair(trading_pair), start_ms, end_ms)
         return [exchange_order_from_detail(d, trading_pair) for d in details]
 
     async def _fetch_fills(
@@ -389,8 +399,7 @@ class KucoinExchange(ExchangeBase):
     ) -> list[TradeUpdate]:
         self._require_auth()
         start_ms = max(start_ms, end_ms - MAX_WINDOW_MS + 60_000)
-        fills = await self.api.fills_between(self.symbol_for_pair(trading_pair), start_ms,
-                                             end_ms)
+        fills = await self.api.fills_between(self.symbol_for_pair(trading_pair), start_ms, end_ms)
         return [fill_trade_update(fill, trading_pair) for fill in fills]
 
     def _exchange_time_ms(self) -> int:
@@ -404,8 +413,9 @@ class KucoinExchange(ExchangeBase):
             if account.account_type.value != self.account_type:
                 continue
             account_ids.add(account.id)
-            balances[account.currency] = Balance(account.currency, account.balance,
-                                                 account.available)
+            balances[account.currency] = Balance(
+                account.currency, account.balance, account.available
+            )
         self._account_ids = account_ids
         return balances
 
@@ -429,8 +439,10 @@ class KucoinExchange(ExchangeBase):
             client_order_id=message.client_oid, exchange_order_id=message.order_id
         )
         fee_rates = self._fee_rates.get(message.symbol)
-        if fee_rates is not None and order is not None and (
-            order.client_order_id in self._taker_fee_orders
+        if (
+            fee_rates is not None
+            and order is not None
+            and (order.client_order_id in self._taker_fee_orders)
         ):
             fee_rates = (fee_rates[1], fee_rates[1])
         try:
@@ -446,7 +458,8 @@ class KucoinExchange(ExchangeBase):
                 # No fee rate known for this symbol: take the fill, with its exact fee,
                 # from REST rather than record a wrong fee under this trade id.
                 self.order_tracker.expect_fills(
-                    order.client_order_id, order.executed_amount_base + trade.fill_base_amount)
+                    order.client_order_id, order.executed_amount_base + trade.fill_base_amount
+                )
                 self._tasks.spawn(self._fetch_missing_fills(order))
         if update is not None:
             self.order_tracker.process_order_update(update)
@@ -458,16 +471,18 @@ class KucoinExchange(ExchangeBase):
             # Some of its match messages never came (lost on the wire): the order stays in
             # reconciliation until its fills are seen; a done order's are fetched now.
             self.order_tracker.expect_fills(order.client_order_id, message.filled_size)
-            if update is not None and update.new_state in (OrderState.FILLED,
-                                                            OrderState.CANCELED):
+            if update is not None and update.new_state in (OrderState.FILLED, OrderState.CANCELED):
                 self._tasks.spawn(self._fetch_missing_fills(order))
 
     async def _fetch_missing_fills(self, order: InFlightOrder) -> None:
         try:
             await self._refresh_fills(order)
         except ConnectorError as exc:
-            log.info("fills of %s not fetched now (%s); reconciliation keeps trying",
-                     order.client_order_id, exc)
+            log.info(
+                "fills of %s not fetched now (%s); reconciliation keeps trying",
+                order.client_order_id,
+                exc,
+            )
 
     def _on_balance(self, message: BalanceMessage) -> None:
         balance = balance_from_message(message, self.account_type, self._account_ids)

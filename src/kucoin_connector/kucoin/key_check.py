@@ -35,8 +35,12 @@ from .config import KucoinConfig
 from .endpoints import ENDPOINTS
 from .errors import raise_for_kucoin
 
-__all__ = ["AUTH_FAILURE_REASONS", "explain_kucoin_error", "permission_warnings",
-           "verify_kucoin_keys"]
+__all__ = [
+    "AUTH_FAILURE_REASONS",
+    "explain_kucoin_error",
+    "permission_warnings",
+    "verify_kucoin_keys",
+]
 
 API_KEY_INFO_PATH = "/api/v1/user/api-key"
 _LIMITS = (
@@ -51,17 +55,16 @@ CLOCK_WARNING_MS = 1_000
 AUTH_FAILURE_REASONS: Mapping[str, str] = {
     "400001": "the request lacked KuCoin's authentication headers",
     "400002": "this computer's clock differs from KuCoin's by more than 5 seconds; "
-              "synchronise the system clock (NTP) and try again",
+    "synchronise the system clock (NTP) and try again",
     "400003": "KuCoin does not know this API key: check it was copied completely, was not "
-              "deleted, and belongs to this environment (production, sandbox or simulator)",
+    "deleted, and belongs to this environment (production, sandbox or simulator)",
     "400004": "the passphrase is wrong: it is the API passphrase chosen when the key was "
-              "created, not the login or trading password (with key version 2 or 3, whose "
-              "passphrase is signed with the secret, a wrong secret key also shows this way)",
+    "created, not the login or trading password (with key version 2 or 3, whose "
+    "passphrase is signed with the secret, a wrong secret key also shows this way)",
     "400005": "the secret key is wrong (KuCoin could not verify the signature)",
     "400006": "this machine's IP address is not in the key's IP whitelist: add it to the "
-              "whitelist on KuCoin, or use the key from a whitelisted machine",
-    "400007": "the key lacks a permission this call needs: enable General (and Trade) "
-              "on the key",
+    "whitelist on KuCoin, or use the key from a whitelisted machine",
+    "400007": "the key lacks a permission this call needs: enable General (and Trade) on the key",
     "411100": "the KuCoin account is frozen",
 }
 
@@ -113,8 +116,9 @@ async def verify_kucoin_keys(
     timeout_s: float = 10.0,
 ) -> KeyCheck:
     """Prove the keys with a signed call; raise the library's typed errors on failure."""
-    check = _KeyChecker(config, clock_correction=clock_correction, session=session,
-                        timeout_s=timeout_s)
+    check = _KeyChecker(
+        config, clock_correction=clock_correction, session=session, timeout_s=timeout_s
+    )
     try:
         permissions, warnings = await _key_info(check.rest)
     finally:
@@ -131,8 +135,14 @@ async def verify_kucoin_keys(
 class _KeyChecker:
     """The REST client of one key check, with a clock corrected only when KuCoin asks."""
 
-    def __init__(self, config: KucoinConfig, *, clock_correction: bool,
-                 session: aiohttp.ClientSession | None, timeout_s: float) -> None:
+    def __init__(
+        self,
+        config: KucoinConfig,
+        *,
+        clock_correction: bool,
+        session: aiohttp.ClientSession | None,
+        timeout_s: float,
+    ) -> None:
         self.clock = TimeSynchronizer()
         self.resynced = False
         auth = KucoinAuth(
@@ -143,10 +153,13 @@ class _KeyChecker:
             time_ms=self.clock.time_ms,
         )
         self.rest = RestClient(
-            config.base_url, throttler=AsyncThrottler(_LIMITS),
+            config.base_url,
+            throttler=AsyncThrottler(_LIMITS),
             transport=AiohttpTransport(session),
-            response_handler=raise_for_kucoin, signer=auth,
-            timeout_s=timeout_s, time_resync=self._resync if clock_correction else None,
+            response_handler=raise_for_kucoin,
+            signer=auth,
+            timeout_s=timeout_s,
+            time_resync=self._resync if clock_correction else None,
         )
 
     async def _server_time_ms(self) -> int:
@@ -177,4 +190,3 @@ async def _key_info(rest: RestClient) -> tuple[tuple[str, ...] | None, list[str]
     raw = info.get("permission", "")
     permissions = tuple(p.strip() for p in str(raw).split(",") if p.strip())
     return permissions, permission_warnings(permissions, str(info.get("ipWhitelist") or ""))
-

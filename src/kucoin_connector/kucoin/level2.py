@@ -123,11 +123,20 @@ class Level2Calibrator:
     """Keeps one symbol's ``OrderBook`` in sync from l2updates and snapshots (no I/O)."""
 
     def __init__(
-        self, symbol: str, *, max_buffered_updates: int = 20_000, max_crossed_updates: int = 50,
-        max_sequence_skip: int = 1_000, max_sequence_lag: int = 1_000_000,
+        self,
+        symbol: str,
+        *,
+        max_buffered_updates: int = 20_000,
+        max_crossed_updates: int = 50,
+        max_sequence_skip: int = 1_000,
+        max_sequence_lag: int = 1_000_000,
     ) -> None:
-        if (max_buffered_updates < 1 or max_crossed_updates < 0 or max_sequence_skip < 1
-                or max_sequence_lag < 1):
+        if (
+            max_buffered_updates < 1
+            or max_crossed_updates < 0
+            or max_sequence_skip < 1
+            or max_sequence_lag < 1
+        ):
             raise ConfigurationError(
                 "max_buffered_updates, max_sequence_skip, max_sequence_lag >= 1 and "
                 "max_crossed_updates >= 0"
@@ -305,7 +314,9 @@ class Level2Calibrator:
         return self._apply_changes(bids, asks, update.sequence_end)
 
     def _apply_changes(
-        self, bids: Sequence[tuple[str, str, object]], asks: Sequence[tuple[str, str, object]],
+        self,
+        bids: Sequence[tuple[str, str, object]],
+        asks: Sequence[tuple[str, str, object]],
         end: int,
     ) -> SyncState:
         """Apply changes already in sequence order and all newer than the book."""

@@ -103,8 +103,7 @@ def _bad_changes(raw: Any, start: int, end: int, side: str) -> ParseError:
             return ParseError(
                 f"l2update {side} change sequence {sequence} outside [{start}, {end}]"
             )
-    return ParseError(f"l2update changes.{side} must be [price, size, sequence]: "
-                      f"{preview(raw)}")
+    return ParseError(f"l2update changes.{side} must be [price, size, sequence]: {preview(raw)}")
 
 
 def _changes(raw: Any, start: int, end: int, side: str) -> list[Change]:
@@ -158,8 +157,11 @@ def parse_l2update(message: Mapping[str, Any]) -> L2Update:
 def _int_sequences(wire: list[WireChange], start: int, end: int, side: str) -> list[Change]:
     """Wire changes -> (price, size, int sequence in [start, end]); ParseError otherwise."""
     try:
-        out = [(price, size, sequence) for price, size, wire_sequence in wire
-               if start <= (sequence := int(wire_sequence)) <= end]
+        out = [
+            (price, size, sequence)
+            for price, size, wire_sequence in wire
+            if start <= (sequence := int(wire_sequence)) <= end
+        ]
     except ValueError:
         out = []
     if len(out) != len(wire):
@@ -168,8 +170,12 @@ def _int_sequences(wire: list[WireChange], start: int, end: int, side: str) -> l
 
 
 def wire_update(
-    symbol: str, start: int, end: int, wire_asks: list[WireChange],
-    wire_bids: list[WireChange], time_ms: int | None,
+    symbol: str,
+    start: int,
+    end: int,
+    wire_asks: list[WireChange],
+    wire_bids: list[WireChange],
+    time_ms: int | None,
 ) -> L2Update:
     """Typed wire values -> ``L2Update``, with the same checks and the same
     ``Level2ParseError`` as ``parse_l2update``."""

@@ -43,9 +43,7 @@ from .level2_wire import too_deep
 log = logging.getLogger(__name__)
 
 SnapshotFetcher = Callable[[str], Awaitable[L2Snapshot]]
-WsFactory = Callable[
-    [Callable[[Any], None], Callable[[], Awaitable[None]]], WsClient
-]
+WsFactory = Callable[[Callable[[Any], None], Callable[[], Awaitable[None]]], WsClient]
 
 _TOPICS_PER_SYMBOL = 2  # /market/level2 and /market/match
 _NEEDS_RESYNC = SyncState.NEEDS_RESYNC  # a module constant: enum attribute reads are slow
@@ -143,9 +141,7 @@ class KucoinOrderBookDataSource:
         """Start following a symbol (also while running)."""
         if symbol in self._calibrators:
             return
-        self._calibrators[symbol] = Level2Calibrator(
-            symbol, max_crossed_updates=self._max_crossed
-        )
+        self._calibrators[symbol] = Level2Calibrator(symbol, max_crossed_updates=self._max_crossed)
         connection = await self._connection_with_room()
         connection.symbols.add(symbol)
         await connection.client.subscribe(_topics(symbol))
@@ -255,8 +251,12 @@ class KucoinOrderBookDataSource:
         key = symbol if symbol in self._calibrators else None  # bounded: followed symbols
         seen = self._errors_seen[key] = self._errors_seen.get(key, 0) + 1
         if seen % _LOG_EVERY == 1:
-            log.warning("dropping malformed level2 message (%d so far for %s): %s",
-                        seen, key or "unknown symbols", exc)
+            log.warning(
+                "dropping malformed level2 message (%d so far for %s): %s",
+                seen,
+                key or "unknown symbols",
+                exc,
+            )
         if key is not None:
             self._schedule_resync(key, f"malformed message: {exc}")
 

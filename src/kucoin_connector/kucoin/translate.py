@@ -77,8 +77,11 @@ def exchange_order_from_detail(
         size=detail.size,
     )
     is_market = detail.order_type in (OrderKind.MARKET, OrderKind.MARKET_STOP)
-    order_type = OrderType.MARKET if is_market else (
-        OrderType.LIMIT_MAKER if detail.post_only else OrderType.LIMIT)
+    order_type = (
+        OrderType.MARKET
+        if is_market
+        else (OrderType.LIMIT_MAKER if detail.post_only else OrderType.LIMIT)
+    )
     by_funds = is_market and not detail.size and bool(detail.funds)
     return ExchangeOrder(
         client_order_id=detail.client_oid or None,

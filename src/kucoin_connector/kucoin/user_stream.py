@@ -258,8 +258,15 @@ def _order_change(data: _OrderChangeData) -> OrderChangeMessage | None:
         event_type = _enum(_CHANGE_TYPES, OrderChangeType, data.type)
         price, size, funds, origin, filled, remain, canceled, old, match_price, match_size = (
             _amounts(
-                data.price, data.size, data.funds, data.origin_size, data.filled_size,
-                data.remain_size, data.canceled_size, data.old_size, data.match_price,
+                data.price,
+                data.size,
+                data.funds,
+                data.origin_size,
+                data.filled_size,
+                data.remain_size,
+                data.canceled_size,
+                data.old_size,
+                data.match_price,
                 data.match_size,
             )
         )
@@ -324,7 +331,9 @@ def _balance(data: _BalanceData) -> BalanceMessage | None:
             "hold_change": hold_change,
             "relation_event": data.relation_event,
             "relation_event_id": data.relation_event_id or None,
-            "relation_context": None if context is None else _unchecked(
+            "relation_context": None
+            if context is None
+            else _unchecked(
                 RelationContext,
                 {
                     "symbol": context.symbol,

@@ -47,8 +47,8 @@ class Accounts:
         listener: BalanceListener | None = None,
     ) -> None:
         self._clock_ms = clock_ms
-        self._ids: IdFactory = id_factory if id_factory is not None else SequentialIds(
-            0x5B0000000000000000000000
+        self._ids: IdFactory = (
+            id_factory if id_factory is not None else SequentialIds(0x5B0000000000000000000000)
         )
         self.listener = listener
         self._accounts: dict[tuple[str, str, str], Account] = {}
@@ -124,9 +124,7 @@ class Accounts:
 
     def total_balance(self, currency: str) -> Decimal:
         """Sum of every user's balance in that currency (all account types)."""
-        return sum(
-            (a.balance for a in self._accounts.values() if a.currency == currency), ZERO
-        )
+        return sum((a.balance for a in self._accounts.values() if a.currency == currency), ZERO)
 
     def users(self) -> list[str]:
         return sorted({uid for uid, _, _ in self._accounts})
@@ -245,8 +243,18 @@ class Accounts:
         ctx: dict[str, str],
     ) -> LedgerEntry:
         entry = LedgerEntry(
-            self._ids(), acc.user_id, acc.id, acc.type, acc.currency, amount, fee,
-            acc.balance, biz, direction, self._clock_ms(), ctx,
+            self._ids(),
+            acc.user_id,
+            acc.id,
+            acc.type,
+            acc.currency,
+            amount,
+            fee,
+            acc.balance,
+            biz,
+            direction,
+            self._clock_ms(),
+            ctx,
         )
         entries = self._ledgers.get(acc.user_id)
         if entries is None:
@@ -255,7 +263,11 @@ class Accounts:
         return entry
 
     def _notify(
-        self, acc: Account, available_change: Decimal, hold_change: Decimal, event: str,
+        self,
+        acc: Account,
+        available_change: Decimal,
+        hold_change: Decimal,
+        event: str,
         event_id: str,
     ) -> None:
         listener = self.listener
@@ -263,7 +275,17 @@ class Accounts:
             return
         listener.on_balance_change(
             BalanceChange(
-                acc.user_id, acc.id, acc.currency, acc.type, acc.balance, acc.balance - acc.holds,
-                acc.holds, available_change, hold_change, event, event_id, self._clock_ms(),
+                acc.user_id,
+                acc.id,
+                acc.currency,
+                acc.type,
+                acc.balance,
+                acc.balance - acc.holds,
+                acc.holds,
+                available_change,
+                hold_change,
+                event,
+                event_id,
+                self._clock_ms(),
             )
         )

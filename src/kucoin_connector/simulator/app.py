@@ -56,8 +56,11 @@ async def faults_middleware(request: web.Request, handler: HandlerT) -> web.Stre
         return await handler(request)
     if fault.status == 429:
         limit = state.limiter.config.public_per_window or 100
-        headers = {"gw-ratelimit-limit": str(limit), "gw-ratelimit-remaining": "0",
-                   "gw-ratelimit-reset": "1000"}
+        headers = {
+            "gw-ratelimit-limit": str(limit),
+            "gw-ratelimit-remaining": "0",
+            "gw-ratelimit-reset": "1000",
+        }
         return error_response("429000", "Too Many Requests", 429, headers)
     code = "500000" if fault.status == 500 else f"{fault.status}000"
     return error_response(code, "Internal Server Error (injected)", fault.status)
@@ -80,21 +83,30 @@ async def admin_state(request: web.Request) -> web.StreamResponse:
     if request.remote not in LOOPBACK:
         return error_response("400007", "admin routes are loopback-only", 403)
     state = request.app[STATE_KEY]
-    data = {"connections": len(state.hub.connections), "skewMs": state.clock.skew_ms,
-            "wsRules": len(state.faults.ws_rules), "httpRules": len(state.faults.http_rules),
-            "dropOrderResponses": state.faults.drop_order_responses}
-    return web.Response(text=json.dumps({"code": "200000", "data": data}),
-                        content_type="application/json")
+    data = {
+        "connections": len(state.hub.connections),
+        "skewMs": state.clock.skew_ms,
+        "wsRules": len(state.faults.ws_rules),
+        "httpRules": len(state.faults.http_rules),
+        "dropOrderResponses": state.faults.drop_order_responses,
+    }
+    return web.Response(
+        text=json.dumps({"code": "200000", "data": data}), content_type="application/json"
+    )
 
 
 def build_app(state: SimState) -> web.Application:
     app = web.Application(middlewares=[errors_middleware, faults_middleware])
     app[STATE_KEY] = state
-    endpoint = WsEndpoint(state.hub, state.ws_settings,
-                          symbols=lambda: [s.symbol for s in state.engine.symbols()],
-                          markets=lambda: sorted({s.market for s in state.engine.symbols()}
-                                                 | {s.quote_currency
-                                                    for s in state.engine.symbols()}))
+    endpoint = WsEndpoint(
+        state.hub,
+        state.ws_settings,
+        symbols=lambda: [s.symbol for s in state.engine.symbols()],
+        markets=lambda: sorted(
+            {s.market for s in state.engine.symbols()}
+            | {s.quote_currency for s in state.engine.symbols()}
+        ),
+    )
     app.router.add_get(WS_PATH, endpoint.handle)
     app.router.add_post("/admin/faults", admin_faults)
     app.router.add_get("/admin/state", admin_state)

@@ -95,8 +95,12 @@ def verify_request(
 ) -> ApiKey:
     """Return the authenticated key or raise :class:`AuthFailure` with KuCoin's code."""
     if any(not headers.get(name) for name in _REQUIRED):
-        raise AuthFailure("400001", "Please check the header of your request for KC-API-KEY, "
-                          "KC-API-SIGN, KC-API-TIMESTAMP, KC-API-PASSPHRASE", 401)
+        raise AuthFailure(
+            "400001",
+            "Please check the header of your request for KC-API-KEY, "
+            "KC-API-SIGN, KC-API-TIMESTAMP, KC-API-PASSPHRASE",
+            401,
+        )
     ts_raw = headers["KC-API-TIMESTAMP"]
     ts = _parse_timestamp_ms(ts_raw)
     if ts is None or abs(ts - now_ms) > TIMESTAMP_WINDOW_MS:
@@ -114,8 +118,9 @@ def verify_request(
     if not hmac.compare_digest(headers["KC-API-SIGN"], b64_hmac(key.secret, prehash)):
         raise AuthFailure("400005", "Signature verification failed", 401)
     if key.ip_whitelist and remote_ip not in key.ip_whitelist:
-        raise AuthFailure("400006", "Invalid request ip, the current clientIp is: "
-                          f"{remote_ip}", 403)
+        raise AuthFailure(
+            "400006", f"Invalid request ip, the current clientIp is: {remote_ip}", 403
+        )
     if permission not in key.permissions:
         raise AuthFailure("400007", "Access denied, require more permission.", 403)
     return key

@@ -128,7 +128,14 @@ class SymbolBook:
     """A symbol's book plus its sequences, stop orders, last price and recent trades."""
 
     __slots__ = (
-        "asks", "bids", "last_price", "sequence", "spec", "stops", "trade_sequence", "trades",
+        "asks",
+        "bids",
+        "last_price",
+        "sequence",
+        "spec",
+        "stops",
+        "trade_sequence",
+        "trades",
     )
 
     def __init__(self, spec: SymbolSpec, initial_sequence: int, recent_trades: int) -> None:

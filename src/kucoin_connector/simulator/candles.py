@@ -9,9 +9,21 @@ from decimal import Decimal
 
 from .wire import dec
 
-CANDLE_SECONDS = {"1min": 60, "3min": 180, "5min": 300, "15min": 900, "30min": 1800,
-                  "1hour": 3600, "2hour": 7200, "4hour": 14400, "6hour": 21600,
-                  "8hour": 28800, "12hour": 43200, "1day": 86400, "1week": 604800}
+CANDLE_SECONDS = {
+    "1min": 60,
+    "3min": 180,
+    "5min": 300,
+    "15min": 900,
+    "30min": 1800,
+    "1hour": 3600,
+    "2hour": 7200,
+    "4hour": 14400,
+    "6hour": 21600,
+    "8hour": 28800,
+    "12hour": 43200,
+    "1day": 86400,
+    "1week": 604800,
+}
 CANDLE_TYPES = (*CANDLE_SECONDS, "1month")
 
 
@@ -26,8 +38,15 @@ class Candle:
     turnover: Decimal
 
     def row(self) -> list[str]:
-        return [str(self.start_s), dec(self.open), dec(self.close), dec(self.high),
-                dec(self.low), dec(self.volume), dec(self.turnover)]
+        return [
+            str(self.start_s),
+            dec(self.open),
+            dec(self.close),
+            dec(self.high),
+            dec(self.low),
+            dec(self.volume),
+            dec(self.turnover),
+        ]
 
 
 def bucket_start_s(time_s: int, ctype: str) -> int:
@@ -51,8 +70,14 @@ class TradeTape:
             tape = self._tapes[symbol] = deque(maxlen=self._max)
         tape.append((time_ms, price, size))
 
-    def candles(self, symbol: str, ctype: str, start_s: int | None = None,
-                end_s: int | None = None, limit: int = 1500) -> list[Candle]:
+    def candles(
+        self,
+        symbol: str,
+        ctype: str,
+        start_s: int | None = None,
+        end_s: int | None = None,
+        limit: int = 1500,
+    ) -> list[Candle]:
         """Newest first, only buckets with trades."""
         buckets: dict[int, Candle] = {}
         for time_ms, price, size in self._tapes.get(symbol, ()):
@@ -83,6 +108,12 @@ class TradeTape:
             return None
         recent.reverse()
         prices = [p for _, p, _ in recent]
-        return Candle(start_ms // 1000, prices[0], prices[-1], max(prices), min(prices),
-                      sum((s for _, _, s in recent), Decimal(0)),
-                      sum((p * s for _, p, s in recent), Decimal(0)))
+        return Candle(
+            start_ms // 1000,
+            prices[0],
+            prices[-1],
+            max(prices),
+            min(prices),
+            sum((s for _, _, s in recent), Decimal(0)),
+            sum((p * s for _, p, s in recent), Decimal(0)),
+        )

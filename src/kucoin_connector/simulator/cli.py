@@ -13,21 +13,33 @@ from .server import KucoinSimulator
 
 def add_simulator_command(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser: argparse.ArgumentParser = subparsers.add_parser(
-        "simulator", help="serve a local KuCoin-compatible exchange (REST + WebSocket)")
+        "simulator", help="serve a local KuCoin-compatible exchange (REST + WebSocket)"
+    )
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8080)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--pairs", default="BTC-USDT,ETH-USDT",
-                        help="comma separated symbols, e.g. BTC-USDT,ETH-USDT")
-    parser.add_argument("--balances", default="USDT=100000,BTC=5,ETH=50",
-                        help="CUR=AMOUNT,... credited to the trade and trade_hf accounts")
+    parser.add_argument(
+        "--pairs",
+        default="BTC-USDT,ETH-USDT",
+        help="comma separated symbols, e.g. BTC-USDT,ETH-USDT",
+    )
+    parser.add_argument(
+        "--balances",
+        default="USDT=100000,BTC=5,ETH=50",
+        help="CUR=AMOUNT,... credited to the trade and trade_hf accounts",
+    )
     parser.add_argument("--api-key", default="sim-api-key")
     parser.add_argument("--api-secret", default="sim-api-secret")
     parser.add_argument("--passphrase", default="sim-passphrase")
-    parser.add_argument("--activity", action=argparse.BooleanOptionalAction, default=True,
-                        help="bot market activity (default on)")
-    parser.add_argument("--activity-rate", type=float, default=3.0,
-                        help="market actions per second")
+    parser.add_argument(
+        "--activity",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="bot market activity (default on)",
+    )
+    parser.add_argument(
+        "--activity-rate", type=float, default=3.0, help="market actions per second"
+    )
     parser.set_defaults(func=run_simulator)
 
 
@@ -46,10 +58,18 @@ def parse_balances(text: str) -> dict[str, Decimal]:
 
 def run_simulator(args: argparse.Namespace) -> int:
     pairs = [p.strip().upper() for p in str(args.pairs).split(",") if p.strip()]
-    sim = KucoinSimulator(host=args.host, port=args.port, seed=args.seed, pairs=pairs,
-                          balances=parse_balances(args.balances), api_key=args.api_key,
-                          api_secret=args.api_secret, passphrase=args.passphrase,
-                          activity=args.activity, activity_rate_hz=args.activity_rate)
+    sim = KucoinSimulator(
+        host=args.host,
+        port=args.port,
+        seed=args.seed,
+        pairs=pairs,
+        balances=parse_balances(args.balances),
+        api_key=args.api_key,
+        api_secret=args.api_secret,
+        passphrase=args.passphrase,
+        activity=args.activity,
+        activity_rate_hz=args.activity_rate,
+    )
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(_serve(sim))
     return 0

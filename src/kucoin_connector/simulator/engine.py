@@ -126,9 +126,7 @@ class MatchingEngine(EngineCore):
         """Add (or replace the rules of) a symbol; an existing book is kept."""
         book = self._books.get(spec.symbol)
         if book is None:
-            self._books[spec.symbol] = SymbolBook(
-                spec, self._initial_sequence, self._recent_trades
-            )
+            self._books[spec.symbol] = SymbolBook(spec, self._initial_sequence, self._recent_trades)
         else:
             book.spec = spec
 
@@ -273,9 +271,7 @@ class MatchingEngine(EngineCore):
         book = self._book(symbol)
         return book.sequence, book.bids.depth(depth), book.asks.depth(depth)
 
-    def level3_snapshot(
-        self, symbol: str
-    ) -> tuple[int, list[Level3Entry], list[Level3Entry]]:
+    def level3_snapshot(self, symbol: str) -> tuple[int, list[Level3Entry], list[Level3Entry]]:
         """(sequence, bids, asks) per visible order in priority order (no hidden orders;
         icebergs with their visible slice)."""
         book = self._book(symbol)
@@ -321,10 +317,16 @@ class MatchingEngine(EngineCore):
         first, last_p = prices[0], prices[-1]
         change = last_p - first
         return Stats24h(
-            symbol, first, max(prices), min(prices), last_p,
+            symbol,
+            first,
+            max(prices),
+            min(prices),
+            last_p,
             sum((t.size for t in window), ZERO),
             sum((t.price * t.size for t in window), ZERO),
-            change, (change / first).quantize(Decimal("0.0001")), now_ms,
+            change,
+            (change / first).quantize(Decimal("0.0001")),
+            now_ms,
         )
 
 
@@ -335,8 +337,4 @@ def _type_matches(order_type: str, stop: str, wanted: str) -> bool:
 
 
 def _level3(orders: list[Order]) -> list[Level3Entry]:
-    return [
-        Level3Entry(o.id, o.price, o.visible, o.created_at_ms)
-        for o in orders
-        if o.visible
-    ]
+    return [Level3Entry(o.id, o.price, o.visible, o.created_at_ms) for o in orders if o.visible]

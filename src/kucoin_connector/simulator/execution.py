@@ -72,8 +72,15 @@ def check_rates(maker: Decimal, taker: Decimal) -> None:
 
 
 def settle_fill(
-    accounts: Accounts, spec: SymbolSpec, buyer: Order, seller: Order, qty: Decimal,
-    funds: Decimal, buy_fee: Decimal, sell_fee: Decimal, trade_id: str,
+    accounts: Accounts,
+    spec: SymbolSpec,
+    buyer: Order,
+    seller: Order,
+    qty: Decimal,
+    funds: Decimal,
+    buy_fee: Decimal,
+    sell_fee: Decimal,
+    trade_id: str,
 ) -> None:
     """Move one fill's funds: the buyer pays ``funds + buy_fee`` quote out of its hold
     (a limit buy's hold share is ``qty*price*(1+taker)``, the unused part returns to
@@ -87,9 +94,7 @@ def settle_fill(
     accounts.settle_out(
         accounts.account(buyer.user_id, quote, buyer.account_type), out, buy_fee, held, ctx
     )
-    accounts.settle_in(
-        accounts.account(buyer.user_id, base, buyer.account_type), qty, ZERO, ctx
-    )
+    accounts.settle_in(accounts.account(buyer.user_id, base, buyer.account_type), qty, ZERO, ctx)
     held = min(qty, seller.hold_remaining)
     seller.hold_remaining -= held
     ctx = {"orderId": seller.id, "tradeId": trade_id, "symbol": spec.symbol}
@@ -97,7 +102,9 @@ def settle_fill(
         accounts.account(seller.user_id, base, seller.account_type), qty, ZERO, held, ctx
     )
     accounts.settle_in(
-        accounts.account(seller.user_id, quote, seller.account_type), funds - sell_fee,
-        sell_fee, ctx,
+        accounts.account(seller.user_id, quote, seller.account_type),
+        funds - sell_fee,
+        sell_fee,
+        ctx,
     )
     accounts.collect_fee(quote, buy_fee + sell_fee)

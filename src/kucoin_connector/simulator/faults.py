@@ -15,15 +15,20 @@ from typing import Any, Protocol
 from .clock import SimClock
 
 WS_ACTIONS = ("drop", "duplicate", "reorder", "delay")
-ORDER_PLACEMENT_PATHS = ("/api/v1/orders", "/api/v1/hf/orders", "/api/v1/stop-order",
-                         "/api/v1/hf/orders/sync")
+ORDER_PLACEMENT_PATHS = (
+    "/api/v1/orders",
+    "/api/v1/hf/orders",
+    "/api/v1/stop-order",
+    "/api/v1/hf/orders/sync",
+)
 
 
 class FaultTarget(Protocol):
     """What the faults act on (implemented by the WebSocket hub)."""
 
-    def close_connections(self, *, private: bool | None = None, count: int | None = None
-                          ) -> int: ...
+    def close_connections(
+        self, *, private: bool | None = None, count: int | None = None
+    ) -> int: ...
 
     def expire_tokens(self) -> int: ...
 
@@ -73,8 +78,15 @@ class FaultInjector:
         self._target = target
 
     # ---- WebSocket messages -------------------------------------------------------------
-    def ws(self, action: str, topic_prefix: str = "", *, count: int | None = 1,
-           probability: float | None = None, delay_s: float = 0.0) -> None:
+    def ws(
+        self,
+        action: str,
+        topic_prefix: str = "",
+        *,
+        count: int | None = 1,
+        probability: float | None = None,
+        delay_s: float = 0.0,
+    ) -> None:
         """Apply ``action`` to the next ``count`` messages whose topic starts with the
         prefix (or, with ``probability``, to each such message with that chance)."""
         if action not in WS_ACTIONS:
@@ -85,20 +97,29 @@ class FaultInjector:
             raise ValueError("count must be >= 1 (or give a probability)")
         self.ws_rules.append(WsRule(action, topic_prefix, count, probability, delay_s))
 
-    def drop_ws(self, topic_prefix: str = "", *, count: int | None = 1,
-                probability: float | None = None) -> None:
+    def drop_ws(
+        self, topic_prefix: str = "", *, count: int | None = 1, probability: float | None = None
+    ) -> None:
         self.ws("drop", topic_prefix, count=count, probability=probability)
 
-    def duplicate_ws(self, topic_prefix: str = "", *, count: int | None = 1,
-                     probability: float | None = None) -> None:
+    def duplicate_ws(
+        self, topic_prefix: str = "", *, count: int | None = 1, probability: float | None = None
+    ) -> None:
         self.ws("duplicate", topic_prefix, count=count, probability=probability)
 
-    def reorder_ws(self, topic_prefix: str = "", *, count: int | None = 1,
-                   probability: float | None = None) -> None:
+    def reorder_ws(
+        self, topic_prefix: str = "", *, count: int | None = 1, probability: float | None = None
+    ) -> None:
         self.ws("reorder", topic_prefix, count=count, probability=probability)
 
-    def delay_ws(self, topic_prefix: str = "", delay_s: float = 1.0, *,
-                 count: int | None = 1, probability: float | None = None) -> None:
+    def delay_ws(
+        self,
+        topic_prefix: str = "",
+        delay_s: float = 1.0,
+        *,
+        count: int | None = 1,
+        probability: float | None = None,
+    ) -> None:
         self.ws("delay", topic_prefix, count=count, probability=probability, delay_s=delay_s)
 
     def ws_fault_for(self, topic: str) -> WsFault | None:
@@ -132,19 +153,28 @@ class FaultInjector:
         return self._target
 
     # ---- HTTP ---------------------------------------------------------------------------
-    def http(self, path: str, *, status: int | None = 503, count: int = 1,
-             delay_s: float = 0.0, method: str | None = None) -> None:
+    def http(
+        self,
+        path: str,
+        *,
+        status: int | None = 503,
+        count: int = 1,
+        delay_s: float = 0.0,
+        method: str | None = None,
+    ) -> None:
         """Answer the next ``count`` requests of ``path`` (exact, or prefix when it ends
         with ``*``) with ``status`` (429 or 5xx; None = normal answer) after ``delay_s``."""
         if count < 1:
             raise ValueError("count must be >= 1")
         if status is not None and status != 429 and not 500 <= status <= 599:
             raise ValueError("status must be 429 or 5xx")
-        self.http_rules.append(HttpRule(path, method.upper() if method else None, count,
-                                        status, delay_s))
+        self.http_rules.append(
+            HttpRule(path, method.upper() if method else None, count, status, delay_s)
+        )
 
-    def delay_http(self, path: str, delay_s: float, *, count: int = 1,
-                   method: str | None = None) -> None:
+    def delay_http(
+        self, path: str, delay_s: float, *, count: int = 1, method: str | None = None
+    ) -> None:
         self.http(path, status=None, count=count, delay_s=delay_s, method=method)
 
     def http_fault_for(self, method: str, path: str) -> HttpFault | None:
@@ -192,23 +222,31 @@ class FaultInjector:
         count = spec.get("count")
         prob = spec.get("probability")
         if kind in ("ws_" + a for a in WS_ACTIONS):
-            self.ws(kind[3:], str(spec.get("topic_prefix", "")),
-                    count=1 if count is None and prob is None else _opt_int(count),
-                    probability=None if prob is None else float(prob),
-                    delay_s=float(spec.get("delay_ms", 1000)) / 1000)
+            self.ws(
+                kind[3:],
+                str(spec.get("topic_prefix", "")),
+                count=1 if count is None and prob is None else _opt_int(count),
+                probability=None if prob is None else float(prob),
+                delay_s=float(spec.get("delay_ms", 1000)) / 1000,
+            )
             return {"applied": kind}
         if kind == "close_ws":
             private = spec.get("private")
-            closed = self.close_ws(private=None if private is None else bool(private),
-                                   count=_opt_int(count))
+            closed = self.close_ws(
+                private=None if private is None else bool(private), count=_opt_int(count)
+            )
             return {"applied": kind, "closed": closed}
         if kind == "expire_tokens":
             return {"applied": kind, "closed": self.expire_tokens()}
         if kind == "http":
             raw_status = spec.get("status", 503)
-            self.http(str(spec["path"]), status=None if raw_status is None else int(raw_status),
-                      count=int(count or 1), delay_s=float(spec.get("delay_ms", 0)) / 1000,
-                      method=spec.get("method"))
+            self.http(
+                str(spec["path"]),
+                status=None if raw_status is None else int(raw_status),
+                count=int(count or 1),
+                delay_s=float(spec.get("delay_ms", 0)) / 1000,
+                method=spec.get("method"),
+            )
             return {"applied": kind}
         if kind == "drop_order_response":
             self.drop_order_response(int(count or 1))

@@ -22,7 +22,11 @@ class EngineListener(Protocol):
         """A public match (taker side, maker/taker order ids, trade sequence)."""
 
     def on_order_event(
-        self, order: Order, event_type: str, fill: Fill | None, old_size: Decimal | None,
+        self,
+        order: Order,
+        event_type: str,
+        fill: Fill | None,
+        old_size: Decimal | None,
         time_ms: int,
     ) -> None:
         """Private order change: ``event_type`` in received/open/match/update/filled/
@@ -45,7 +49,11 @@ class NullListener:
         return None
 
     def on_order_event(
-        self, order: Order, event_type: str, fill: Fill | None, old_size: Decimal | None,
+        self,
+        order: Order,
+        event_type: str,
+        fill: Fill | None,
+        old_size: Decimal | None,
         time_ms: int,
     ) -> None:
         return None

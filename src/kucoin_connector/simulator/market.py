@@ -24,8 +24,15 @@ BOT_FUNDS = Decimal("1000000000000")
 
 
 class MarketActivity:
-    def __init__(self, engine: MatchingEngine, accounts: Accounts, rng: random.Random, *,
-                 mids: dict[str, Decimal], levels: int = 10) -> None:
+    def __init__(
+        self,
+        engine: MatchingEngine,
+        accounts: Accounts,
+        rng: random.Random,
+        *,
+        mids: dict[str, Decimal],
+        levels: int = 10,
+    ) -> None:
         self.engine = engine
         self.accounts = accounts
         self.rng = rng
@@ -69,7 +76,7 @@ class MarketActivity:
             elif roll < 0.85:
                 self._take(spec)
             else:
-                self._quote(spec, self.rng.choice(("buy", "sell")), 0)   # may cross
+                self._quote(spec, self.rng.choice(("buy", "sell")), 0)  # may cross
         except EngineError as exc:
             log.debug("market action refused: %s", exc.code)
 
@@ -86,7 +93,7 @@ class MarketActivity:
             try:
                 self.engine.cancel_order(MAKER_BOT, order_id)
             except EngineError:
-                continue   # already filled
+                continue  # already filled
             break
         side = self.rng.choice(("buy", "sell"))
         self._quote(spec, side, self.rng.randint(1, self.levels))
@@ -100,9 +107,14 @@ class MarketActivity:
             price = mid + ticks if side == "buy" else mid - ticks
         if price <= 0:
             return
-        req = OrderRequest(symbol=spec.symbol, side=side, type="limit",
-                           price=_round(price, spec.price_increment),
-                           size=self._size(spec, price), account_type="trade")
+        req = OrderRequest(
+            symbol=spec.symbol,
+            side=side,
+            type="limit",
+            price=_round(price, spec.price_increment),
+            size=self._size(spec, price),
+            account_type="trade",
+        )
         order = self.engine.place_order(MAKER_BOT, req)
         if order.is_active:
             self._orders.setdefault(spec.symbol, deque()).append(order.id)
@@ -111,8 +123,9 @@ class MarketActivity:
         side = self.rng.choice(("buy", "sell"))
         size = self._size(spec, self.mids[spec.symbol]) / 4
         size = max(_round(size, spec.base_increment), spec.base_min_size)
-        req = OrderRequest(symbol=spec.symbol, side=side, type="market", size=size,
-                           account_type="trade")
+        req = OrderRequest(
+            symbol=spec.symbol, side=side, type="market", size=size, account_type="trade"
+        )
         self.engine.place_order(TAKER_BOT, req)
 
     def _size(self, spec: SymbolSpec, price: Decimal) -> Decimal:

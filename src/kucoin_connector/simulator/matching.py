@@ -103,7 +103,11 @@ class EngineCore:
         self._listener.on_level2_change(book.spec.symbol, side, price, size, book.sequence, now)
 
     def _emit(
-        self, order: Order, event: str, now: int, fill: Fill | None = None,
+        self,
+        order: Order,
+        event: str,
+        now: int,
+        fill: Fill | None = None,
         old_size: Decimal | None = None,
     ) -> None:
         self._listener.on_order_event(order, event, fill, old_size, now)
@@ -150,17 +154,33 @@ class EngineCore:
         funds = req.funds if req.funds is not None else ZERO
         fok = req.time_in_force == "FOK"
         order = Order(
-            id=self._ids(), user_id=user_id, symbol=spec.symbol, side=req.side, type=req.type,
-            client_oid=req.client_oid, price=req.price if req.price is not None else ZERO,
-            size=size, funds=funds, time_in_force=req.time_in_force,
-            cancel_after_s=req.cancel_after_s, post_only=req.post_only, hidden=req.hidden,
+            id=self._ids(),
+            user_id=user_id,
+            symbol=spec.symbol,
+            side=req.side,
+            type=req.type,
+            client_oid=req.client_oid,
+            price=req.price if req.price is not None else ZERO,
+            size=size,
+            funds=funds,
+            time_in_force=req.time_in_force,
+            cancel_after_s=req.cancel_after_s,
+            post_only=req.post_only,
+            hidden=req.hidden,
             iceberg=req.iceberg,
             visible_size=req.visible_size if req.visible_size is not None else ZERO,
-            stp="CN" if fok and req.stp else req.stp, stop=req.stop,
+            stp="CN" if fok and req.stp else req.stp,
+            stop=req.stop,
             stop_price=req.stop_price if req.stop_price is not None else ZERO,
-            remark=req.remark, tags=req.tags, account_type=req.account_type,
-            fee_currency=spec.quote_currency, created_at_ms=now, updated_at_ms=now,
-            seq=self._seq, remain_size=size, remain_funds=funds,
+            remark=req.remark,
+            tags=req.tags,
+            account_type=req.account_type,
+            fee_currency=spec.quote_currency,
+            created_at_ms=now,
+            updated_at_ms=now,
+            seq=self._seq,
+            remain_size=size,
+            remain_funds=funds,
             status="stop" if req.stop else "new",
         )
         if req.time_in_force == "GTT":
@@ -226,7 +246,11 @@ class EngineCore:
 
     # ---- lifecycle -----------------------------------------------------------------
     def _start(
-        self, book: SymbolBook, order: Order, now: int, acc: Account | None = None,
+        self,
+        book: SymbolBook,
+        order: Order,
+        now: int,
+        acc: Account | None = None,
         amount: Decimal = ZERO,
     ) -> None:
         """Run an accepted (or just triggered) order through the book. ``acc``/``amount``:
@@ -336,7 +360,8 @@ class EngineCore:
         while book.stops and book.last_price is not None:
             last = book.last_price
             fired = [
-                o for o in book.stops
+                o
+                for o in book.stops
                 if (last <= o.stop_price if o.stop == "loss" else last >= o.stop_price)
             ]
             if not fired:
@@ -412,8 +437,14 @@ class EngineCore:
         self._emit(order, "update", now, old_size=old_size)
 
     def _execute(
-        self, book: SymbolBook, side_book: BookSide, taker: Order, maker: Order,
-        price: Decimal, qty: Decimal, now: int,
+        self,
+        book: SymbolBook,
+        side_book: BookSide,
+        taker: Order,
+        maker: Order,
+        price: Decimal,
+        qty: Decimal,
+        now: int,
     ) -> None:
         spec = book.spec
         funds = price * qty
@@ -429,8 +460,15 @@ class EngineCore:
         trade_id = self._ids()
         book.trade_sequence += 1
         trade = Trade(
-            spec.symbol, trade_id, book.trade_sequence, price, qty, taker.side, maker.id,
-            taker.id, now,
+            spec.symbol,
+            trade_id,
+            book.trade_sequence,
+            price,
+            qty,
+            taker.side,
+            maker.id,
+            taker.id,
+            now,
         )
         book.trades.append(trade)
         book.last_price = price
@@ -443,22 +481,43 @@ class EngineCore:
         if changed is not None:
             self._l2(book, maker.side, maker.price, changed, now)
         if taker.side == BUY:
-            settle_fill(self._accounts, spec, taker, maker, qty, funds, taker_fee, maker_fee,
-                        trade_id)
+            settle_fill(
+                self._accounts, spec, taker, maker, qty, funds, taker_fee, maker_fee, trade_id
+            )
         else:
-            settle_fill(self._accounts, spec, maker, taker, qty, funds, maker_fee, taker_fee,
-                        trade_id)
+            settle_fill(
+                self._accounts, spec, maker, taker, qty, funds, maker_fee, taker_fee, trade_id
+            )
         if not maker.remain_size:
             self._finish(maker, "filled", now)
 
     def _record_fill(
-        self, order: Order, counter: Order, trade: Trade, liquidity: str, fee: Decimal,
+        self,
+        order: Order,
+        counter: Order,
+        trade: Trade,
+        liquidity: str,
+        fee: Decimal,
         rate: Decimal,
     ) -> Fill:
         fill = Fill(
-            trade.trade_id, order.id, counter.id, order.user_id, order.symbol, order.side,
-            liquidity, trade.price, trade.size, trade.price * trade.size, fee, rate,
-            order.fee_currency, order.stop, order.type, trade.time_ms, order.account_type,
+            trade.trade_id,
+            order.id,
+            counter.id,
+            order.user_id,
+            order.symbol,
+            order.side,
+            liquidity,
+            trade.price,
+            trade.size,
+            trade.price * trade.size,
+            fee,
+            rate,
+            order.fee_currency,
+            order.stop,
+            order.type,
+            trade.time_ms,
+            order.account_type,
             liquidity == "taker" and order.type == LIMIT,
         )
         fills = self._fills.get(order.user_id)
@@ -466,4 +525,3 @@ class EngineCore:
             fills = self._fills[order.user_id] = []
         fills.append(fill)
         return fill
-

@@ -50,8 +50,9 @@ def _choice(body: dict[str, Any], name: str, default: str, allowed: tuple[str, .
     return value
 
 
-def parse_order(body: dict[str, Any], *, account_type: str, stop_required: bool = False
-                ) -> OrderRequest:
+def parse_order(
+    body: dict[str, Any], *, account_type: str, stop_required: bool = False
+) -> OrderRequest:
     symbol = body.get("symbol")
     if not isinstance(symbol, str) or not symbol:
         raise bad_param("symbol is required")
@@ -69,13 +70,23 @@ def parse_order(body: dict[str, Any], *, account_type: str, stop_required: bool 
         raise bad_param("stopPrice is required")
     cancel_after = _int(body, "cancelAfter")
     return OrderRequest(
-        symbol=symbol, side=side, type=_choice(body, "type", "limit", ("limit", "market")),
-        client_oid=client_oid, price=_decimal(body, "price"), size=_decimal(body, "size"),
+        symbol=symbol,
+        side=side,
+        type=_choice(body, "type", "limit", ("limit", "market")),
+        client_oid=client_oid,
+        price=_decimal(body, "price"),
+        size=_decimal(body, "size"),
         funds=_decimal(body, "funds"),
         time_in_force=_choice(body, "timeInForce", "GTC", ("GTC", "GTT", "IOC", "FOK")),
-        cancel_after_s=max(cancel_after, 0), post_only=_bool(body, "postOnly"),
-        hidden=_bool(body, "hidden"), iceberg=_bool(body, "iceberg"),
+        cancel_after_s=max(cancel_after, 0),
+        post_only=_bool(body, "postOnly"),
+        hidden=_bool(body, "hidden"),
+        iceberg=_bool(body, "iceberg"),
         visible_size=_decimal(body, "visibleSize"),
-        stp=_choice(body, "stp", "", ("", "CN", "CO", "CB", "DC")), stop=stop,
-        stop_price=stop_price, remark=str(body.get("remark") or ""),
-        tags=str(body.get("tags") or ""), account_type=account_type)
+        stp=_choice(body, "stp", "", ("", "CN", "CO", "CB", "DC")),
+        stop=stop,
+        stop_price=stop_price,
+        remark=str(body.get("remark") or ""),
+        tags=str(body.get("tags") or ""),
+        account_type=account_type,
+    )

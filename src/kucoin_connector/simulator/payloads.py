@@ -19,8 +19,15 @@ from .models import (
 )
 from .wire import dec, dumps
 
-CURRENCY_NAMES = {"BTC": "Bitcoin", "ETH": "Ethereum", "USDT": "Tether", "KCS": "KuCoin Token",
-                  "USDC": "USD Coin", "SOL": "Solana", "XRP": "XRP"}
+CURRENCY_NAMES = {
+    "BTC": "Bitcoin",
+    "ETH": "Ethereum",
+    "USDT": "Tether",
+    "KCS": "KuCoin Token",
+    "USDC": "USD Coin",
+    "SOL": "Solana",
+    "XRP": "XRP",
+}
 
 
 def symbol_payload(spec: SymbolSpec, *, v2: bool = False) -> dict[str, Any]:
@@ -44,8 +51,14 @@ def symbol_payload(spec: SymbolSpec, *, v2: bool = False) -> dict[str, Any]:
         "enableTrading": spec.enable_trading,
     }
     if v2:
-        data.update({"feeCategory": 1, "makerFeeCoefficient": "1.00",
-                     "takerFeeCoefficient": "1.00", "st": False})
+        data.update(
+            {
+                "feeCategory": 1,
+                "makerFeeCoefficient": "1.00",
+                "takerFeeCoefficient": "1.00",
+                "st": False,
+            }
+        )
     return data
 
 
@@ -61,36 +74,71 @@ def currency_payload(currency: str, precision: int, *, v3: bool = False) -> dict
         "isDebitEnabled": False,
     }
     if v3:
-        data["chains"] = [{
-            "chainName": currency, "chainId": currency.lower(), "withdrawalMinSize": "0",
-            "depositMinSize": None, "withdrawFeeRate": "0", "withdrawalMinFee": "0",
-            "isWithdrawEnabled": False, "isDepositEnabled": False, "confirms": 1,
-            "preConfirms": 1, "contractAddress": "", "withdrawPrecision": precision,
-            "maxWithdraw": None, "maxDeposit": None, "needTag": False,
-        }]
+        data["chains"] = [
+            {
+                "chainName": currency,
+                "chainId": currency.lower(),
+                "withdrawalMinSize": "0",
+                "depositMinSize": None,
+                "withdrawFeeRate": "0",
+                "withdrawalMinFee": "0",
+                "isWithdrawEnabled": False,
+                "isDepositEnabled": False,
+                "confirms": 1,
+                "preConfirms": 1,
+                "contractAddress": "",
+                "withdrawPrecision": precision,
+                "maxWithdraw": None,
+                "maxDeposit": None,
+                "needTag": False,
+            }
+        ]
     else:
-        data.update({"withdrawalMinSize": "0", "withdrawalMinFee": "0",
-                     "isWithdrawEnabled": False, "isDepositEnabled": False})
+        data.update(
+            {
+                "withdrawalMinSize": "0",
+                "withdrawalMinFee": "0",
+                "isWithdrawEnabled": False,
+                "isDepositEnabled": False,
+            }
+        )
     return data
 
 
 def account_payload(acc: Account) -> dict[str, Any]:
-    return {"id": acc.id, "currency": acc.currency, "type": acc.type,
-            "balance": dec(acc.balance), "available": dec(acc.available),
-            "holds": dec(acc.holds)}
+    return {
+        "id": acc.id,
+        "currency": acc.currency,
+        "type": acc.type,
+        "balance": dec(acc.balance),
+        "available": dec(acc.available),
+        "holds": dec(acc.holds),
+    }
 
 
 def account_detail_payload(acc: Account) -> dict[str, Any]:
-    return {"currency": acc.currency, "balance": dec(acc.balance),
-            "available": dec(acc.available), "holds": dec(acc.holds)}
+    return {
+        "currency": acc.currency,
+        "balance": dec(acc.balance),
+        "available": dec(acc.available),
+        "holds": dec(acc.holds),
+    }
 
 
 def ledger_payload(entry: LedgerEntry) -> dict[str, Any]:
-    return {"id": entry.id, "currency": entry.currency, "amount": dec(entry.amount),
-            "fee": dec(entry.fee), "tax": "0", "balance": dec(entry.balance),
-            "accountType": entry.account_type.upper(), "bizType": entry.biz_type,
-            "direction": entry.direction, "createdAt": entry.created_at_ms,
-            "context": _context_text(entry.context)}
+    return {
+        "id": entry.id,
+        "currency": entry.currency,
+        "amount": dec(entry.amount),
+        "fee": dec(entry.fee),
+        "tax": "0",
+        "balance": dec(entry.balance),
+        "accountType": entry.account_type.upper(),
+        "bizType": entry.biz_type,
+        "direction": entry.direction,
+        "createdAt": entry.created_at_ms,
+        "context": _context_text(entry.context),
+    }
 
 
 def _context_text(context: dict[str, str]) -> str:
@@ -98,9 +146,14 @@ def _context_text(context: dict[str, str]) -> str:
 
 
 def hold_payload(entry: HoldEntry, now_ms: int) -> dict[str, Any]:
-    return {"currency": entry.currency, "holdAmount": dec(entry.hold_amount),
-            "bizType": entry.biz_type, "orderId": entry.order_id, "createdAt": now_ms,
-            "updatedAt": now_ms}
+    return {
+        "currency": entry.currency,
+        "holdAmount": dec(entry.hold_amount),
+        "bizType": entry.biz_type,
+        "orderId": entry.order_id,
+        "createdAt": now_ms,
+        "updatedAt": now_ms,
+    }
 
 
 def order_payload(order: Order) -> dict[str, Any]:
@@ -149,9 +202,15 @@ def order_payload(order: Order) -> dict[str, Any]:
 
 def stop_order_payload(order: Order, user_id: str) -> dict[str, Any]:
     data = order_payload(order)
-    data.update({"userId": user_id, "status": "NEW" if order.status == "stop" else "TRIGGERED",
-                 "orderTime": order.created_at_ms * 1_000_000, "domainId": "kucoin",
-                 "tradeSource": "USER"})
+    data.update(
+        {
+            "userId": user_id,
+            "status": "NEW" if order.status == "stop" else "TRIGGERED",
+            "orderTime": order.created_at_ms * 1_000_000,
+            "domainId": "kucoin",
+            "tradeSource": "USER",
+        }
+    )
     return data
 
 
@@ -180,12 +239,19 @@ def fill_payload(fill: Fill, *, numeric_id: int | None = None) -> dict[str, Any]
     return data
 
 
-ORDER_CHANGE_STATUS = {"received": "new", "open": "open", "match": "match", "update": "open",
-                       "filled": "done", "canceled": "done"}
+ORDER_CHANGE_STATUS = {
+    "received": "new",
+    "open": "open",
+    "match": "match",
+    "update": "open",
+    "filled": "done",
+    "canceled": "done",
+}
 
 
-def order_change_payload(order: Order, event_type: str, fill: Fill | None,
-                         old_size: Decimal | None, time_ns: int) -> dict[str, Any]:
+def order_change_payload(
+    order: Order, event_type: str, fill: Fill | None, old_size: Decimal | None, time_ns: int
+) -> dict[str, Any]:
     """``data`` of a ``/spotMarket/tradeOrders`` ``orderChange`` message."""
     data: dict[str, Any] = {
         "symbol": order.symbol,
@@ -198,8 +264,9 @@ def order_change_payload(order: Order, event_type: str, fill: Fill | None,
         "clientOid": order.client_oid,
         "status": ORDER_CHANGE_STATUS.get(event_type, "open"),
         "filledSize": dec(order.deal_size),
-        "remainSize": dec(Decimal(0) if event_type in ("filled", "canceled")
-                          else order.remain_size),
+        "remainSize": dec(
+            Decimal(0) if event_type in ("filled", "canceled") else order.remain_size
+        ),
         "ts": time_ns,
     }
     if order.size > 0:
@@ -212,9 +279,15 @@ def order_change_payload(order: Order, event_type: str, fill: Fill | None,
     if event_type == "canceled":
         data["canceledSize"] = dec(order.cancelled_size)
     if fill is not None:
-        data.update({"liquidity": fill.liquidity, "matchPrice": dec(fill.price),
-                     "matchSize": dec(fill.size), "tradeId": fill.trade_id,
-                     "feeType": "takerFee" if fill.liquidity == "taker" else "makerFee"})
+        data.update(
+            {
+                "liquidity": fill.liquidity,
+                "matchPrice": dec(fill.price),
+                "matchSize": dec(fill.size),
+                "tradeId": fill.trade_id,
+                "feeType": "takerFee" if fill.liquidity == "taker" else "makerFee",
+            }
+        )
     if old_size is not None:
         data["oldSize"] = dec(old_size)
     return data
@@ -233,6 +306,7 @@ def balance_payload(change: BalanceChange) -> dict[str, Any]:
         "relationEvent": change.relation_event,
         "relationEventId": change.relation_event_id,
         "relationContext": {"orderId": change.relation_event_id}
-        if change.relation_event.startswith("trade") else {},
+        if change.relation_event.startswith("trade")
+        else {},
         "time": str(change.time_ms),
     }

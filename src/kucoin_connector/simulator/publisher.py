@@ -22,14 +22,19 @@ from .payloads import balance_payload, order_change_payload
 from .wire import dec
 from .ws_hub import WsHub
 
-L3_SUBJECTS = {"received": "trade.l3received", "open": "trade.l3open",
-               "filled": "trade.l3done", "canceled": "trade.l3done",
-               "update": "trade.l3change"}
+L3_SUBJECTS = {
+    "received": "trade.l3received",
+    "open": "trade.l3open",
+    "filled": "trade.l3done",
+    "canceled": "trade.l3done",
+    "update": "trade.l3change",
+}
 ORDER_TOPICS = ("/spotMarket/tradeOrders", "/spotMarket/tradeOrdersV2")
 
 
-def message(topic: str, subject: str, data: Any, *, private: bool = False,
-            user_id: str | None = None) -> dict[str, Any]:
+def message(
+    topic: str, subject: str, data: Any, *, private: bool = False, user_id: str | None = None
+) -> dict[str, Any]:
     msg: dict[str, Any] = {"type": "message", "topic": topic, "subject": subject, "data": data}
     if private:
         msg["channelType"] = "private"
@@ -54,8 +59,9 @@ class Publisher:
         self._last_bbo: dict[str, tuple[Any, Any]] = {}
 
     # ---- EngineListener ---------------------------------------------------------------
-    def on_level2_change(self, symbol: str, side: str, price: Decimal, size: Decimal,
-                         sequence: int, time_ms: int) -> None:
+    def on_level2_change(
+        self, symbol: str, side: str, price: Decimal, size: Decimal, sequence: int, time_ms: int
+    ) -> None:
         self._touched.add(symbol)
         changes = self._l2.get(symbol)
         if changes is None:
@@ -67,17 +73,30 @@ class Publisher:
         self.tape.record(trade.symbol, trade.time_ms, trade.price, trade.size)
         self._touched.add(trade.symbol)
         self._traded.add(trade.symbol)
-        data = {"sequence": str(trade.sequence), "symbol": trade.symbol,
-                "side": trade.taker_side, "size": dec(trade.size), "price": dec(trade.price),
-                "takerOrderId": trade.taker_order_id, "makerOrderId": trade.maker_order_id,
-                "tradeId": trade.trade_id, "type": "match",
-                "time": str(trade.time_ms * 1_000_000)}
+        data = {
+            "sequence": str(trade.sequence),
+            "symbol": trade.symbol,
+            "side": trade.taker_side,
+            "size": dec(trade.size),
+            "price": dec(trade.price),
+            "takerOrderId": trade.taker_order_id,
+            "makerOrderId": trade.maker_order_id,
+            "tradeId": trade.trade_id,
+            "type": "match",
+            "time": str(trade.time_ms * 1_000_000),
+        }
         for base in ("/market/match", "/market/level3"):
             msg = message(f"{base}:{trade.symbol}", "trade.l3match", data)
             self._queue(partial(self._send, base, trade.symbol, msg))
 
-    def on_order_event(self, order: Order, event_type: str, fill: Fill | None,
-                       old_size: Decimal | None, time_ms: int) -> None:
+    def on_order_event(
+        self,
+        order: Order,
+        event_type: str,
+        fill: Fill | None,
+        old_size: Decimal | None,
+        time_ms: int,
+    ) -> None:
         time_ns = time_ms * 1_000_000
         if event_type in ORDER_CHANGE_TYPES:
             data = order_change_payload(order, event_type, fill, old_size, time_ns)
@@ -90,8 +109,13 @@ class Publisher:
             self._queue_l3(order, event_type, subject, old_size, time_ns)
 
     def on_balance_change(self, change: BalanceChange) -> None:
-        msg = message("/account/balance", "account.balance", balance_payload(change),
-                      private=True, user_id=change.user_id)
+        msg = message(
+            "/account/balance",
+            "account.balance",
+            balance_payload(change),
+            private=True,
+            user_id=change.user_id,
+        )
         self._queue(lambda: self._send("/account/balance", "", msg, change.user_id))
 
     # ---- queueing -----------------------------------------------------------------------
@@ -118,8 +142,7 @@ class Publisher:
             if symbol in traded:
                 self._publish_candles(symbol)
 
-    def _send(self, base: str, key: str, msg: dict[str, Any], user_id: str | None = None
-              ) -> None:
+    def _send(self, base: str, key: str, msg: dict[str, Any], user_id: str | None = None) -> None:
         self.hub.publish(base, key, msg, user_id=user_id)
 
     def _flush_l2(self, symbol: str) -> None:
@@ -128,30 +151,53 @@ class Publisher:
             return
         asks = [[dec(p), dec(s), str(q)] for side, p, s, q, _ in changes if side == "sell"]
         bids = [[dec(p), dec(s), str(q)] for side, p, s, q, _ in changes if side == "buy"]
-        data = {"changes": {"asks": asks, "bids": bids}, "sequenceEnd": changes[-1][3],
-                "sequenceStart": changes[0][3], "symbol": symbol, "time": changes[-1][4]}
-        self._send("/market/level2", symbol,
-                   message(f"/market/level2:{symbol}", "trade.l2update", data))
+        data = {
+            "changes": {"asks": asks, "bids": bids},
+            "sequenceEnd": changes[-1][3],
+            "sequenceStart": changes[0][3],
+            "symbol": symbol,
+            "time": changes[-1][4],
+        }
+        self._send(
+            "/market/level2", symbol, message(f"/market/level2:{symbol}", "trade.l2update", data)
+        )
 
-    def _queue_l3(self, order: Order, event_type: str, subject: str,
-                  old_size: Decimal | None, time_ns: int) -> None:
+    def _queue_l3(
+        self, order: Order, event_type: str, subject: str, old_size: Decimal | None, time_ns: int
+    ) -> None:
         seq = self._l3_seq.get(order.symbol, 0) + 1
         self._l3_seq[order.symbol] = seq
-        data: dict[str, Any] = {"sequence": str(seq), "symbol": order.symbol,
-                                "side": order.side, "orderId": order.id,
-                                "time": str(time_ns),
-                                "type": "done" if subject == "trade.l3done" else event_type}
+        data: dict[str, Any] = {
+            "sequence": str(seq),
+            "symbol": order.symbol,
+            "side": order.side,
+            "orderId": order.id,
+            "time": str(time_ns),
+            "type": "done" if subject == "trade.l3done" else event_type,
+        }
         if event_type == "received":
-            data.update({"orderType": order.type, "size": dec(order.size),
-                         "price": dec(order.price)})
+            data.update(
+                {"orderType": order.type, "size": dec(order.size), "price": dec(order.price)}
+            )
         elif event_type == "open":
-            data.update({"price": dec(order.price), "size": dec(order.size),
-                         "remainSize": dec(order.remain_size)})
+            data.update(
+                {
+                    "price": dec(order.price),
+                    "size": dec(order.size),
+                    "remainSize": dec(order.remain_size),
+                }
+            )
         elif event_type in ("filled", "canceled"):
             data["reason"] = event_type
         elif event_type == "update":
-            data.update({"price": dec(order.price), "newSize": dec(order.size),
-                         "oldSize": dec(old_size), "type": "change"})
+            data.update(
+                {
+                    "price": dec(order.price),
+                    "newSize": dec(order.size),
+                    "oldSize": dec(old_size),
+                    "type": "change",
+                }
+            )
         msg = message(f"/market/level3:{order.symbol}", subject, data)
         self._queue(lambda: self._send("/market/level3", order.symbol, msg))
 
@@ -162,14 +208,16 @@ class Publisher:
             return None
         bid, ask = engine.best_bid_ask(symbol)
         last = engine.last_trade(symbol)
-        return {"sequence": str(engine.sequence(symbol)),
-                "price": dec(last.price) if last else None,
-                "size": dec(last.size) if last else None,
-                "bestAsk": dec(ask[0]) if ask else None,
-                "bestAskSize": dec(ask[1]) if ask else None,
-                "bestBid": dec(bid[0]) if bid else None,
-                "bestBidSize": dec(bid[1]) if bid else None,
-                "time": self.clock.now_ms()}
+        return {
+            "sequence": str(engine.sequence(symbol)),
+            "price": dec(last.price) if last else None,
+            "size": dec(last.size) if last else None,
+            "bestAsk": dec(ask[0]) if ask else None,
+            "bestAskSize": dec(ask[1]) if ask else None,
+            "bestBid": dec(bid[0]) if bid else None,
+            "bestBidSize": dec(bid[1]) if bid else None,
+            "time": self.clock.now_ms(),
+        }
 
     def _publish_ticker(self, symbol: str, traded: bool) -> None:
         if self.engine is None:
@@ -183,8 +231,9 @@ class Publisher:
             return
         data = self.ticker_data(symbol)
         if wanted:
-            self._send("/market/ticker", symbol,
-                       message(f"/market/ticker:{symbol}", "trade.ticker", data))
+            self._send(
+                "/market/ticker", symbol, message(f"/market/ticker:{symbol}", "trade.ticker", data)
+            )
         if wanted_all:
             self._send("/market/ticker", "all", message("/market/ticker:all", symbol, data))
 
@@ -198,8 +247,11 @@ class Publisher:
             if candle is None:
                 continue
             data = {"symbol": symbol, "candles": candle.row(), "time": now_ms * 1_000_000}
-            self._send("/market/candles", key,
-                       message(f"/market/candles:{key}", "trade.candles.update", data))
+            self._send(
+                "/market/candles",
+                key,
+                message(f"/market/candles:{key}", "trade.candles.update", data),
+            )
 
 
 ORDER_CHANGE_TYPES = ("received", "open", "match", "update", "filled", "canceled")

@@ -36,8 +36,9 @@ class RateDecision:
 class RateLimiter:
     """Counts requests per (pool, identity) in fixed windows."""
 
-    def __init__(self, config: RateLimitConfig, *, clock_s: Callable[[], float] = time.monotonic
-                 ) -> None:
+    def __init__(
+        self, config: RateLimitConfig, *, clock_s: Callable[[], float] = time.monotonic
+    ) -> None:
         self.config = config
         self._clock_s = clock_s
         self._windows: dict[tuple[str, str], tuple[float, int]] = {}

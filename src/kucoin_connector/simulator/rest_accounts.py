@@ -10,8 +10,14 @@ from .payloads import account_detail_payload, account_payload, hold_payload, led
 from .routing import Ctx, Route
 from .wire import bad_param, int_param, paginate, require
 
-ACCOUNT_TYPE_ALIASES = {"main": "main", "trade": "trade", "trade_hf": "trade_hf",
-                        "MAIN": "main", "TRADE": "trade", "TRADE_HF": "trade_hf"}
+ACCOUNT_TYPE_ALIASES = {
+    "main": "main",
+    "trade": "trade",
+    "trade_hf": "trade_hf",
+    "MAIN": "main",
+    "TRADE": "trade",
+    "TRADE_HF": "trade_hf",
+}
 
 
 def _account_type(raw: str | None) -> str | None:
@@ -24,8 +30,9 @@ def _account_type(raw: str | None) -> str | None:
 
 
 async def list_accounts(ctx: Ctx) -> Any:
-    accounts = ctx.state.accounts.list_accounts(ctx.user_id, ctx.query.get("currency") or None,
-                                                _account_type(ctx.query.get("type")))
+    accounts = ctx.state.accounts.list_accounts(
+        ctx.user_id, ctx.query.get("currency") or None, _account_type(ctx.query.get("type"))
+    )
     return [account_payload(a) for a in accounts]
 
 
@@ -44,9 +51,14 @@ async def create_account(ctx: Ctx) -> Any:
 def _ledgers(ctx: Ctx, account_type: str | None, currency: str | None) -> list[Any]:
     q = ctx.query
     entries = ctx.state.accounts.ledgers(
-        ctx.user_id, currency=currency, account_type=account_type,
-        biz_type=q.get("bizType") or None, direction=q.get("direction") or None,
-        start_ms=int_param(q, "startAt"), end_ms=int_param(q, "endAt"))
+        ctx.user_id,
+        currency=currency,
+        account_type=account_type,
+        biz_type=q.get("bizType") or None,
+        direction=q.get("direction") or None,
+        start_ms=int_param(q, "startAt"),
+        end_ms=int_param(q, "endAt"),
+    )
     return [ledger_payload(e) for e in entries]
 
 
@@ -89,7 +101,8 @@ async def inner_transfer_v2(ctx: Ctx) -> Any:
     src = _account_type(require(body, "from"))
     dst = _account_type(require(body, "to"))
     transfer_id = ctx.state.accounts.inner_transfer(
-        ctx.user_id, require(body, "currency"), src or "", dst or "", _amount(body))
+        ctx.user_id, require(body, "currency"), src or "", dst or "", _amount(body)
+    )
     return {"orderId": transfer_id}
 
 
@@ -99,8 +112,9 @@ async def inner_transfer_v1(ctx: Ctx) -> Any:
     dst = ctx.state.accounts.account_by_id(ctx.user_id, require(body, "recAccountId"))
     if src.currency != dst.currency:
         raise bad_param("accounts of different currencies")
-    transfer_id = ctx.state.accounts.inner_transfer(ctx.user_id, src.currency, src.type,
-                                                    dst.type, _amount(body))
+    transfer_id = ctx.state.accounts.inner_transfer(
+        ctx.user_id, src.currency, src.type, dst.type, _amount(body)
+    )
     return {"orderId": transfer_id}
 
 
@@ -109,19 +123,37 @@ async def hf_opened(ctx: Ctx) -> Any:
 
 
 async def user_info(ctx: Ctx) -> Any:
-    return {"level": 0, "subQuantity": 0, "spotSubQuantity": 0, "marginSubQuantity": 0,
-            "futuresSubQuantity": 0, "optionSubQuantity": 0, "maxSubQuantity": 5,
-            "maxDefaultSubQuantity": 5, "maxSpotSubQuantity": 0, "maxMarginSubQuantity": 0,
-            "maxFuturesSubQuantity": 0, "maxOptionSubQuantity": 0}
+    return {
+        "level": 0,
+        "subQuantity": 0,
+        "spotSubQuantity": 0,
+        "marginSubQuantity": 0,
+        "futuresSubQuantity": 0,
+        "optionSubQuantity": 0,
+        "maxSubQuantity": 5,
+        "maxDefaultSubQuantity": 5,
+        "maxSpotSubQuantity": 0,
+        "maxMarginSubQuantity": 0,
+        "maxFuturesSubQuantity": 0,
+        "maxOptionSubQuantity": 0,
+    }
 
 
 async def api_key_info(ctx: Ctx) -> Any:
     key = ctx.request.headers.get("KC-API-KEY", "")
     found = ctx.state.keys.get(key)
     perms = ",".join(sorted(found.permissions)) if found else ""
-    return {"uid": ctx.user_id, "subName": "", "remark": "simulator", "apiKey": key,
-            "apiVersion": found.key_version if found else 2, "permission": perms,
-            "ipWhitelist": "", "isMaster": True, "createdAt": 0}
+    return {
+        "uid": ctx.user_id,
+        "subName": "",
+        "remark": "simulator",
+        "apiKey": key,
+        "apiVersion": found.key_version if found else 2,
+        "permission": perms,
+        "ipWhitelist": "",
+        "isMaster": True,
+        "createdAt": 0,
+    }
 
 
 async def trade_fees(ctx: Ctx) -> Any:
@@ -129,8 +161,7 @@ async def trade_fees(ctx: Ctx) -> Any:
     maker, taker = ctx.state.engine.fee_rates(ctx.user_id)
     for symbol in symbols:
         ctx.state.engine.symbol_spec(symbol)
-    return [{"symbol": s, "takerFeeRate": str(taker), "makerFeeRate": str(maker)}
-            for s in symbols]
+    return [{"symbol": s, "takerFeeRate": str(taker), "makerFeeRate": str(maker)} for s in symbols]
 
 
 async def base_fee(ctx: Ctx) -> Any:
@@ -146,7 +177,6 @@ async def isolated_symbols(ctx: Ctx) -> Any:
     return []
 
 
-
 T = PERMISSION_TRADE
 ROUTES = [
     Route("GET", "/api/v1/accounts", list_accounts, signed=True),
@@ -157,10 +187,8 @@ ROUTES = [
     Route("GET", "/api/v1/accounts/{accountId}", get_account, signed=True),
     Route("GET", "/api/v1/accounts/{accountId}/ledgers", account_ledgers, signed=True),
     Route("GET", "/api/v1/accounts/{accountId}/holds", holds, signed=True),
-    Route("POST", "/api/v2/accounts/inner-transfer", inner_transfer_v2, signed=True,
-          permission=T),
-    Route("POST", "/api/v1/accounts/inner-transfer", inner_transfer_v1, signed=True,
-          permission=T),
+    Route("POST", "/api/v2/accounts/inner-transfer", inner_transfer_v2, signed=True, permission=T),
+    Route("POST", "/api/v1/accounts/inner-transfer", inner_transfer_v1, signed=True, permission=T),
     Route("GET", "/api/v2/user-info", user_info, signed=True),
     Route("GET", "/api/v1/user/api-key", api_key_info, signed=True),
     Route("GET", "/api/v1/trade-fees", trade_fees, signed=True),

@@ -32,21 +32,23 @@ def _by_client_oid(ctx: Ctx) -> Order:
 
 
 async def place(ctx: Ctx) -> Any:
-    order = ctx.state.engine.place_order(ctx.user_id, parse_order(ctx.json(),
-                                                                  account_type=ACCOUNT))
+    order = ctx.state.engine.place_order(ctx.user_id, parse_order(ctx.json(), account_type=ACCOUNT))
     return {"orderId": order.id, "clientOid": order.client_oid}
 
 
 async def place_sync(ctx: Ctx) -> Any:
-    order = ctx.state.engine.place_order(ctx.user_id, parse_order(ctx.json(),
-                                                                  account_type=ACCOUNT))
-    return {"orderId": order.id, "clientOid": order.client_oid,
-            "orderTime": order.created_at_ms, "originSize": order_payload(order)["size"],
-            "dealSize": order_payload(order)["dealSize"],
-            "remainSize": order_payload(order)["remainSize"],
-            "canceledSize": order_payload(order)["cancelledSize"],
-            "status": "open" if order.is_active else "done",
-            "matchTime": order.updated_at_ms}
+    order = ctx.state.engine.place_order(ctx.user_id, parse_order(ctx.json(), account_type=ACCOUNT))
+    return {
+        "orderId": order.id,
+        "clientOid": order.client_oid,
+        "orderTime": order.created_at_ms,
+        "originSize": order_payload(order)["size"],
+        "dealSize": order_payload(order)["dealSize"],
+        "remainSize": order_payload(order)["remainSize"],
+        "canceledSize": order_payload(order)["cancelledSize"],
+        "status": "open" if order.is_active else "done",
+        "matchTime": order.updated_at_ms,
+    }
 
 
 async def get_order(ctx: Ctx) -> Any:
@@ -82,9 +84,9 @@ async def cancel_all(ctx: Ctx) -> Any:
 
 
 async def active(ctx: Ctx) -> Any:
-    orders = ctx.state.engine.list_orders(ctx.user_id, status="active",
-                                          symbol=require(ctx.query, "symbol"),
-                                          account_type=ACCOUNT)
+    orders = ctx.state.engine.list_orders(
+        ctx.user_id, status="active", symbol=require(ctx.query, "symbol"), account_type=ACCOUNT
+    )
     return [order_payload(o) for o in orders]
 
 
@@ -103,29 +105,43 @@ def _limit(ctx: Ctx) -> int:
 async def done(ctx: Ctx) -> Any:
     q = ctx.query
     orders = ctx.state.engine.list_orders(
-        ctx.user_id, status="done", symbol=require(q, "symbol"), side=q.get("side") or None,
-        type=q.get("type") or None, start_ms=int_param(q, "startAt"),
-        end_ms=int_param(q, "endAt"), account_type=ACCOUNT)
+        ctx.user_id,
+        status="done",
+        symbol=require(q, "symbol"),
+        side=q.get("side") or None,
+        type=q.get("type") or None,
+        start_ms=int_param(q, "startAt"),
+        end_ms=int_param(q, "endAt"),
+        account_type=ACCOUNT,
+    )
     last_id = int_param(q, "lastId")
     if last_id:
         orders = [o for o in orders if o.seq < last_id]
-    page = orders[:_limit(ctx)]
+    page = orders[: _limit(ctx)]
     return {"lastId": page[-1].seq if page else 0, "items": [order_payload(o) for o in page]}
 
 
 async def fills(ctx: Ctx) -> Any:
     q = ctx.query
     found = ctx.state.engine.list_fills(
-        ctx.user_id, order_id=q.get("orderId") or None, symbol=require(q, "symbol"),
-        side=q.get("side") or None, type=q.get("type") or None,
-        start_ms=int_param(q, "startAt"), end_ms=int_param(q, "endAt"), account_type=ACCOUNT)
+        ctx.user_id,
+        order_id=q.get("orderId") or None,
+        symbol=require(q, "symbol"),
+        side=q.get("side") or None,
+        type=q.get("type") or None,
+        start_ms=int_param(q, "startAt"),
+        end_ms=int_param(q, "endAt"),
+        account_type=ACCOUNT,
+    )
     numbered = [(len(found) - i, f) for i, f in enumerate(found)]
     last_id = int_param(q, "lastId")
     if last_id:
         numbered = [(n, f) for n, f in numbered if n < last_id]
-    page = numbered[:_limit(ctx)]
-    return {"lastId": page[-1][0] if page else 0,
-            "items": [fill_payload(f, numeric_id=n) for n, f in page]}
+    page = numbered[: _limit(ctx)]
+    return {
+        "lastId": page[-1][0] if page else 0,
+        "items": [fill_payload(f, numeric_id=n) for n, f in page],
+    }
 
 
 T = PERMISSION_TRADE
@@ -137,10 +153,14 @@ ROUTES = [
     Route("GET", "/api/v1/hf/orders/active", active, signed=True),
     Route("GET", "/api/v1/hf/orders/active/symbols", active_symbols, signed=True),
     Route("GET", "/api/v1/hf/orders/done", done, signed=True),
-    Route("GET", "/api/v1/hf/orders/client-order/{clientOid}", get_by_client_oid,
-          signed=True),
-    Route("DELETE", "/api/v1/hf/orders/client-order/{clientOid}", cancel_by_client_oid,
-          signed=True, permission=T),
+    Route("GET", "/api/v1/hf/orders/client-order/{clientOid}", get_by_client_oid, signed=True),
+    Route(
+        "DELETE",
+        "/api/v1/hf/orders/client-order/{clientOid}",
+        cancel_by_client_oid,
+        signed=True,
+        permission=T,
+    ),
     Route("GET", "/api/v1/hf/orders/{orderId}", get_order, signed=True),
     Route("DELETE", "/api/v1/hf/orders/{orderId}", cancel, signed=True, permission=T),
     Route("GET", "/api/v1/hf/fills", fills, signed=True),

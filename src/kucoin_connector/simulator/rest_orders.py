@@ -46,9 +46,15 @@ async def cancel_all(ctx: Ctx) -> Any:
 def _filtered(ctx: Ctx, status: str | None) -> list[Order]:
     q = ctx.query
     return ctx.state.engine.list_orders(
-        ctx.user_id, status=status, symbol=q.get("symbol") or None,
-        side=q.get("side") or None, type=q.get("type") or None,
-        start_ms=int_param(q, "startAt"), end_ms=int_param(q, "endAt"), account_type=ACCOUNT)
+        ctx.user_id,
+        status=status,
+        symbol=q.get("symbol") or None,
+        side=q.get("side") or None,
+        type=q.get("type") or None,
+        start_ms=int_param(q, "startAt"),
+        end_ms=int_param(q, "endAt"),
+        account_type=ACCOUNT,
+    )
 
 
 async def list_orders(ctx: Ctx) -> Any:
@@ -64,8 +70,7 @@ async def recent_orders(ctx: Ctx) -> Any:
 
 
 async def get_order(ctx: Ctx) -> Any:
-    return order_payload(ctx.state.engine.get_order(ctx.user_id,
-                                                    ctx.request.match_info["orderId"]))
+    return order_payload(ctx.state.engine.get_order(ctx.user_id, ctx.request.match_info["orderId"]))
 
 
 async def get_by_client_oid(ctx: Ctx) -> Any:
@@ -91,8 +96,7 @@ async def get_stop(ctx: Ctx) -> Any:
 
 
 async def get_stop_by_client_oid(ctx: Ctx) -> Any:
-    order = ctx.state.engine.get_order_by_client_oid(ctx.user_id, require(ctx.query,
-                                                                          "clientOid"))
+    order = ctx.state.engine.get_order_by_client_oid(ctx.user_id, require(ctx.query, "clientOid"))
     return [_stop_order(ctx, order)]
 
 
@@ -122,9 +126,15 @@ async def cancel_stops(ctx: Ctx) -> Any:
 async def list_fills(ctx: Ctx) -> Any:
     q = ctx.query
     fills = ctx.state.engine.list_fills(
-        ctx.user_id, order_id=q.get("orderId") or None, symbol=q.get("symbol") or None,
-        side=q.get("side") or None, type=q.get("type") or None,
-        start_ms=int_param(q, "startAt"), end_ms=int_param(q, "endAt"), account_type=ACCOUNT)
+        ctx.user_id,
+        order_id=q.get("orderId") or None,
+        symbol=q.get("symbol") or None,
+        side=q.get("side") or None,
+        type=q.get("type") or None,
+        start_ms=int_param(q, "startAt"),
+        end_ms=int_param(q, "endAt"),
+        account_type=ACCOUNT,
+    )
     return paginate([fill_payload(f) for f in fills], q)
 
 
@@ -143,15 +153,24 @@ ROUTES = [
     Route("GET", "/api/v1/orders/{orderId}", get_order, signed=True),
     Route("DELETE", "/api/v1/orders/{orderId}", cancel, signed=True, permission=T),
     Route("GET", "/api/v1/order/client-order/{clientOid}", get_by_client_oid, signed=True),
-    Route("DELETE", "/api/v1/order/client-order/{clientOid}", cancel_by_client_oid,
-          signed=True, permission=T),
+    Route(
+        "DELETE",
+        "/api/v1/order/client-order/{clientOid}",
+        cancel_by_client_oid,
+        signed=True,
+        permission=T,
+    ),
     Route("POST", "/api/v1/stop-order", place_stop, signed=True, permission=T),
     Route("GET", "/api/v1/stop-order", list_stop, signed=True),
     Route("DELETE", "/api/v1/stop-order/cancel", cancel_stops, signed=True, permission=T),
-    Route("GET", "/api/v1/stop-order/queryOrderByClientOid", get_stop_by_client_oid,
-          signed=True),
-    Route("DELETE", "/api/v1/stop-order/cancelOrderByClientOid", cancel_stop_by_client_oid,
-          signed=True, permission=T),
+    Route("GET", "/api/v1/stop-order/queryOrderByClientOid", get_stop_by_client_oid, signed=True),
+    Route(
+        "DELETE",
+        "/api/v1/stop-order/cancelOrderByClientOid",
+        cancel_stop_by_client_oid,
+        signed=True,
+        permission=T,
+    ),
     Route("GET", "/api/v1/stop-order/{orderId}", get_stop, signed=True),
     Route("DELETE", "/api/v1/stop-order/{orderId}", cancel_stop, signed=True, permission=T),
     Route("GET", "/api/v1/fills", list_fills, signed=True),

@@ -23,14 +23,20 @@ async def status(ctx: Ctx) -> Any:
 
 async def symbols_v1(ctx: Ctx) -> Any:
     market = ctx.query.get("market")
-    return [symbol_payload(s) for s in ctx.state.engine.symbols()
-            if market is None or s.market == market]
+    return [
+        symbol_payload(s)
+        for s in ctx.state.engine.symbols()
+        if market is None or s.market == market
+    ]
 
 
 async def symbols_v2(ctx: Ctx) -> Any:
     market = ctx.query.get("market")
-    return [symbol_payload(s, v2=True) for s in ctx.state.engine.symbols()
-            if market is None or s.market == market]
+    return [
+        symbol_payload(s, v2=True)
+        for s in ctx.state.engine.symbols()
+        if market is None or s.market == market
+    ]
 
 
 async def symbol_v2(ctx: Ctx) -> Any:
@@ -50,8 +56,7 @@ async def currencies_v1(ctx: Ctx) -> Any:
 
 
 async def currencies_v3(ctx: Ctx) -> Any:
-    return [currency_payload(c, ctx.state.precision(c), v3=True)
-            for c in ctx.state.currencies()]
+    return [currency_payload(c, ctx.state.precision(c), v3=True) for c in ctx.state.currencies()]
 
 
 async def currency_v1(ctx: Ctx) -> Any:
@@ -107,9 +112,12 @@ async def level1(ctx: Ctx) -> Any:
 
 def _book(ctx: Ctx, depth: int | None) -> dict[str, Any]:
     seq, bids, asks = ctx.state.engine.level2_snapshot(_symbol(ctx), depth)
-    return {"time": ctx.now_ms(), "sequence": str(seq),
-            "bids": [[dec(p), dec(s)] for p, s in bids],
-            "asks": [[dec(p), dec(s)] for p, s in asks]}
+    return {
+        "time": ctx.now_ms(),
+        "sequence": str(seq),
+        "bids": [[dec(p), dec(s)] for p, s in bids],
+        "asks": [[dec(p), dec(s)] for p, s in asks],
+    }
 
 
 async def level2_20(ctx: Ctx) -> Any:
@@ -126,11 +134,12 @@ async def level2_full(ctx: Ctx) -> Any:
 
 async def level3(ctx: Ctx) -> Any:
     seq, bids, asks = ctx.state.engine.level3_snapshot(_symbol(ctx))
-    return {"time": ctx.now_ms(), "sequence": str(seq),
-            "bids": [[e.order_id, dec(e.price), dec(e.size), e.time_ms * 1_000_000]
-                     for e in bids],
-            "asks": [[e.order_id, dec(e.price), dec(e.size), e.time_ms * 1_000_000]
-                     for e in asks]}
+    return {
+        "time": ctx.now_ms(),
+        "sequence": str(seq),
+        "bids": [[e.order_id, dec(e.price), dec(e.size), e.time_ms * 1_000_000] for e in bids],
+        "asks": [[e.order_id, dec(e.price), dec(e.size), e.time_ms * 1_000_000] for e in asks],
+    }
 
 
 def _stats_payload(ctx: Ctx, st: Stats24h) -> dict[str, Any]:
@@ -138,14 +147,27 @@ def _stats_payload(ctx: Ctx, st: Stats24h) -> dict[str, Any]:
     maker, taker = ctx.state.base_fee
     spec = ctx.state.engine.symbol_spec(st.symbol)
     avg = (st.vol_value / st.vol).quantize(spec.price_increment) if st.vol else st.last
-    return {"time": st.time_ms, "symbol": st.symbol, "symbolName": st.symbol,
-            "buy": dec(bid[0]) if bid else None, "bestBidSize": dec(bid[1]) if bid else None,
-            "sell": dec(ask[0]) if ask else None, "bestAskSize": dec(ask[1]) if ask else None,
-            "changeRate": dec(st.change_rate), "changePrice": dec(st.change_price),
-            "high": _opt(st.high), "low": _opt(st.low), "vol": dec(st.vol),
-            "volValue": dec(st.vol_value), "last": _opt(st.last), "averagePrice": _opt(avg),
-            "takerFeeRate": dec(taker), "makerFeeRate": dec(maker),
-            "takerCoefficient": "1", "makerCoefficient": "1"}
+    return {
+        "time": st.time_ms,
+        "symbol": st.symbol,
+        "symbolName": st.symbol,
+        "buy": dec(bid[0]) if bid else None,
+        "bestBidSize": dec(bid[1]) if bid else None,
+        "sell": dec(ask[0]) if ask else None,
+        "bestAskSize": dec(ask[1]) if ask else None,
+        "changeRate": dec(st.change_rate),
+        "changePrice": dec(st.change_price),
+        "high": _opt(st.high),
+        "low": _opt(st.low),
+        "vol": dec(st.vol),
+        "volValue": dec(st.vol_value),
+        "last": _opt(st.last),
+        "averagePrice": _opt(avg),
+        "takerFeeRate": dec(taker),
+        "makerFeeRate": dec(maker),
+        "takerCoefficient": "1",
+        "makerCoefficient": "1",
+    }
 
 
 def _opt(value: Decimal | None) -> str | None:
@@ -168,8 +190,16 @@ async def all_tickers(ctx: Ctx) -> Any:
 
 async def histories(ctx: Ctx) -> Any:
     trades = ctx.state.engine.trades(_symbol(ctx), 100)
-    return [{"sequence": str(t.sequence), "price": dec(t.price), "size": dec(t.size),
-             "side": t.taker_side, "time": t.time_ms * 1_000_000} for t in reversed(trades)]
+    return [
+        {
+            "sequence": str(t.sequence),
+            "price": dec(t.price),
+            "size": dec(t.size),
+            "side": t.taker_side,
+            "time": t.time_ms * 1_000_000,
+        }
+        for t in reversed(trades)
+    ]
 
 
 async def candles(ctx: Ctx) -> Any:
@@ -177,18 +207,29 @@ async def candles(ctx: Ctx) -> Any:
     ctype = require(ctx.query, "type")
     if ctype not in CANDLE_TYPES:
         raise bad_param(f"invalid candle type {ctype}")
-    rows = ctx.state.tape.candles(symbol, ctype, int_param(ctx.query, "startAt") or None,
-                                  int_param(ctx.query, "endAt") or None)
+    rows = ctx.state.tape.candles(
+        symbol,
+        ctype,
+        int_param(ctx.query, "startAt") or None,
+        int_param(ctx.query, "endAt") or None,
+    )
     return [c.row() for c in rows]
 
 
 def bullet(ctx: Ctx, user_id: str | None) -> dict[str, Any]:
     settings = ctx.state.ws_settings
-    return {"token": ctx.state.tokens.issue(user_id),
-            "instanceServers": [{"endpoint": ctx.state.ws_url, "encrypt": False,
-                                 "protocol": "websocket",
-                                 "pingInterval": settings.ping_interval_ms,
-                                 "pingTimeout": settings.ping_timeout_ms}]}
+    return {
+        "token": ctx.state.tokens.issue(user_id),
+        "instanceServers": [
+            {
+                "endpoint": ctx.state.ws_url,
+                "encrypt": False,
+                "protocol": "websocket",
+                "pingInterval": settings.ping_interval_ms,
+                "pingTimeout": settings.ping_timeout_ms,
+            }
+        ],
+    }
 
 
 async def bullet_public(ctx: Ctx) -> Any:
@@ -214,8 +255,13 @@ ROUTES = [
     Route("GET", "/api/v1/market/orderbook/level1", level1),
     Route("GET", "/api/v1/market/orderbook/level2_20", level2_20),
     Route("GET", "/api/v1/market/orderbook/level2_100", level2_100),
-    Route("GET", "/api/v3/market/orderbook/level2", level2_full, signed=True,
-          permission=PERMISSION_GENERAL),
+    Route(
+        "GET",
+        "/api/v3/market/orderbook/level2",
+        level2_full,
+        signed=True,
+        permission=PERMISSION_GENERAL,
+    ),
     Route("GET", "/api/v1/market/orderbook/level3", level3),
     Route("GET", "/api/v3/market/orderbook/level3", level3, signed=True),
     Route("GET", "/api/v1/market/allTickers", all_tickers),

@@ -65,9 +65,16 @@ def wrap(route: Route) -> Callable[[web.Request], Awaitable[web.StreamResponse]]
         pool, identity = "public", request.remote or ""
         try:
             if route.signed:
-                key = verify_request(state.keys, request.headers, request.method,
-                                     request.raw_path, body, now_ms=state.clock.now_ms(),
-                                     remote_ip=request.remote, permission=route.permission)
+                key = verify_request(
+                    state.keys,
+                    request.headers,
+                    request.method,
+                    request.raw_path,
+                    body,
+                    now_ms=state.clock.now_ms(),
+                    remote_ip=request.remote,
+                    permission=route.permission,
+                )
                 user_id = key.user_id
                 pool, identity = "private", key.key
         except AuthFailure as exc:

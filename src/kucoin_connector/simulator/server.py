@@ -63,15 +63,26 @@ class KucoinSimulator:
     """Serves KuCoin's REST + WebSocket API on loopback from an in-memory exchange."""
 
     def __init__(
-        self, *, host: str = "127.0.0.1", port: int = 0, seed: int = 1,
+        self,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        seed: int = 1,
         pairs: Iterable[str] = DEFAULT_PAIRS,
         balances: Mapping[str, str | Decimal] | None = None,
-        api_key: str = "sim-api-key", api_secret: str = "sim-api-secret",
-        passphrase: str = "sim-passphrase", key_version: int = 2, activity: bool = True,
-        activity_rate_hz: float = 3.0, book_levels: int = 10,
-        rate_limits: RateLimitConfig | None = None, ws_settings: WsSettings | None = None,
-        maker_fee_rate: Decimal = Decimal("0.001"), taker_fee_rate: Decimal = Decimal("0.001"),
-        housekeeping_interval_s: float = 0.5, snapshot_interval_s: float = 2.0,
+        api_key: str = "sim-api-key",
+        api_secret: str = "sim-api-secret",
+        passphrase: str = "sim-passphrase",
+        key_version: int = 2,
+        activity: bool = True,
+        activity_rate_hz: float = 3.0,
+        book_levels: int = 10,
+        rate_limits: RateLimitConfig | None = None,
+        ws_settings: WsSettings | None = None,
+        maker_fee_rate: Decimal = Decimal("0.001"),
+        taker_fee_rate: Decimal = Decimal("0.001"),
+        housekeeping_interval_s: float = 0.5,
+        snapshot_interval_s: float = 2.0,
         time_s: Callable[[], float] = time.time,
     ) -> None:
         self.host = host
@@ -95,19 +106,36 @@ class KucoinSimulator:
         self.accounts = Accounts(clock_ms=self.clock.now_ms, id_factory=ids, listener=publisher)
         pair_list = list(pairs)
         self.engine = MatchingEngine(
-            [default_spec(p) for p in pair_list], self.accounts, clock_ms=self.clock.now_ms,
-            listener=publisher, maker_fee_rate=maker_fee_rate, taker_fee_rate=taker_fee_rate,
-            id_factory=ids)
+            [default_spec(p) for p in pair_list],
+            self.accounts,
+            clock_ms=self.clock.now_ms,
+            listener=publisher,
+            maker_fee_rate=maker_fee_rate,
+            taker_fee_rate=taker_fee_rate,
+            id_factory=ids,
+        )
         publisher.engine = self.engine
         self.state = SimState(
-            clock=self.clock, keys=keys, tokens=tokens, faults=self.faults, hub=hub,
-            accounts=self.accounts, engine=self.engine, publisher=publisher, tape=tape,
+            clock=self.clock,
+            keys=keys,
+            tokens=tokens,
+            faults=self.faults,
+            hub=hub,
+            accounts=self.accounts,
+            engine=self.engine,
+            publisher=publisher,
+            tape=tape,
             limiter=RateLimiter(rate_limits or RateLimitConfig()),
             ws_settings=ws_settings or WsSettings(),
-            base_fee=(maker_fee_rate, taker_fee_rate))
-        self.market = MarketActivity(self.engine, self.accounts, random.Random(seed),
-                                     mids={p: initial_price(p) for p in pair_list},
-                                     levels=book_levels)
+            base_fee=(maker_fee_rate, taker_fee_rate),
+        )
+        self.market = MarketActivity(
+            self.engine,
+            self.accounts,
+            random.Random(seed),
+            mids={p: initial_price(p) for p in pair_list},
+            levels=book_levels,
+        )
         self._deposit_initial(DEFAULT_BALANCES if balances is None else balances)
         self._runner: web.AppRunner | None = None
         self._tasks: list[asyncio.Task[None]] = []
@@ -117,8 +145,7 @@ class KucoinSimulator:
     def _deposit_initial(self, balances: Mapping[str, str | Decimal]) -> None:
         for currency, amount in balances.items():
             for account_type in BALANCE_ACCOUNT_TYPES:
-                self.accounts.deposit(DEFAULT_USER, currency, Decimal(str(amount)),
-                                      account_type)
+                self.accounts.deposit(DEFAULT_USER, currency, Decimal(str(amount)), account_type)
 
     # ---- convenience --------------------------------------------------------------------
     @property
@@ -129,20 +156,41 @@ class KucoinSimulator:
     def user_id(self) -> str:
         return self.credentials.user_id
 
-    def add_api_key(self, api_key: str, api_secret: str, passphrase: str, *,
-                    user_id: str | None = None, key_version: int = 2,
-                    permissions: Iterable[str] = ALL_PERMISSIONS,
-                    ip_whitelist: Iterable[str] = ()) -> SimCredentials:
+    def add_api_key(
+        self,
+        api_key: str,
+        api_secret: str,
+        passphrase: str,
+        *,
+        user_id: str | None = None,
+        key_version: int = 2,
+        permissions: Iterable[str] = ALL_PERMISSIONS,
+        ip_whitelist: Iterable[str] = (),
+    ) -> SimCredentials:
         """Accept another key (a new user unless ``user_id`` names an existing one)."""
         uid = user_id or f"sim-user-{len(self.state.keys.keys()) + 1}"
-        self.state.keys.add(ApiKey(api_key, api_secret, passphrase, uid, key_version,
-                                   frozenset(permissions), frozenset(ip_whitelist)))
+        self.state.keys.add(
+            ApiKey(
+                api_key,
+                api_secret,
+                passphrase,
+                uid,
+                key_version,
+                frozenset(permissions),
+                frozenset(ip_whitelist),
+            )
+        )
         return SimCredentials(api_key, api_secret, passphrase, key_version, uid)
 
-    def deposit(self, currency: str, amount: str | Decimal, *, account_type: str = "trade",
-                user_id: str | None = None) -> None:
-        self.accounts.deposit(user_id or self.user_id, currency, Decimal(str(amount)),
-                              account_type)
+    def deposit(
+        self,
+        currency: str,
+        amount: str | Decimal,
+        *,
+        account_type: str = "trade",
+        user_id: str | None = None,
+    ) -> None:
+        self.accounts.deposit(user_id or self.user_id, currency, Decimal(str(amount)), account_type)
 
     # ---- lifecycle ----------------------------------------------------------------------
     async def start(self) -> None:
@@ -150,8 +198,9 @@ class KucoinSimulator:
             return
         self.market.seed_books()
         self.state.publisher.flush()
-        runner = web.AppRunner(build_app(self.state), handle_signals=False,
-                               access_log=None, shutdown_timeout=1.0)
+        runner = web.AppRunner(
+            build_app(self.state), handle_signals=False, access_log=None, shutdown_timeout=1.0
+        )
         await runner.setup()
         site = web.TCPSite(runner, self.host, self.port)
         await site.start()
@@ -182,8 +231,12 @@ class KucoinSimulator:
         await self.start()
         return self
 
-    async def __aexit__(self, exc_type: type[BaseException] | None,
-                        exc: BaseException | None, tb: TracebackType | None) -> None:
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         await self.stop()
 
     async def _housekeeping(self, feed: SnapshotFeed) -> None:

@@ -6,8 +6,14 @@ from decimal import Decimal
 
 from .models import SymbolSpec
 
-KNOWN_PRICES = {"BTC": Decimal("30000"), "ETH": Decimal("2000"), "SOL": Decimal("100"),
-                "KCS": Decimal("10"), "XRP": Decimal("0.5"), "DOGE": Decimal("0.1")}
+KNOWN_PRICES = {
+    "BTC": Decimal("30000"),
+    "ETH": Decimal("2000"),
+    "SOL": Decimal("100"),
+    "KCS": Decimal("10"),
+    "XRP": Decimal("0.5"),
+    "DOGE": Decimal("0.1"),
+}
 STABLES = ("USDT", "USDC", "USD")
 
 
@@ -34,8 +40,16 @@ def default_spec(symbol: str) -> SymbolSpec:
     stable = quote in STABLES
     min_funds = Decimal("0.1") if stable else _pow10(-6)
     return SymbolSpec(
-        symbol=symbol, base_currency=base, quote_currency=quote,
-        base_min_size=_pow10(max(-8, -magnitude - 1)), quote_min_size=min_funds,
-        base_max_size=Decimal("10000000000"), quote_max_size=Decimal("99999999"),
-        base_increment=base_inc, quote_increment=min(price_inc, _pow10(-6)),
-        price_increment=price_inc, market="USDS" if stable else quote, min_funds=min_funds)
+        symbol=symbol,
+        base_currency=base,
+        quote_currency=quote,
+        base_min_size=_pow10(max(-8, -magnitude - 1)),
+        quote_min_size=min_funds,
+        base_max_size=Decimal("10000000000"),
+        quote_max_size=Decimal("99999999"),
+        base_increment=base_inc,
+        quote_increment=min(price_inc, _pow10(-6)),
+        price_increment=price_inc,
+        market="USDS" if stable else quote,
+        min_funds=min_funds,
+    )

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class TokenInfo:
-    user_id: str | None   # None: a public token
+    user_id: str | None  # None: a public token
 
     @property
     def private(self) -> bool:

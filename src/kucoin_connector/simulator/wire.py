@@ -38,8 +38,9 @@ def ok(data: Any, headers: Mapping[str, str] | None = None) -> web.Response:
 def error_response(
     code: str, message: str, status: int, headers: Mapping[str, str] | None = None
 ) -> web.Response:
-    return web.json_response({"code": code, "msg": message}, status=status, dumps=dumps,
-                             headers=headers)
+    return web.json_response(
+        {"code": code, "msg": message}, status=status, dumps=dumps, headers=headers
+    )
 
 
 def dec(value: Decimal | None) -> str:
@@ -52,8 +53,9 @@ def dec(value: Decimal | None) -> str:
     return "0" if text in ("", "-0") else text
 
 
-def paginate(items: Sequence[Any], query: Mapping[str, str], *, max_page_size: int = 500
-             ) -> dict[str, Any]:
+def paginate(
+    items: Sequence[Any], query: Mapping[str, str], *, max_page_size: int = 500
+) -> dict[str, Any]:
     """KuCoin's page object: currentPage, pageSize, totalNum, totalPage, items."""
     page = _int_param(query, "currentPage", 1, minimum=1)
     size = _int_param(query, "pageSize", 50, minimum=1)
@@ -65,7 +67,7 @@ def paginate(items: Sequence[Any], query: Mapping[str, str], *, max_page_size: i
         "pageSize": size,
         "totalNum": total,
         "totalPage": math.ceil(total / size) if total else 0,
-        "items": list(items[start:start + size]),
+        "items": list(items[start : start + size]),
     }
 
 

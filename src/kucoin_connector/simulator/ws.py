@@ -17,11 +17,31 @@ from .tokens import TokenInfo
 from .wire import dumps
 from .ws_hub import MAX_TOPICS_PER_CONNECTION, Subscription, WsConnection, WsHub
 
-PUBLIC_TOPICS = ("/market/ticker", "/market/snapshot", "/market/level2", "/market/match",
-                 "/market/level3", "/market/candles")
+PUBLIC_TOPICS = (
+    "/market/ticker",
+    "/market/snapshot",
+    "/market/level2",
+    "/market/match",
+    "/market/level3",
+    "/market/candles",
+)
 PRIVATE_TOPICS = ("/spotMarket/tradeOrders", "/spotMarket/tradeOrdersV2", "/account/balance")
-CANDLE_TYPES = ("1min", "3min", "5min", "15min", "30min", "1hour", "2hour", "4hour", "6hour",
-                "8hour", "12hour", "1day", "1week", "1month")
+CANDLE_TYPES = (
+    "1min",
+    "3min",
+    "5min",
+    "15min",
+    "30min",
+    "1hour",
+    "2hour",
+    "4hour",
+    "6hour",
+    "8hour",
+    "12hour",
+    "1day",
+    "1week",
+    "1month",
+)
 
 
 @dataclass(frozen=True)
@@ -38,8 +58,9 @@ class TopicError(Exception):
         self.message = message
 
 
-def parse_topic(topic: str, *, symbols: Iterable[str], markets: Iterable[str],
-                private_allowed: bool) -> list[Subscription]:
+def parse_topic(
+    topic: str, *, symbols: Iterable[str], markets: Iterable[str], private_allowed: bool
+) -> list[Subscription]:
     """``"/market/level2:BTC-USDT,ETH-USDT"`` -> [("/market/level2", "BTC-USDT"), ...]."""
     base, _, args = topic.partition(":")
     if base in PRIVATE_TOPICS:
@@ -71,8 +92,14 @@ def _valid_key(base: str, key: str, symbols: set[str], markets: set[str]) -> boo
 class WsEndpoint:
     """aiohttp handler for the WebSocket endpoint."""
 
-    def __init__(self, hub: WsHub, settings: WsSettings, *, symbols: Callable[[], list[str]],
-                 markets: Callable[[], list[str]]) -> None:
+    def __init__(
+        self,
+        hub: WsHub,
+        settings: WsSettings,
+        *,
+        symbols: Callable[[], list[str]],
+        markets: Callable[[], list[str]],
+    ) -> None:
         self.hub = hub
         self.settings = settings
         self._symbols = symbols
@@ -86,15 +113,17 @@ class WsEndpoint:
         info = self.hub.tokens.resolve(token) if token else None
         if not connect_id or info is None:
             reason = "connectId is required" if not connect_id else "token is invalid"
-            await ws.send_str(dumps({"id": connect_id, "type": "error", "code": 401,
-                                     "data": reason}))
+            await ws.send_str(
+                dumps({"id": connect_id, "type": "error", "code": 401, "data": reason})
+            )
             await ws.close()
             return ws
         await self._serve(ws, connect_id, token, info)
         return ws
 
-    async def _serve(self, ws: web.WebSocketResponse, connect_id: str, token: str,
-                     info: TokenInfo) -> None:
+    async def _serve(
+        self, ws: web.WebSocketResponse, connect_id: str, token: str, info: TokenInfo
+    ) -> None:
         conn = WsConnection(connect_id=connect_id, user_id=info.user_id, token=token, ws=ws)
         self.hub.add(conn)
         conn.send_raw(dumps({"id": connect_id, "type": "welcome"}))
@@ -110,8 +139,12 @@ class WsEndpoint:
                 except TimeoutError:
                     break
                 if msg.type != WSMsgType.TEXT:
-                    if msg.type in (WSMsgType.CLOSE, WSMsgType.CLOSING, WSMsgType.CLOSED,
-                                    WSMsgType.ERROR):
+                    if msg.type in (
+                        WSMsgType.CLOSE,
+                        WSMsgType.CLOSING,
+                        WSMsgType.CLOSED,
+                        WSMsgType.ERROR,
+                    ):
                         break
                     continue
                 if self._on_text(conn, msg.data):
@@ -127,8 +160,11 @@ class WsEndpoint:
         except ValueError:
             frame = None
         if not isinstance(frame, dict):
-            conn.send_raw(dumps({"id": "", "type": "error", "code": 400,
-                                 "data": "message is not a JSON object"}))
+            conn.send_raw(
+                dumps(
+                    {"id": "", "type": "error", "code": 400, "data": "message is not a JSON object"}
+                )
+            )
             return False
         req_id = str(frame.get("id", ""))
         kind = frame.get("type")
@@ -138,21 +174,38 @@ class WsEndpoint:
         if kind in ("subscribe", "unsubscribe"):
             self._on_subscription(conn, frame, req_id, subscribe=kind == "subscribe")
             return False
-        conn.send_raw(dumps({"id": req_id, "type": "error", "code": 404,
-                             "data": f"unknown message type {kind!r}"}))
+        conn.send_raw(
+            dumps(
+                {
+                    "id": req_id,
+                    "type": "error",
+                    "code": 404,
+                    "data": f"unknown message type {kind!r}",
+                }
+            )
+        )
         return False
 
-    def _on_subscription(self, conn: WsConnection, frame: dict[str, Any], req_id: str, *,
-                         subscribe: bool) -> None:
+    def _on_subscription(
+        self, conn: WsConnection, frame: dict[str, Any], req_id: str, *, subscribe: bool
+    ) -> None:
         try:
-            subs = parse_topic(str(frame.get("topic", "")), symbols=self._symbols(),
-                               markets=self._markets(), private_allowed=conn.private)
+            subs = parse_topic(
+                str(frame.get("topic", "")),
+                symbols=self._symbols(),
+                markets=self._markets(),
+                private_allowed=conn.private,
+            )
             if subscribe and len(conn.subscriptions | set(subs)) > MAX_TOPICS_PER_CONNECTION:
-                raise TopicError(509, "exceed max subscription count limitation of "
-                                 f"{MAX_TOPICS_PER_CONNECTION} per session")
+                raise TopicError(
+                    509,
+                    "exceed max subscription count limitation of "
+                    f"{MAX_TOPICS_PER_CONNECTION} per session",
+                )
         except TopicError as exc:
-            conn.send_raw(dumps({"id": req_id, "type": "error", "code": exc.code,
-                                 "data": exc.message}))
+            conn.send_raw(
+                dumps({"id": req_id, "type": "error", "code": exc.code, "data": exc.message})
+            )
             return
         if subscribe:
             self.hub.subscribe(conn, subs)

@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 REORDER_FLUSH_S = 1.0
 MAX_TOPICS_PER_CONNECTION = 100
 
-Subscription = tuple[str, str]   # (topic base, key) e.g. ("/market/level2", "BTC-USDT")
+Subscription = tuple[str, str]  # (topic base, key) e.g. ("/market/level2", "BTC-USDT")
 
 
 @dataclass(eq=False)
@@ -110,8 +110,9 @@ class WsHub:
         return list(self._index.get((base, key), ()))
 
     # ---- publishing -----------------------------------------------------------------
-    def publish(self, base: str, key: str, message: dict[str, object],
-                user_id: str | None = None) -> int:
+    def publish(
+        self, base: str, key: str, message: dict[str, object], user_id: str | None = None
+    ) -> int:
         """Send ``message`` to every connection subscribed to (base, key); a private
         message (``user_id`` set) only to that user's connections. Returns deliveries."""
         members = self._index.get((base, key))
@@ -135,7 +136,8 @@ class WsHub:
         if action == "reorder" and conn.held is None:
             conn.held = text
             conn.flush_handle = asyncio.get_running_loop().call_later(
-                REORDER_FLUSH_S, self._flush_held, conn)
+                REORDER_FLUSH_S, self._flush_held, conn
+            )
             return
         delay = fault.delay_s if fault is not None and action == "delay" else 0.0
         conn.queue.put_nowait((delay, text))
@@ -168,8 +170,7 @@ class WsHub:
             log.debug("ws writer stopped: %s", type(exc).__name__)
 
     # ---- FaultTarget ----------------------------------------------------------------
-    def close_connections(self, *, private: bool | None = None, count: int | None = None
-                          ) -> int:
+    def close_connections(self, *, private: bool | None = None, count: int | None = None) -> int:
         chosen = [c for c in self.connections if private is None or c.private == private]
         if count is not None:
             chosen = chosen[:count]
