@@ -15,8 +15,9 @@ messages it took per second and its own CPU time (``process_time``) per message:
   (``L2FrameDecoder.decode_fast``) and counted: socket + WebSocket client + decode;
 * ``pipeline``: each frame handed to the connector's real ``KucoinOrderBookDataSource``
   frame hook (decode -> ``Level2Calibrator`` -> ``OrderBook``; snapshots over REST first);
-* ``connector``: the whole keyless ``KucoinExchange`` as shipped (its aiohttp ``WsClient``
-  receive loop, ``_dispatch``, the frame hook), only the loop changes.
+* ``connector``: the whole keyless ``KucoinExchange`` as shipped (its ``WsClient`` over the
+  default transport, ``_on_frame``, the frame hook), only the loop changes;
+  ``connector-aiohttp`` / ``connector-picows``: the same with ``ws_transport`` chosen.
 
 aiohttp connections are read as ``core/ws.py`` reads them (``await ws.receive()``);
 picows calls the handler from its ``on_ws_frame`` listener with a memoryview payload.
@@ -56,6 +57,8 @@ CASES = [
         ("aiohttp", ("decode", "pipeline")),
         ("picows", ("decode", "pipeline")),
         ("connector", ("pipeline",)),
+        ("connector-aiohttp", ("pipeline",)),
+        ("connector-picows", ("pipeline",)),
     )
     for loop in ("asyncio", "uvloop")
     for work in works
@@ -64,7 +67,7 @@ CASES = [
 
 def available(case: str) -> bool:
     transport, loop, _ = case.split("/")
-    for module, needed in (("picows", transport == "picows"), ("uvloop", loop == "uvloop")):
+    for module, needed in (("picows", transport.endswith("picows")), ("uvloop", loop == "uvloop")):
         if needed:
             try:
                 __import__(module)
@@ -96,9 +99,14 @@ async def _case(
     closers: list[Any] = []
     count = _Counter()
     books: list[Any] = []
-    if transport == "connector":
+    if transport.startswith("connector"):
+        _, _, ws_transport = transport.partition("-")
+        options: dict[str, Any] = {"ws_transport": ws_transport} if ws_transport else {}
         exchange = KucoinExchange(
-            trading_pairs=symbols, base_url=base_url, rate_limits=rate_limits(10**7, 10**7)
+            trading_pairs=symbols,
+            base_url=base_url,
+            rate_limits=rate_limits(10**7, 10**7),
+            **options,
         )
         await exchange.start()
         closers.append(exchange.stop)
@@ -117,7 +125,7 @@ async def _case(
                 return
             count.n += 1
 
-    if transport != "connector":
+    if not transport.startswith("connector"):
         client = (AiohttpClient if transport == "aiohttp" else PicowsClient)(
             base_url, symbols, handler
         )

@@ -67,7 +67,13 @@ class ConnectorClient:
 
     unit = feedmod.SENT_CHANGES
 
-    def __init__(self, feed: FeedProcess, symbols: list[str], limits: str = "scaled") -> None:
+    def __init__(
+        self,
+        feed: FeedProcess,
+        symbols: list[str],
+        limits: str = "scaled",
+        ws_transport: str | None = None,
+    ) -> None:
         self.feed = feed
         self.symbols = symbols
         if limits == "scaled":  # KuCoin's table, budgets scaled up: accounts, never waits
@@ -76,8 +82,9 @@ class ConnectorClient:
             table = rate_limits(weighted_pools=TODAY_POOLS)
         else:
             table = rate_limits()  # the seed pools: the connector's default
+        options: dict[str, Any] = {} if ws_transport is None else {"ws_transport": ws_transport}
         self.exchange = KucoinExchange(
-            trading_pairs=symbols, base_url=feed.base_url, rate_limits=table
+            trading_pairs=symbols, base_url=feed.base_url, rate_limits=table, **options
         )
         self.books: list[Any] = []
         self.cold: dict[str, float] = {}
@@ -351,7 +358,11 @@ class Result:
 async def run_one(n: int, args: argparse.Namespace, raw: bool, feed_uvloop: bool) -> Result:
     feed = FeedProcess(n, use_uvloop=feed_uvloop)
     symbols = [symbol_name(i) for i in range(n)]
-    client: Client = RawClient(feed, symbols) if raw else ConnectorClient(feed, symbols)
+    client: Client = (
+        RawClient(feed, symbols)
+        if raw
+        else ConnectorClient(feed, symbols, "scaled", args.ws_transport)
+    )
     log: list[Step] = []
     try:
         await client.start()
@@ -562,6 +573,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         choices=("uvloop", "asyncio"),
         default="uvloop",
         help="the feed's loop (uvloop only if installed)",
+    )
+    p.add_argument(
+        "--ws-transport",
+        choices=("aiohttp", "picows"),
+        default=None,
+        help="the connector's WebSocket transport (default: the connector's default)",
     )
     p.add_argument("--quick", action="store_true", help="smoke-sized run")
     args = p.parse_args(argv)

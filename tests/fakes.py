@@ -11,10 +11,22 @@ A script step is a response, a failure to raise, or a function of the request::
     transport.default = lambda request: ...      # when the script is exhausted
 
 With nothing scripted and no default, a request fails the test (AssertionError).
+
+:class:`FakeWsTransport` is a :class:`~kucoin_connector.core.ws_transport.WsTransport`
+with no sockets: ``connect`` records the URL and returns a :class:`FakeWsConnection`
+(or raises a scripted failure); the test plays the server through it::
+
+    transport = FakeWsTransport()
+    client = WsClient(adapter, on_message=..., transport=transport)
+    conn = await transport.next_connection()
+    conn.deliver('{"type":"welcome"}')          # calls the client's on_frame, synchronously
+    conn.sent                                    # text frames the client sent
+    conn.server_close()  /  conn.cut()           # the two ways a connection ends
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -29,6 +41,12 @@ from kucoin_connector.core.errors import (
     TransportError,
 )
 from kucoin_connector.core.transport import HttpRequest, HttpResponse
+from kucoin_connector.core.ws_transport import (
+    CloseCallback,
+    FrameCallback,
+    WsConnection,
+    WsTimeouts,
+)
 
 Responder = Callable[[HttpRequest], HttpResponse]
 Failure = Callable[[HttpRequest], BaseException]
@@ -133,6 +151,96 @@ class FakeTransport:
         if isinstance(step, _Fail):
             raise step.failure(request)
         return step(request)
+
+    async def close(self) -> None:
+        self.close_calls += 1
+
+
+# ----------------------------------------------------------------------------- WebSocket
+class FakeWsConnection:
+    """One fake connection: the test delivers frames and ends it; sends are recorded."""
+
+    def __init__(self, url: str, on_frame: FrameCallback, on_close: CloseCallback) -> None:
+        self.url = url
+        self.sent: list[str] = []
+        self.close_calls = 0
+        self.close_code: int | None = None
+        self.send_failure: TransportError | None = None  # raised by the next send_text
+        self._on_frame = on_frame
+        self._on_close: CloseCallback | None = on_close
+
+    @property
+    def closed(self) -> bool:
+        return self._on_close is None
+
+    def deliver(self, payload: str | bytes) -> None:
+        assert not self.closed, "frame delivered on a closed connection"
+        self._on_frame(payload)
+
+    def _end(self, error: TransportError | None) -> None:
+        on_close, self._on_close = self._on_close, None
+        if on_close is not None:
+            on_close(error)
+
+    def server_close(self, code: int = 1000) -> None:
+        """The server's close frame: an orderly end."""
+        self.close_code = code
+        self._end(None)
+
+    def cut(self) -> None:
+        """The socket dies without a close frame."""
+        self._end(ConnectionLostError("websocket: connection cut (fake)"))
+
+    async def send_text(self, text: str) -> None:
+        if self.send_failure is not None:
+            failure, self.send_failure = self.send_failure, None
+            raise failure
+        if self.closed:
+            raise ConnectionLostError("websocket send: connection closed (fake)")
+        self.sent.append(text)
+
+    async def close(self) -> None:
+        self.close_calls += 1
+        self._end(None)
+
+
+class FakeWsTransport:
+    """Hands out :class:`FakeWsConnection` objects; ``fail_next`` scripts connect failures."""
+
+    def __init__(self) -> None:
+        self.connections: list[FakeWsConnection] = []
+        self.urls: list[str] = []
+        self.close_calls = 0
+        self._failures: deque[TransportError] = deque()
+        self._new = asyncio.Condition()
+
+    def fail_next(self, error: TransportError) -> None:
+        self._failures.append(error)
+
+    async def next_connection(self, index: int | None = None) -> FakeWsConnection:
+        """The connection at ``index`` (default: the next one opened), once it exists."""
+        wanted = len(self.connections) if index is None else index
+        async with self._new:
+            await self._new.wait_for(lambda: len(self.connections) > wanted)
+        return self.connections[wanted]
+
+    async def connect(
+        self,
+        url: str,
+        *,
+        on_frame: FrameCallback,
+        on_close: CloseCallback,
+        headers: Mapping[str, str] | None = None,
+        timeouts: WsTimeouts = WsTimeouts(),  # noqa: B008 - frozen, immutable
+    ) -> WsConnection:
+        self.urls.append(url)
+        if self._failures:
+            raise self._failures.popleft()
+        connection = FakeWsConnection(url, on_frame, on_close)
+        async with self._new:
+            self.connections.append(connection)
+            self._new.notify_all()
+        return connection
 
     async def close(self) -> None:
         self.close_calls += 1

@@ -1,22 +1,37 @@
-"""WsClient against a real aiohttp WebSocket server on 127.0.0.1 speaking a KuCoin-like protocol."""
+"""WsClient against a real aiohttp WebSocket server on 127.0.0.1 speaking a KuCoin-like protocol.
+
+The transport contract on real sockets: every test taking ``make`` runs once per transport
+(aiohttp and picows): connect, welcome, keepalive, silence, server close, cut, reconnect
+with a fresh token, TLS verification."""
 
 from __future__ import annotations
 
 import asyncio
+import datetime
+import ipaddress
 import json
 import logging
 import random
+import ssl
+import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import aiohttp
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 
+from kucoin_connector.core.aiohttp_ws import AiohttpWsTransport
 from kucoin_connector.core.errors import ConfigurationError, ExchangeError, RequestTimeoutError
 from kucoin_connector.core.ws import Backoff, WsClient, WsConnectSpec, redact_url
+from kucoin_connector.core.ws_transport import WsTransportName, make_ws_transport
 
 INTERVAL_S = 0.05
 TIMEOUT_S = 0.1
@@ -27,6 +42,7 @@ TIMEOUT_S = 0.1
 class Conn:
     token: str
     ws: web.WebSocketResponse
+    request: web.Request
     frames: list[dict[str, Any]] = field(default_factory=list)
     closed: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -49,7 +65,7 @@ class FakeExchange:
     async def handle(self, request: web.Request) -> web.WebSocketResponse:
         ws = web.WebSocketResponse()
         await ws.prepare(request)
-        conn = Conn(token=request.query["token"], ws=ws)
+        conn = Conn(token=request.query["token"], ws=ws, request=request)
         self.connections.append(conn)
         flood: asyncio.Task[None] | None = None
         try:
@@ -156,8 +172,19 @@ class Harness:
 MakeHarness = Callable[..., Awaitable[Harness]]
 
 
+TRANSPORTS: list[WsTransportName] = ["aiohttp", "picows"]
+
+
+@pytest.fixture(params=TRANSPORTS)
+def transport_name(request: pytest.FixtureRequest) -> WsTransportName:
+    name: WsTransportName = request.param
+    return name
+
+
 @pytest.fixture
-async def make(exchange: tuple[FakeExchange, str]) -> AsyncIterator[MakeHarness]:
+async def make(
+    exchange: tuple[FakeExchange, str], transport_name: WsTransportName
+) -> AsyncIterator[MakeHarness]:
     clients: list[WsClient] = []
 
     async def factory(
@@ -174,6 +201,7 @@ async def make(exchange: tuple[FakeExchange, str]) -> AsyncIterator[MakeHarness]
         kw.setdefault("backoff_max_s", 0.05)
         kw.setdefault("handshake_timeout_s", 1.0)
         kw.setdefault("rng", random.Random(7))
+        kw.setdefault("transport_name", transport_name)
         client = WsClient(
             adapter,
             on_message=on_message or received.append,
@@ -394,10 +422,11 @@ async def test_stop_is_clean(exchange: tuple[FakeExchange, str], make: MakeHarne
     await h.client.start()
     await h.client.start()  # idempotent
     await h.client.wait_connected(5)
-    session = h.client._session
+    transport = h.client.transport
+    session = transport.session if isinstance(transport, AiohttpWsTransport) else None
     await h.client.stop()
     assert not h.client.is_connected
-    assert session is not None and session.closed
+    assert session is None or session.closed  # an owned aiohttp session is closed
     await eventually(fx.connections[0].closed.is_set)
     name = h.client.name
     leftovers = [t for t in asyncio.all_tasks() if (t.get_name() or "").startswith(name)]
@@ -412,7 +441,7 @@ async def test_injected_session_is_left_open(
     exchange: tuple[FakeExchange, str], make: MakeHarness
 ) -> None:
     async with aiohttp.ClientSession() as session:
-        h = await make(session=session)
+        h = await make(session=session, transport_name="aiohttp")
         await h.client.start()
         await h.client.wait_connected(5)
         await h.client.stop()
@@ -506,3 +535,104 @@ async def test_a_late_ack_of_an_earlier_attempt_counts(
     await fx.connections[0].ws.send_json({"id": first_id, "type": "ack"})
     await task
     assert "/late" in h.client.active_topics and len(fx.connections) == 1
+
+
+# ----------------------------------------------------------------------------- transport contract
+async def test_server_close_and_a_cut_connection_both_reconnect(
+    exchange: tuple[FakeExchange, str], make: MakeHarness, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="kucoin_connector")
+    fx, _ = exchange
+    h = await make()
+    await h.client.subscribe(["/a"])
+    await h.client.start()
+    await h.client.wait_connected(5)
+    await fx.connections[0].ws.close(code=4001)  # an orderly close, with a code
+    await eventually(lambda: h.reconnected == [1])
+    assert "closed by the server (code 4001)" in caplog.text
+    transport = fx.connections[1].request.transport
+    assert transport is not None
+    transport.abort()  # no close frame: the socket is cut
+    await eventually(lambda: h.reconnected == [1, 2])
+    assert [c.token for c in fx.connections] == ["tok-1", "tok-2", "tok-3"]
+    assert sorted(f["topic"] for f in fx.connections[2].of_type("subscribe")) == ["/a"]
+    assert h.client.is_connected
+
+
+async def test_a_subscribe_pending_when_the_socket_drops_fails_at_once(
+    exchange: tuple[FakeExchange, str], make: MakeHarness
+) -> None:
+    fx, _ = exchange
+    h = await make(ack_timeout_s=30.0)
+    await h.client.start()
+    await h.client.wait_connected(5)
+    fx.drop_subscribes = {"/x": 1}
+    task = asyncio.create_task(h.client.subscribe(["/x"]))
+    await eventually(lambda: bool(subscribes(fx.connections[0], "/x")))
+    await fx.connections[0].ws.close()
+    async with asyncio.timeout(5):  # not the 30 s ack timeout
+        await task
+    await eventually(lambda: "/x" in h.client.active_topics)  # sent again after reconnecting
+
+
+def _self_signed_context(tmp_path: Path) -> ssl.SSLContext:
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(days=1))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .sign(key, hashes.SHA256())
+    )
+    cert_file, key_file = tmp_path / "cert.pem", tmp_path / "key.pem"
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert_file, key_file)
+    return context
+
+
+async def test_tls_certificates_are_verified(make: MakeHarness, tmp_path: Path) -> None:
+    fx = FakeExchange()
+    app = web.Application()
+    app.router.add_get("/ws", fx.handle)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0, ssl_context=_self_signed_context(tmp_path))
+    await site.start()
+    try:
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        h = await make(url=f"wss://127.0.0.1:{port}/ws")
+        await h.client.start()
+        await eventually(lambda: h.adapter.specs >= 3)  # refused, retried with fresh tokens
+        assert fx.connections == [] and not h.client.is_connected
+    finally:
+        await runner.cleanup()
+
+
+def test_unknown_transport_name_is_a_configuration_error() -> None:
+    with pytest.raises(ConfigurationError):
+        make_ws_transport("websockets")  # type: ignore[arg-type]
+
+
+def test_picows_missing_falls_back_to_aiohttp(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setitem(sys.modules, "kucoin_connector.core.picows_ws", None)
+    assert isinstance(make_ws_transport("picows"), AiohttpWsTransport)
+    assert "picows unavailable" in caplog.text

@@ -46,9 +46,9 @@ def test_consumed_frames_skip_the_generic_path_others_reach_on_message() -> None
         return "fast" in str(frame)
 
     client = WsClient(Adapter(), on_message=messages.append, frame_handler=hook)
-    client._dispatch('{"kind":"fast"}')
-    client._dispatch('{"kind":"slow"}')
-    client._dispatch('{"type":"pong"}')
+    client._on_frame('{"kind":"fast"}')
+    client._on_frame('{"kind":"slow"}')
+    client._on_frame('{"type":"pong"}')
     assert seen == ['{"kind":"fast"}', '{"kind":"slow"}', '{"type":"pong"}']
     assert messages == [{"kind": "slow"}]
 
@@ -58,16 +58,16 @@ def test_hook_is_settable_after_construction_and_its_errors_are_contained(
 ) -> None:
     messages: list[Any] = []
     client = WsClient(Adapter(), on_message=messages.append)
-    client._dispatch('{"n":1}')
+    client._on_frame('{"n":1}')
 
     def broken(frame: str | bytes) -> bool:
         raise RuntimeError("boom")
 
     client.frame_handler = broken
     with caplog.at_level(logging.ERROR):
-        client._dispatch('{"n":2}')  # dropped, logged, never raised into the reader
+        client._on_frame('{"n":2}')  # dropped, logged, never raised into the reader
     client.frame_handler = None
-    client._dispatch('{"n":3}')
+    client._on_frame('{"n":3}')
     assert messages == [{"n": 1}, {"n": 3}]
     assert "frame handler failed" in caplog.text
 
@@ -82,7 +82,7 @@ def test_expected_bad_input_from_a_hook_is_a_warning_without_traceback(
         raise error
 
     client = WsClient(Adapter(), on_message=lambda m: None, frame_handler=hook)
-    client._dispatch('{"n":1}')
+    client._on_frame('{"n":1}')
     assert client.parse_errors == 1
     assert [r.levelno for r in caplog.records] == [logging.WARNING]
     assert caplog.records[0].exc_info is None and str(error) in caplog.text
@@ -95,7 +95,7 @@ def test_parse_error_from_on_message_is_a_warning_without_traceback(
         raise ParseError("unexpected shape")
 
     client = WsClient(Adapter(), on_message=on_message)
-    client._dispatch('{"n":1}')
+    client._on_frame('{"n":1}')
     assert client.parse_errors == 1
     assert [r.levelno for r in caplog.records] == [logging.WARNING]
     assert caplog.records[0].exc_info is None
@@ -112,8 +112,8 @@ def test_frames_nested_too_deep_never_reach_on_message(
         '{"a":' * depth + "1" + "}" * depth,
         '{"s":"[[[[","d":' + "[" * depth + "]" * depth + "}",
     ):
-        client._dispatch(frame)
-    client._dispatch('{"s":"' + "[" * 100 + '","n":[[[1]]]}')  # brackets inside a string
+        client._on_frame(frame)
+    client._on_frame('{"s":"' + "[" * 100 + '","n":[[[1]]]}')  # brackets inside a string
     assert messages == [{"s": "[" * 100, "n": [[[1]]]}]
     assert client.parse_errors == 3
     assert all(r.exc_info is None and r.levelno == logging.WARNING for r in caplog.records)

@@ -4,8 +4,8 @@ The protocol specifics (token, welcome, ping/pong, subscribe/ack frames) come fr
 injected :class:`WsAdapter` (``ws_protocol``; it and ``Backoff`` are re-exported here).
 One background task owns the connection loop:
 
-connect_spec() (fresh token) -> ws_connect -> wait for the welcome -> start the reader and
-the keepalive -> (re)subscribe every remembered topic, awaiting acks -> connected ->
+connect_spec() (fresh token) -> transport.connect -> wait for the welcome -> start the
+keepalive -> (re)subscribe every remembered topic, awaiting acks -> connected ->
 on_reconnected() after a re-connect -> ... -> on close/error/silence: exponential backoff
 with equal jitter, then again.
 
@@ -13,6 +13,9 @@ A subscribe not acknowledged within ``ack_timeout_s`` is sent again with a fresh
 id, ``subscribe_retries`` times (an ack of any earlier attempt still counts); if none is
 acknowledged the connection is recycled: closed and opened again (fresh token), which
 resubscribes every topic. A topic is never left dead on a connection that looks healthy.
+
+The socket is a ``WsTransport`` (``ws_transport``: picows or aiohttp; a fake in tests) that
+calls ``_on_frame`` synchronously per message: no queue, no task switch before the hook.
 
 Data frames: an optional ``frame_handler`` (constructor argument or settable attribute)
 sees each raw frame first and returns True when it consumed it; that lets the owner of a
@@ -26,10 +29,10 @@ Bad input is expected, bugs are not: a frame that cannot be decoded, nests deepe
 ``_LOG_EVERY``), never with a traceback. Any other exception from the hook or
 ``on_message`` is a bug: logged with its traceback; the reader goes on either way.
 
-The keepalive sends the adapter's ping every ``ping_interval_s`` regardless of traffic and
-drops the connection when nothing at all (pong or data) arrived for
-``ping_interval_s + ping_timeout_s``. URLs are logged without their query (it holds the token);
-aiohttp exception messages (which may embed the URL) are never logged, only their class.
+The keepalive (``ws_liveness``) pings every ``ping_interval_s`` regardless of traffic and
+drops the connection when nothing at all arrived for ``ping_interval_s + ping_timeout_s``;
+the read side only counts frames (no clock read per frame). URLs are logged without their
+query (it holds the token); the transport's errors name no URL.
 """
 
 from __future__ import annotations
@@ -40,9 +43,8 @@ import itertools
 import logging
 import random
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import aiohttp
 import ujson
 
 from kucoin_connector.core.backoff import Backoff
@@ -53,28 +55,36 @@ from kucoin_connector.core.errors import (
     ExchangeError,
     ParseError,
     RequestTimeoutError,
+    TransportError,
 )
 from kucoin_connector.core.json_depth import MAX_JSON_DEPTH, json_too_deep
+from kucoin_connector.core.ws_liveness import await_welcome, welcome_seen
+from kucoin_connector.core.ws_liveness import keepalive as ws_keepalive
 from kucoin_connector.core.ws_protocol import WsAdapter, WsConnectSpec, redact_url
+from kucoin_connector.core.ws_transport import (
+    WsConnection,
+    WsTimeouts,
+    WsTransport,
+    WsTransportName,
+    make_ws_transport,
+)
+
+if TYPE_CHECKING:
+    import aiohttp
 
 __all__ = ["Backoff", "WsAdapter", "WsClient", "WsConnectSpec", "redact_url"]
 
 logger = logging.getLogger(__name__)
 
-_MAX_MSG_SIZE = 64 * 1024 * 1024
 _LOG_EVERY = 100  # dropped frames: the first is logged, then one in 100
 _EXPECTED_BAD_INPUT = (ParseError, RecursionError)
-_CLOSED_TYPES = frozenset(
-    {aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSING, aiohttp.WSMsgType.CLOSED}
-)
+DEFAULT_WS_TRANSPORT: WsTransportName = "picows"  # measured: bench/README.md
 
 
 def _describe(exc: BaseException) -> str:
-    """A log-safe description: aiohttp messages can embed the URL (and its token)."""
+    """A log-safe description: foreign exception messages can embed the URL (and its token)."""
     if isinstance(exc, ConnectorError):
         return f"{type(exc).__name__}: {exc}"
-    if isinstance(exc, aiohttp.ClientResponseError):
-        return f"{type(exc).__name__} (HTTP {exc.status})"
     return type(exc).__name__
 
 
@@ -86,6 +96,8 @@ class WsClient:
         on_message: Callable[[Any], None],
         on_reconnected: Callable[[], Awaitable[None]] | None = None,
         session: aiohttp.ClientSession | None = None,
+        transport: WsTransport | None = None,
+        transport_name: WsTransportName = DEFAULT_WS_TRANSPORT,
         decode: Callable[[str | bytes], Any] = ujson.loads,
         backoff_initial_s: float = 0.5,
         backoff_max_s: float = 30.0,
@@ -102,8 +114,9 @@ class WsClient:
         self._adapter = adapter
         self._on_message = on_message
         self._on_reconnected = on_reconnected
-        self._session = session
-        self._owns_session = session is None
+        # A given transport is borrowed; one made here (over ``session`` for aiohttp) is owned.
+        self._owns_transport = transport is None
+        self._transport = transport or make_ws_transport(transport_name, session)
         self._decode = decode
         self.frame_handler = frame_handler
         self._backoff = Backoff(backoff_initial_s, backoff_max_s, rng or random.Random())
@@ -117,10 +130,12 @@ class WsClient:
         self._topics: dict[str, None] = {}  # remembered topics, insertion ordered
         self._active: set[str] = set()  # topics acked on the current connection
         self._pending: dict[str, asyncio.Future[str | None]] = {}  # request id -> error|None
-        self._ws: aiohttp.ClientWebSocketResponse | None = None
+        self._ws: WsConnection | None = None
         self._connected = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
-        self._last_rx_s = 0.0
+        self._rx_frames = 0  # frames received: the keepalive watches it move
+        self._welcome: asyncio.Future[None] | None = None  # set while awaiting the welcome
+        self._ended: asyncio.Future[TransportError | None] | None = None  # this connection's end
         self._connected_at_s: float | None = None
         self._healthy_after_s = 0.0
         self._connects = 0
@@ -163,17 +178,20 @@ class WsClient:
                 f"{self._name}: not connected within {timeout_s} s", may_have_executed=False
             ) from exc
 
+    @property
+    def transport(self) -> WsTransport:
+        return self._transport
+
     async def stop(self) -> None:
-        """Cancel the loop, close the socket and an owned session. Safe to call twice."""
+        """Cancel the loop, close the socket and an owned transport. Safe to call twice."""
         task, self._task = self._task, None
         if task is not None:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         self._connected.clear()
-        if self._owns_session and self._session is not None:
-            session, self._session = self._session, None
-            await session.close()
+        if self._owns_transport:
+            await self._transport.close()
 
     async def subscribe(self, topics: Sequence[str]) -> None:
         """Remember the topics; if connected, send them and await their acks.
@@ -233,55 +251,56 @@ class WsClient:
     async def _connect_once(self) -> None:
         spec = await self._adapter.connect_spec()
         self._healthy_after_s = spec.ping_interval_s
-        if self._session is None:
-            self._session = aiohttp.ClientSession()
         safe_url = redact_url(spec.url)
         logger.info("%s: connecting to %s", self._name, safe_url)
-        async with asyncio.timeout(self._handshake_timeout_s):
-            ws = await self._session.ws_connect(
-                spec.url,
-                heartbeat=None,
-                autoping=True,
-                max_msg_size=_MAX_MSG_SIZE,
-                timeout=aiohttp.ClientWSTimeout(ws_close=min(5.0, self._handshake_timeout_s)),
-            )
+        loop = asyncio.get_running_loop()
+        welcome = self._welcome = loop.create_future()
+        ended: asyncio.Future[TransportError | None] = loop.create_future()
+        self._ended = ended
+        ws = await self._transport.connect(
+            spec.url,
+            on_frame=self._on_frame,
+            on_close=self._on_close_of(ended),
+            timeouts=WsTimeouts(self._handshake_timeout_s, min(5.0, self._handshake_timeout_s)),
+        )
         try:
             self._ws = ws
-            await self._await_welcome(ws)
-            await self._serve(ws, spec)
+            await await_welcome(welcome, ended, self._handshake_timeout_s, self._name)
+            await self._serve(ws, spec, ended)
         finally:
-            self._ws = None
+            self._ws = self._welcome = None
             self._connected.clear()
             self._active.clear()
             await ws.close()
             logger.info("%s: disconnected from %s", self._name, safe_url)
 
-    async def _await_welcome(self, ws: aiohttp.ClientWebSocketResponse) -> None:
-        async with asyncio.timeout(self._handshake_timeout_s):
-            while True:
-                msg = await ws.receive()
-                if msg.type in _CLOSED_TYPES or msg.type is aiohttp.WSMsgType.ERROR:
-                    raise ConnectionLostError(f"{self._name}: closed before the welcome")
-                if msg.type not in (aiohttp.WSMsgType.TEXT, aiohttp.WSMsgType.BINARY):
-                    continue
-                message = self._decode_frame(msg.data)
-                if message is None:
-                    continue
-                if self._adapter.is_welcome(message):
-                    self._last_rx_s = asyncio.get_running_loop().time()
-                    return
-                error = self._adapter.error_of(message)
-                if error is not None:
-                    raise ConnectionLostError(f"{self._name}: refused: {error[1]}")
-                logger.debug("%s: ignoring a frame before the welcome", self._name)
+    def _on_close_of(
+        self, ended: asyncio.Future[TransportError | None]
+    ) -> Callable[[TransportError | None], None]:
+        def on_close(error: TransportError | None) -> None:
+            if not ended.done():
+                ended.set_result(error)
+            if self._ended is ended:
+                self._fail_pending()  # acks awaited on this connection never come
 
-    async def _serve(self, ws: aiohttp.ClientWebSocketResponse, spec: WsConnectSpec) -> None:
-        reader = asyncio.create_task(self._read_loop(ws), name=f"{self._name}-reader")
-        keepalive = asyncio.create_task(self._keepalive(ws, spec), name=f"{self._name}-keepalive")
+        return on_close
+
+    def _welcome_frame(self, welcome: asyncio.Future[None], data: str | bytes) -> None:
+        message = self._decode_frame(data)
+        if message is not None and welcome_seen(welcome, message, self._adapter, self._name):
+            self._welcome = None
+
+    async def _serve(
+        self, ws: WsConnection, spec: WsConnectSpec, ended: asyncio.Future[TransportError | None]
+    ) -> None:
+        keepalive = asyncio.create_task(
+            ws_keepalive(ws, spec, lambda: self._rx_frames, self._adapter.ping_frame, self._name),
+            name=f"{self._name}-keepalive",
+        )
         recycle = self._recycle = asyncio.get_running_loop().create_future()
         try:
             await self._resubscribe()
-            if reader.done() or keepalive.done() or recycle.done():
+            if ended.done() or keepalive.done() or recycle.done():
                 raise ConnectionLostError(f"{self._name}: lost while subscribing")
             self._connected.set()
             self._connected_at_s = asyncio.get_running_loop().time()
@@ -290,17 +309,20 @@ class WsClient:
             if self._connects > 1:
                 self.reconnect_count += 1
                 await self._notify_reconnected()
-            await asyncio.wait({reader, keepalive, recycle}, return_when=asyncio.FIRST_COMPLETED)
+            waits: set[asyncio.Future[Any]] = {ended, keepalive, recycle}
+            await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
         finally:
             self._recycle = None
-            for task in (reader, keepalive):
-                task.cancel()
-            await asyncio.gather(reader, keepalive, return_exceptions=True)
+            keepalive.cancel()
+            await asyncio.gather(keepalive, return_exceptions=True)
             self._fail_pending()
-        for task in (reader, keepalive):
-            error = None if task.cancelled() else task.exception()
-            if error is not None:
-                raise error
+        error = None if keepalive.cancelled() else keepalive.exception()
+        if error is None and ended.done():
+            error = ended.result()
+            if error is None:
+                logger.info("%s: closed by the server (code %s)", self._name, ws.close_code)
+        if error is not None:
+            raise error
         if recycle.done():
             raise ConnectionLostError(f"{self._name}: recycled ({recycle.result()})")
 
@@ -369,7 +391,7 @@ class WsClient:
                     attempt,
                     attempts,
                 )
-        except (ConnectionError, aiohttp.ClientError, ConnectorError) as exc:
+        except (ConnectionError, ConnectorError) as exc:
             logger.warning("%s: %s %s not confirmed: %s", self._name, verb, topic, _describe(exc))
             return None
         finally:
@@ -385,7 +407,7 @@ class WsClient:
 
     async def _attempt(
         self,
-        ws: aiohttp.ClientWebSocketResponse,
+        ws: WsConnection,
         topic: str,
         subscribe: bool,
         futures: dict[str, asyncio.Future[str | None]],
@@ -399,7 +421,7 @@ class WsClient:
         )
         future: asyncio.Future[str | None] = asyncio.get_running_loop().create_future()
         self._pending[request_id] = futures[request_id] = future
-        await ws.send_str(frame)
+        await ws.send_text(frame)
         done, _ = await asyncio.wait(
             futures.values(), timeout=self._ack_timeout_s, return_when=asyncio.FIRST_COMPLETED
         )
@@ -413,39 +435,26 @@ class WsClient:
                 future.set_exception(ConnectionLostError(f"{self._name}: connection lost"))
         self._pending.clear()
 
-    # ---------------------------------------------------------------- reader / keepalive
-    async def _read_loop(self, ws: aiohttp.ClientWebSocketResponse) -> None:
-        loop = asyncio.get_running_loop()
-        try:
-            while True:
-                msg = await ws.receive()
-                self._last_rx_s = loop.time()
-                if msg.type in (aiohttp.WSMsgType.TEXT, aiohttp.WSMsgType.BINARY):
-                    self._dispatch(msg.data)
-                elif msg.type in _CLOSED_TYPES:
-                    logger.info("%s: closed by the server (code %s)", self._name, ws.close_code)
+    # ---------------------------------------------------------------- the read side
+    def _on_frame(self, data: str | bytes) -> None:
+        """Called by the transport, synchronously, for every received message."""
+        self._rx_frames += 1
+        welcome = self._welcome
+        if welcome is not None:
+            self._welcome_frame(welcome, data)
+            return
+        handler = self.frame_handler
+        if handler is not None:
+            try:
+                if handler(data):
                     return
-                elif msg.type is aiohttp.WSMsgType.ERROR:
-                    raise ConnectionLostError(f"{self._name}: socket error: {_describe(msg.data)}")
-        finally:
-            self._fail_pending()
-
-    async def _keepalive(self, ws: aiohttp.ClientWebSocketResponse, spec: WsConnectSpec) -> None:
-        loop = asyncio.get_running_loop()
-        silence_limit_s = spec.ping_interval_s + spec.ping_timeout_s
-        next_ping_s = loop.time() + spec.ping_interval_s
-        while True:
-            now = loop.time()
-            deadline_s = self._last_rx_s + silence_limit_s
-            if now >= deadline_s:
-                logger.warning(
-                    "%s: nothing received for %.3f s, reconnecting", self._name, silence_limit_s
-                )
+            except _EXPECTED_BAD_INPUT as exc:
+                self._dropped(exc)
                 return
-            if now >= next_ping_s:
-                await ws.send_str(self._adapter.ping_frame())
-                next_ping_s = now + spec.ping_interval_s
-            await asyncio.sleep(max(0.0, min(next_ping_s, deadline_s) - loop.time()))
+            except Exception:
+                logger.exception("%s: frame handler failed", self._name)
+                return
+        self._dispatch(data)
 
     def _decode_frame(self, data: str | bytes) -> Any | None:
         if self._max_depth is not None and json_too_deep(data, self._max_depth):
@@ -468,17 +477,7 @@ class WsClient:
             )
 
     def _dispatch(self, data: str | bytes) -> None:
-        handler = self.frame_handler
-        if handler is not None:
-            try:
-                if handler(data):
-                    return
-            except _EXPECTED_BAD_INPUT as exc:
-                self._dropped(exc)
-                return
-            except Exception:
-                logger.exception("%s: frame handler failed", self._name)
-                return
+        """The generic path: decode, then welcome / pong / error / ack or ``on_message``."""
         message = self._decode_frame(data)
         if message is None:
             return

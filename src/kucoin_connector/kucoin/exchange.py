@@ -39,7 +39,8 @@ from kucoin_connector.core.throttler import AsyncThrottler, RateLimit
 from kucoin_connector.core.time_sync import TimeSynchronizer
 from kucoin_connector.core.types import Balance, OrderOptions, OrderState, TradingRule
 from kucoin_connector.core.urls import require_secure_url
-from kucoin_connector.core.ws import WsClient
+from kucoin_connector.core.ws import DEFAULT_WS_TRANSPORT, WsClient
+from kucoin_connector.core.ws_transport import WsTransportName
 
 from .api import MAX_WINDOW_MS, KucoinApi
 from .auth import KucoinAuth
@@ -94,6 +95,7 @@ class KucoinExchange(ExchangeBase):
         request_timeout_s: float = 10.0,
         reconcile: ReconcileSettings | None = None,
         max_topics_per_connection: int = 100,
+        ws_transport: WsTransportName = DEFAULT_WS_TRANSPORT,
     ) -> None:
         require_secure_url(base_url)  # plain http only on loopback (TLS elsewhere)
         if account_type not in ACCOUNT_TYPES:
@@ -110,6 +112,9 @@ class KucoinExchange(ExchangeBase):
         self._trading_pairs = list(dict.fromkeys(trading_pairs))
         self._base_url = base_url.rstrip("/")
         self._session = session
+        if ws_transport not in ("aiohttp", "picows"):
+            raise ConfigurationError("ws_transport must be 'aiohttp' or 'picows'")
+        self._ws_transport: WsTransportName = ws_transport
         self._time = TimeSynchronizer(clock_s=lambda: self._clock() / 1000)
         self._auth = (
             KucoinAuth(
@@ -317,6 +322,7 @@ class KucoinExchange(ExchangeBase):
             on_message=on_message,
             on_reconnected=on_reconnected,
             session=self._session,
+            transport_name=self._ws_transport,
             name="kucoin-public",
         )
 
@@ -331,6 +337,7 @@ class KucoinExchange(ExchangeBase):
             on_message=on_message,
             on_reconnected=on_reconnected,
             session=self._session,
+            transport_name=self._ws_transport,
             name="kucoin-private",
         )
 
