@@ -215,3 +215,16 @@ async def test_welcome_timeout(transport: FakeWsTransport, clients: list[WsClien
     assert all(c.closed for c in transport.connections[:2])
     with pytest.raises(RequestTimeoutError):
         await client.wait_connected(0.001)
+
+
+async def test_a_frame_the_adapter_chokes_on_before_the_welcome_ends_the_connection(
+    transport: FakeWsTransport, clients: list[WsClient]
+) -> None:
+    client, _ = client_for(transport, clients)
+    await client.start()
+    first = await transport.next_connection(0)
+    first.deliver("[1]")  # decodes, but Adapter.is_welcome calls .get on it: AttributeError
+    second = await transport.next_connection(1)
+    assert first.closed and second.url.endswith("tok-2")
+    second.deliver(WELCOME)
+    await client.wait_connected(5)

@@ -70,6 +70,8 @@ class _AiohttpConnection:
                     return
         except (aiohttp.ClientError, OSError, TimeoutError) as exc:
             error = map_transport_error(exc, "websocket")
+        except Exception as exc:  # on_frame broke its contract: end the connection
+            error = TransportError(f"websocket: frame callback failed ({type(exc).__name__})")
         finally:
             self._closed(error)
 

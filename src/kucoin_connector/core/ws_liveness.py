@@ -58,12 +58,16 @@ def welcome_seen(
     welcome: asyncio.Future[None], message: Any, adapter: WsAdapter, name: str
 ) -> bool:
     """Judge a message received before the welcome: True once it settled ``welcome`` (the
-    welcome itself, or an error reply: a refusal); anything else is ignored."""
-    if adapter.is_welcome(message):
-        if not welcome.done():
-            welcome.set_result(None)
-        return True
-    error = adapter.error_of(message)
+    welcome itself; an error reply, a refusal; a message the adapter fails on, which
+    makes the connection unusable); anything else is ignored."""
+    try:
+        if adapter.is_welcome(message):
+            if not welcome.done():
+                welcome.set_result(None)
+            return True
+        error = adapter.error_of(message)
+    except Exception as exc:
+        error = (None, f"adapter failed on a frame ({type(exc).__name__})")
     if error is not None:
         if not welcome.done():
             welcome.set_exception(ConnectionLostError(f"{name}: refused: {error[1]}"))

@@ -15,7 +15,8 @@ The contract every transport keeps:
 * ``on_frame(payload)`` is called synchronously from the transport's read path, once per
   received data message (text or binary), in order, with no queue in between: ``str`` or
   ``bytes`` (a text message may arrive as its UTF-8 bytes). Control frames (ping, pong,
-  close) are the transport's business: it answers pings itself.
+  close) are the transport's business: it answers pings itself. ``on_frame`` must not
+  raise; if it does, the transport ends the connection with a ``TransportError``.
 * ``on_close(error)`` is called exactly once per connection, when it ends for any reason
   (the server's close frame, a cut, a protocol error, or :meth:`WsConnection.close`):
   ``None`` for an orderly close, else a
