@@ -48,7 +48,7 @@ from .endpoints import rate_limits as kucoin_rate_limits
 from .errors import raise_for_kucoin
 from .order_book_data_source import KucoinOrderBookDataSource
 from .orders import order_body
-from .schemas import BalanceMessage, OrderChangeMessage
+from .private_messages import BalanceMessage, OrderChangeMessage
 from .translate import (
     balance_from_message,
     exchange_order_from_detail,
