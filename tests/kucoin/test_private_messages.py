@@ -19,16 +19,16 @@ from kucoin_connector.core.ws import WsClient
 from kucoin_connector.kucoin.private_messages import (
     BalanceMessage,
     OrderChangeMessage,
+    OrderChangeStatus,
+    OrderChangeType,
+    WsMessage,
     parse_private_frame,
 )
 from kucoin_connector.kucoin.schemas import (
     AccountType,
     Liquidity,
-    OrderChangeStatus,
-    OrderChangeType,
     OrderKind,
     Side,
-    WsMessage,
     parse_model,
 )
 from kucoin_connector.kucoin.user_stream import KucoinUserStream

@@ -26,12 +26,11 @@ from .schemas import (
     OptPositive,
     OptStr,
     OptTimeMs,
-    OrderChangeStatus,
-    OrderChangeType,
     OrderKind,
     Side,
     TimeMs,
     WireDecimal,
+    WireEnum,
     WireId,
     WireInt,
 )
@@ -39,9 +38,41 @@ from .schemas import (
 __all__ = [
     "BalanceMessage",
     "OrderChangeMessage",
+    "OrderChangeStatus",
+    "OrderChangeType",
     "RelationContext",
+    "WsMessage",
     "parse_private_frame",
 ]
+
+
+class OrderChangeType(WireEnum):
+    RECEIVED = "received"
+    OPEN = "open"
+    MATCH = "match"
+    UPDATE = "update"
+    FILLED = "filled"
+    CANCELED = "canceled"
+    UNKNOWN = "unknown"
+
+
+class OrderChangeStatus(WireEnum):
+    NEW = "new"
+    OPEN = "open"
+    MATCH = "match"
+    DONE = "done"
+    UNKNOWN = "unknown"
+
+
+class WsMessage(KucoinModel):
+    """A decoded WS frame of type "message" (envelope only; ``data`` parsed by topic)."""
+
+    type: str
+    topic: str
+    subject: str | None = None
+    channel_type: str | None = None
+    user_id: str | None = None
+    data: Any = None
 
 
 class OrderChangeMessage(KucoinModel):

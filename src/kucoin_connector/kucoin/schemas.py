@@ -44,8 +44,6 @@ __all__ = [
     "InstanceServer",
     "KucoinModel",
     "Liquidity",
-    "OrderChangeStatus",
-    "OrderChangeType",
     "OrderDetail",
     "OrderKind",
     "Page",
@@ -53,7 +51,7 @@ __all__ = [
     "Side",
     "SymbolInfo",
     "TradeFeeRate",
-    "WsMessage",
+    "WireEnum",
     "parse_list",
     "parse_model",
     "parse_server_time_ms",
@@ -187,7 +185,7 @@ TimeMs = Annotated[int, PlainValidator(_to_ms)]
 OptTimeMs = Annotated[int | None, PlainValidator(_to_optional_ms)]
 
 
-class _WireEnum(StrEnum):
+class WireEnum(StrEnum):
     """A wire enum whose unknown string values map to ``UNKNOWN``."""
 
     @classmethod
@@ -206,7 +204,7 @@ class Side(StrEnum):
     SELL = "sell"
 
 
-class OrderKind(_WireEnum):
+class OrderKind(WireEnum):
     LIMIT = "limit"
     MARKET = "market"
     LIMIT_STOP = "limit_stop"
@@ -214,37 +212,19 @@ class OrderKind(_WireEnum):
     UNKNOWN = "unknown"
 
 
-class Liquidity(_WireEnum):
+class Liquidity(WireEnum):
     MAKER = "maker"
     TAKER = "taker"
     UNKNOWN = "unknown"
 
 
-class AccountType(_WireEnum):
+class AccountType(WireEnum):
     MAIN = "main"
     TRADE = "trade"
     TRADE_HF = "trade_hf"
     MARGIN = "margin"
     ISOLATED = "isolated"
     CONTRACT = "contract"
-    UNKNOWN = "unknown"
-
-
-class OrderChangeType(_WireEnum):
-    RECEIVED = "received"
-    OPEN = "open"
-    MATCH = "match"
-    UPDATE = "update"
-    FILLED = "filled"
-    CANCELED = "canceled"
-    UNKNOWN = "unknown"
-
-
-class OrderChangeStatus(_WireEnum):
-    NEW = "new"
-    OPEN = "open"
-    MATCH = "match"
-    DONE = "done"
     UNKNOWN = "unknown"
 
 
@@ -499,17 +479,3 @@ class HfFillsPage(KucoinModel):
 
     items: tuple[Fill, ...]
     last_id: OptInt = None
-
-
-# --------------------------------------------------------------------------- WS messages
-
-
-class WsMessage(KucoinModel):
-    """A decoded WS frame of type "message" (envelope only; ``data`` parsed by topic)."""
-
-    type: str
-    topic: str
-    subject: str | None = None
-    channel_type: str | None = None
-    user_id: str | None = None
-    data: Any = None

@@ -17,12 +17,11 @@ from kucoin_connector.core.types import (
 )
 
 from .orders import ORDER_CHANGE_STATES, state_from_flags
-from .private_messages import BalanceMessage, OrderChangeMessage
+from .private_messages import BalanceMessage, OrderChangeMessage, OrderChangeType
 from .schemas import (
     Fill,
     HfOrderDetail,
     Liquidity,
-    OrderChangeType,
     OrderDetail,
     OrderKind,
     StopOrderDetail,
