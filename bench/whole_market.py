@@ -75,7 +75,7 @@ class ConnectorClient:
         elif limits == "today":
             table = rate_limits(weighted_pools=TODAY_POOLS)
         else:
-            table = rate_limits()  # the seed pools: the connector's default
+            table = rate_limits(seed_pools=True)  # the 2019 seed pools
         self.exchange = KucoinExchange(
             trading_pairs=symbols, base_url=feed.base_url, rate_limits=table
         )

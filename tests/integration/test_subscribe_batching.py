@@ -1,0 +1,106 @@
+"""Subscribing the way KuCoin expects, seen from the simulator's side of the wire: symbols
+batched into comma frames (one ack a frame) across several connections, one symbol
+unsubscribed alone, and subscribe frames paced under the per-connection uplink limit."""
+
+from __future__ import annotations
+
+import asyncio
+
+from kucoin_connector import KucoinExchange
+from kucoin_connector.core.throttler import RateLimit
+from kucoin_connector.simulator.server import KucoinSimulator
+from kucoin_connector.simulator.ws import WsSettings
+from kucoin_connector.simulator.ws_hub import WsConnection
+
+from .harness import wait_for
+
+PAIRS = [f"C{i}-USDT" for i in range(30)]
+SUBSCRIBE_KINDS = ("subscribe", "unsubscribe")
+# Scaled limits keep the test fast: the simulator enforces 8 client frames / 0.5 s per
+# connection (an error and a close beyond), the connector paces (un)subscribe frames at
+# 5 / 0.5 s, leaving room for its pings (one per 0.4 s).
+WINDOW_S = 0.5
+SIM_WS = WsSettings(
+    ping_interval_ms=400,
+    ping_timeout_ms=400,
+    idle_timeout_s=5.0,
+    uplink_limit=8,
+    uplink_window_s=WINDOW_S,
+)
+PACING = RateLimit("pacing", limit=5, time_interval_s=WINDOW_S)
+
+
+def subscribe_times(conn: WsConnection) -> list[float]:
+    return [at for at, kind in conn.uplink if kind in SUBSCRIBE_KINDS]
+
+
+def max_in_window(times: list[float], window_s: float) -> int:
+    """The most frames any window of ``window_s`` seconds holds."""
+    best, start = 0, 0
+    for end, at in enumerate(times):
+        while at - times[start] >= window_s:
+            start += 1
+        best = max(best, end - start + 1)
+    return best
+
+
+def symbols_of(conn: WsConnection, base: str) -> set[str]:
+    return {key for b, key in conn.subscriptions if b == base}
+
+
+async def test_symbols_batched_across_frames_and_connections() -> None:
+    async with KucoinSimulator(pairs=PAIRS, seed=5, activity=True, ws_settings=SIM_WS) as sim:
+        # 20 topics a connection: 10 symbols each, level2 + match -> 3 connections
+        exchange = KucoinExchange(
+            trading_pairs=PAIRS,
+            base_url=sim.rest_url,
+            max_topics_per_connection=20,
+            ws_subscribe_pacing=PACING,
+        )
+        async with exchange:
+            await exchange.wait_ready()
+            assert exchange.order_book_source.connection_count == 3
+            conns = sim.hub.connections
+            assert len(conns) == 3
+            followed: set[str] = set()
+            for conn in conns:
+                # one level2 frame and one match frame of 10 symbols each, one ack each
+                assert len(subscribe_times(conn)) == 2
+                level2 = symbols_of(conn, "/market/level2")
+                assert len(level2) == 10 and symbols_of(conn, "/market/match") == level2
+                followed |= level2
+            assert followed == set(PAIRS)
+
+
+async def test_pacing_bound_and_unsubscribe_one_symbol_alone() -> None:
+    async with KucoinSimulator(pairs=PAIRS, seed=6, activity=True, ws_settings=SIM_WS) as sim:
+        exchange = KucoinExchange(
+            trading_pairs=PAIRS[:2],
+            base_url=sim.rest_url,
+            max_topics_per_connection=100,
+            ws_subscribe_pacing=PACING,
+        )
+        async with exchange:
+            await exchange.wait_ready()
+            # 20 pairs added one call each, concurrently: 40 frames on the one connection
+            await asyncio.gather(*(exchange.add_trading_pair(p) for p in PAIRS[2:22]))
+            await exchange.wait_ready()
+            (conn,) = sim.hub.connections  # never cut by the uplink limit
+            times = subscribe_times(conn)
+            assert len(times) == 42
+            # The pacing bound is a correctness property: no window holds more than the
+            # limit. Server-side arrival times can bunch by the loopback's jitter, so the
+            # window checked is 80% of the pacing window.
+            assert max_in_window(times, 0.8 * WINDOW_S) <= PACING.limit
+
+            await exchange.remove_trading_pair(PAIRS[3])
+            await wait_for(
+                lambda: PAIRS[3] not in symbols_of(conn, "/market/level2"), "unsubscribed"
+            )
+            assert symbols_of(conn, "/market/level2") == set(PAIRS[:22]) - {PAIRS[3]}
+            assert symbols_of(conn, "/market/match") == set(PAIRS[:22]) - {PAIRS[3]}
+
+            await exchange.add_trading_pairs(PAIRS[22:])  # one call: batched frames
+            await exchange.wait_ready()
+            assert len(subscribe_times(conn)) == 42 + 2 + 2  # unsubscribe 2, subscribe 2
+            assert symbols_of(conn, "/market/level2") == set(PAIRS) - {PAIRS[3]}
