@@ -3,6 +3,7 @@ KuCoin-like loopback server (comma topics, one ack a frame)."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -163,5 +164,27 @@ async def test_a_rejected_batch_is_retried_one_topic_a_frame(
         ]
         assert client.active_topics == {"/market/level2:A", "/market/level2:B"}
         assert client.topics == {"/market/level2:A", "/market/level2:B"}  # BAD forgotten
+    finally:
+        await client.stop()
+
+
+async def test_a_topic_unsubscribed_while_its_batch_is_in_flight_is_unsubscribed(
+    server: tuple[Server, str],
+) -> None:
+    state, url = server
+    client = await connected_client(url)
+    try:
+        state.hold_acks = 2  # the first frame's ack waits for a second frame
+        first = asyncio.create_task(client.subscribe(["/market/level2:A", "/market/level2:B"]))
+        async with asyncio.timeout(5):
+            while not state.frames:  # noqa: ASYNC110 - polling a test condition
+                await asyncio.sleep(0.005)
+        await client.unsubscribe(["/market/level2:A"])  # not acked yet: nothing to send
+        await client.subscribe(["/market/match:A"])  # the second frame releases the acks
+        await first
+        assert state.frames[-1]["type"] == "unsubscribe"
+        assert state.frames[-1]["topic"] == "/market/level2:A"
+        assert state.subscribed == {"/market/level2:B", "/market/match:A"}
+        assert client.active_topics == {"/market/level2:B", "/market/match:A"}
     finally:
         await client.stop()

@@ -122,8 +122,6 @@ class WsSubscriptions:
             rejected = await self._send_topics(conn, send, todo)
             for topic, reason in rejected.items():
                 logger.warning("%s: resubscribe %s rejected: %s (kept)", self._name, topic, reason)
-        # Topics unsubscribed (while not yet connected) after their subscribe frame went out.
-        await self.unsubscribe(conn, send, [t for t in self.active if t not in self.topics])
 
     async def _send_topics(self, conn: object, send: SendText, todo: list[str]) -> dict[str, str]:
         """Subscribe ``todo`` in batched frames, all in flight together; a rejected frame of
@@ -152,6 +150,10 @@ class WsSubscriptions:
             for (topic, _), reason in zip(frames, reasons, strict=True):
                 if reason is not None:
                     rejected[topic] = reason
+        # Topics unsubscribed while their subscribe frame was in flight.
+        stale = [t for t in self.active if t not in self.topics]
+        if stale and conn is self._current():
+            await self.unsubscribe(conn, send, stale)
         return rejected
 
     # ---------------------------------------------------------------- one frame
@@ -172,7 +174,7 @@ class WsSubscriptions:
                 answered, reason = await self._attempt(send, frame, subscribe, futures)
                 if answered:
                     if reason is None and subscribe and conn is self._current():
-                        self.active.update(t for t in covered if t in self.topics)
+                        self.active.update(covered)  # the server has them all now
                     return reason
                 logger.warning(
                     "%s: no ack for %s %s within %.3g s (attempt %d of %d)",
