@@ -5,9 +5,13 @@ unsubscribed alone, and subscribe frames paced under the per-connection uplink l
 from __future__ import annotations
 
 import asyncio
+from typing import Any
+
+import pytest
 
 from kucoin_connector import KucoinExchange
 from kucoin_connector.core.throttler import RateLimit
+from kucoin_connector.kucoin.endpoints import WS_CONNECT_LIMIT_ID, WS_SUBSCRIBE_LIMIT_ID
 from kucoin_connector.simulator.server import KucoinSimulator
 from kucoin_connector.simulator.ws import WsSettings
 from kucoin_connector.simulator.ws_hub import WsConnection
@@ -48,7 +52,28 @@ def symbols_of(conn: WsConnection, base: str) -> set[str]:
     return {key for b, key in conn.subscriptions if b == base}
 
 
-async def test_symbols_batched_across_frames_and_connections() -> None:
+def record_calls(exchange: KucoinExchange, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The order in which bullets and snapshots are requested (queued to the throttler)."""
+    calls: list[str] = []
+    api = exchange.api
+    bullet, snapshot = api.bullet, api.level2_snapshot
+
+    async def recording_bullet(*, private: bool) -> Any:
+        calls.append("bullet")
+        return await bullet(private=private)
+
+    async def recording_snapshot(symbol: str, *, full_depth: bool) -> Any:
+        calls.append("snapshot")
+        return await snapshot(symbol, full_depth=full_depth)
+
+    monkeypatch.setattr(api, "bullet", recording_bullet)
+    monkeypatch.setattr(api, "level2_snapshot", recording_snapshot)
+    return calls
+
+
+async def test_symbols_batched_across_frames_and_connections(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     async with KucoinSimulator(pairs=PAIRS, seed=5, activity=True, ws_settings=SIM_WS) as sim:
         # 20 topics a connection: 10 symbols each, level2 + match -> 3 connections
         exchange = KucoinExchange(
@@ -57,9 +82,15 @@ async def test_symbols_batched_across_frames_and_connections() -> None:
             max_topics_per_connection=20,
             ws_subscribe_pacing=PACING,
         )
+        calls = record_calls(exchange, monkeypatch)
         async with exchange:
             await exchange.wait_ready()
             assert exchange.order_book_source.connection_count == 3
+            # every bullet before any snapshot; each connection took one ws_connect and
+            # each frame one ws_subscribe
+            assert calls == ["bullet"] * 3 + ["snapshot"] * len(PAIRS)
+            assert exchange._throttler.current_usage(WS_CONNECT_LIMIT_ID) == 3
+            assert exchange._throttler.current_usage(WS_SUBSCRIBE_LIMIT_ID) == 6
             conns = sim.hub.connections
             assert len(conns) == 3
             followed: set[str] = set()
