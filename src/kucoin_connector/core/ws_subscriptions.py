@@ -22,7 +22,8 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
-from collections.abc import Callable, Coroutine, Sequence
+import time
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from typing import Any
 
 import aiohttp
@@ -38,6 +39,8 @@ logger = logging.getLogger(__name__)
 Frame = tuple[str, tuple[str, ...]]  # (the frame's topic, the remembered topics it covers)
 TopicBatcher = Callable[[Sequence[str]], list[Frame]]
 SendText = Callable[[str], Coroutine[Any, Any, None]]
+Clock = Callable[[], float]
+Sleep = Callable[[float], Awaitable[None]]
 
 _PACING_ID = "ws_frames"
 
@@ -70,6 +73,8 @@ class WsSubscriptions:
         current: Callable[[], object | None],
         recycle: Callable[[str], None],
         recycling: Callable[[], bool],
+        clock: Clock = time.monotonic,
+        sleep: Sleep = asyncio.sleep,
     ) -> None:
         self._adapter = adapter
         self._name = name
@@ -77,7 +82,11 @@ class WsSubscriptions:
         self._retries = retries
         self._batcher = batcher
         self._pacer = (
-            AsyncThrottler([RateLimit(_PACING_ID, pacing.limit, pacing.time_interval_s)])
+            AsyncThrottler(
+                [RateLimit(_PACING_ID, pacing.limit, pacing.time_interval_s)],
+                clock=clock,
+                sleep=sleep,
+            )
             if pacing is not None
             else None
         )
