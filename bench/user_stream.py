@@ -149,7 +149,7 @@ def _exchange(first: int, count: int) -> tuple[KucoinExchange, KucoinUserStream,
 
     exchange.add_listener(count)
     stream = KucoinUserStream(
-        exchange._private_ws,
+        exchange._ws_clients.private,
         on_order_change=exchange._on_order_change,
         on_balance=exchange._on_balance,
         on_reconnected=lambda: None,
