@@ -15,8 +15,8 @@ the connector's real code: a keyless ``KucoinExchange`` (symbols from ``/api/v2/
 one ``KucoinOrderBookDataSource`` with its WsClients, calibrators and books) following N
 symbols. For the sweep its throttler table is KuCoin's with budgets scaled up (it accounts
 but never waits): the cold start printed with the sweep is then what the protocol costs;
-``--cold-start seed,today`` measures it with the real tables (seed pools: the connector's
-default; today's weighted pools) against the computed floor.
+``--cold-start seed,today`` measures it with the real tables (the 2019 seed pools;
+today's weighted pools, the connector's default) against the computed floor.
 
 Sweep, for each N: the feed sends every symbol ``13 * M`` l2updates/s (KuCoin's real
 average is ~13), M doubling from ``--start-multiple`` until a step fails, then ``--refine``
@@ -81,7 +81,7 @@ class ConnectorClient:
         elif limits == "today":
             table = rate_limits(weighted_pools=TODAY_POOLS)
         else:
-            table = rate_limits()  # the seed pools: the connector's default
+            table = rate_limits(seed_pools=True)  # the 2019 seed pools
         options: dict[str, Any] = {} if ws_transport is None else {"ws_transport": ws_transport}
         self.exchange = KucoinExchange(
             trading_pairs=symbols, base_url=feed.base_url, rate_limits=table, **options
@@ -559,7 +559,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--cold-start",
         default="",
         help="comma list of seed,today,scaled: cold starts with that throttler "
-        "table (seed: the connector's default; today: TODAY_POOLS; scaled: no waits)",
+        "table (seed: the 2019 seed pools; today: TODAY_POOLS, the connector's default; "
+        "scaled: no waits)",
     )
     p.add_argument("--cold-start-symbols", type=int, default=1000)
     p.add_argument(

@@ -87,8 +87,16 @@ def test_every_endpoint_limit_id_is_declared_in_rate_limits() -> None:
         assert endpoint.limit_id in declared, endpoint.name
 
 
-def test_seed_defaults_count_requests_in_two_pools() -> None:
+def test_default_is_todays_weighted_pools() -> None:
+    assert rate_limits() == rate_limits(weighted_pools=TODAY_POOLS)
     table = {rl.limit_id: rl for rl in rate_limits()}
+    assert (table[PUBLIC_POOL].limit, table[PUBLIC_POOL].time_interval_s) == (2000, 30.0)
+    bullet = ENDPOINTS["bullet_public"]
+    assert table[bullet.limit_id].linked_limits == (LinkedLimit(PUBLIC_POOL, bullet.weight),)
+
+
+def test_seed_pools_option_counts_requests_in_two_pools() -> None:
+    table = {rl.limit_id: rl for rl in rate_limits(seed_pools=True)}
     assert (table[PUBLIC_POOL].limit, table[PUBLIC_POOL].time_interval_s) == (100, 10.0)
     assert (table[PRIVATE_POOL].limit, table[PRIVATE_POOL].time_interval_s) == (200, 10.0)
     for endpoint in ENDPOINTS.values():
@@ -121,6 +129,11 @@ def test_weighted_pools_must_define_both_pools() -> None:
         rate_limits(weighted_pools={PUBLIC_POOL: PoolLimit(10, 1.0)})
 
 
+def test_request_counts_and_weighted_pools_are_exclusive() -> None:
+    with pytest.raises(ConfigurationError):
+        rate_limits(seed_pools=True, weighted_pools=TODAY_POOLS)
+
+
 @pytest.mark.parametrize("bad", [0, -5])
 def test_bad_pool_numbers_are_rejected(bad: int) -> None:
     with pytest.raises(ConfigurationError):
@@ -130,7 +143,7 @@ def test_bad_pool_numbers_are_rejected(bad: int) -> None:
 @pytest.mark.parametrize("share", [1.0, 0.5, 0.1])
 @pytest.mark.parametrize("weighted", [False, True])
 def test_throttler_accepts_the_table(share: float, weighted: bool) -> None:
-    table = rate_limits(weighted_pools=TODAY_POOLS if weighted else None)
+    table = rate_limits(weighted_pools=TODAY_POOLS) if weighted else rate_limits(seed_pools=True)
     throttler = AsyncThrottler(table, limits_share=share)
     for endpoint in ENDPOINTS.values():
         assert throttler.has_limit(endpoint.limit_id)

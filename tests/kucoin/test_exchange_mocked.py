@@ -317,16 +317,22 @@ class FakeKucoin:
                 self.ws_frames.append(frame)
                 if frame["type"] == "ping":
                     await ws.send_str(ujson.dumps({"id": frame["id"], "type": "pong"}))
-                elif frame["type"] == "subscribe":
-                    topics.add(frame["topic"])
-                    self.subscriptions.append(frame["topic"])
+                elif frame["type"] == "subscribe":  # KuCoin's comma form: one ack a frame
+                    topics.update(split_topics(frame["topic"]))
+                    self.subscriptions.extend(split_topics(frame["topic"]))
                     await ws.send_str(ujson.dumps({"id": frame["id"], "type": "ack"}))
                 elif frame["type"] == "unsubscribe":
-                    topics.discard(frame["topic"])
+                    topics.difference_update(split_topics(frame["topic"]))
                     await ws.send_str(ujson.dumps({"id": frame["id"], "type": "ack"}))
         finally:
             self.sockets.remove(entry)
         return ws
+
+
+def split_topics(topic: str) -> list[str]:
+    """``/market/level2:A,B`` -> [``/market/level2:A``, ``/market/level2:B``]."""
+    base, sep, args = topic.partition(":")
+    return [f"{base}:{key}" for key in args.split(",")] if sep else [topic]
 
 
 async def until(predicate: Callable[[], bool], timeout_s: float = 5.0) -> None:

@@ -12,16 +12,12 @@ from kucoin_connector.core.errors import ParseError
 from kucoin_connector.kucoin.schemas import (
     Account,
     AccountType,
-    BalanceMessage,
     BulletResponse,
     CancelledOrders,
     Fill,
     HfFillsPage,
     HfOrderDetail,
     Liquidity,
-    OrderChangeMessage,
-    OrderChangeStatus,
-    OrderChangeType,
     OrderDetail,
     OrderKind,
     Page,
@@ -29,7 +25,6 @@ from kucoin_connector.kucoin.schemas import (
     Side,
     SymbolInfo,
     TradeFeeRate,
-    WsMessage,
     parse_list,
     parse_model,
     parse_server_time_ms,
@@ -461,175 +456,3 @@ def test_trade_fee_rate() -> None:
         TradeFeeRate, {"symbol": "BTC-USDT", "takerFeeRate": "0.001", "makerFeeRate": "0.0008"}
     )
     assert (rate.taker_fee_rate, rate.maker_fee_rate) == (Decimal("0.001"), Decimal("0.0008"))
-
-
-# ----------------------------------------------------------------------------- WS: orders
-
-ORDER_OPEN = {
-    "symbol": "KCS-USDT",
-    "orderType": "limit",
-    "side": "buy",
-    "orderId": "5efab07953bdea00089965d2",
-    "type": "open",
-    "orderTime": 1593487481683297666,
-    "size": "0.1",
-    "filledSize": "0",
-    "price": "0.937",
-    "clientOid": "1593487481000906",
-    "remainSize": "0.1",
-    "status": "open",
-    "ts": 1593487481683297666,
-}
-ORDER_MATCH = {
-    "symbol": "KCS-USDT",
-    "orderType": "limit",
-    "side": "sell",
-    "orderId": "5efab07953bdea00089965fa",
-    "liquidity": "taker",
-    "type": "match",
-    "orderTime": 1593487482038606180,
-    "size": "0.1",
-    "filledSize": "0.1",
-    "price": "0.938",
-    "matchPrice": "0.96738",
-    "matchSize": "0.1",
-    "tradeId": "5efab07a4ee4c7000a82d6d9",
-    "clientOid": "1593487481000313",
-    "remainSize": "0",
-    "status": "match",
-    "ts": 1593487482038606180,
-}
-
-
-def test_order_change_open() -> None:
-    message = parse_model(OrderChangeMessage, ORDER_OPEN)
-    assert message.event_type is OrderChangeType.OPEN
-    assert message.status is OrderChangeStatus.OPEN
-    assert message.order_type is OrderKind.LIMIT
-    assert message.side is Side.BUY
-    assert message.client_oid == "1593487481000906"
-    assert message.remain_size == Decimal("0.1")
-    assert message.ts_ms == 1593487481683
-    assert message.order_time_ms == 1593487481683
-    assert message.trade_id is None
-
-
-def test_order_change_match() -> None:
-    message = parse_model(OrderChangeMessage, ORDER_MATCH)
-    assert message.event_type is OrderChangeType.MATCH
-    assert message.liquidity is Liquidity.TAKER
-    assert message.match_price == Decimal("0.96738")
-    assert message.match_size == Decimal("0.1")
-    assert message.trade_id == "5efab07a4ee4c7000a82d6d9"
-    assert message.filled_size == Decimal("0.1")
-
-
-@pytest.mark.parametrize("missing", ["tradeId", "matchPrice", "matchSize"])
-def test_match_without_trade_details_is_parse_error(missing: str) -> None:
-    with pytest.raises(ParseError):
-        parse_model(OrderChangeMessage, {k: v for k, v in ORDER_MATCH.items() if k != missing})
-
-
-@pytest.mark.parametrize(
-    ("change_type", "status"),
-    [("received", "new"), ("update", "open"), ("filled", "done"), ("canceled", "done")],
-)
-def test_order_change_types(change_type: str, status: str) -> None:
-    message = parse_model(OrderChangeMessage, {**ORDER_OPEN, "type": change_type, "status": status})
-    assert message.event_type.value == change_type
-    assert message.status is not None and message.status.value == status
-
-
-def test_order_change_unknown_type_and_status_map_to_unknown() -> None:
-    message = parse_model(OrderChangeMessage, {**ORDER_OPEN, "type": "amend", "status": "x"})
-    assert message.event_type is OrderChangeType.UNKNOWN
-    assert message.status is OrderChangeStatus.UNKNOWN
-
-
-def test_order_change_with_ms_order_time_and_market_order_without_price() -> None:
-    raw = {
-        **ORDER_OPEN,
-        "orderType": "market",
-        "orderTime": 1730211033305,
-        "ts": 1730211033335000000,
-        "originSize": "0.00001",
-        "canceledSize": "0",
-    }
-    del raw["price"]
-    message = parse_model(OrderChangeMessage, raw)
-    assert message.order_time_ms == 1730211033305
-    assert message.ts_ms == 1730211033335
-    assert message.price is None
-    assert message.origin_size == Decimal("0.00001")
-    assert message.order_type is OrderKind.MARKET
-
-
-@pytest.mark.parametrize("missing", ["orderId", "side", "ts", "type", "symbol"])
-def test_order_change_missing_required(missing: str) -> None:
-    with pytest.raises(ParseError):
-        parse_model(OrderChangeMessage, {k: v for k, v in ORDER_OPEN.items() if k != missing})
-
-
-# ----------------------------------------------------------------------------- WS: balance
-
-SEED_BALANCE_MESSAGE: dict[str, Any] = {
-    "type": "message",
-    "topic": "/account/balance",
-    "subject": "account.balance",
-    "data": {
-        "total": "88",
-        "available": "88",
-        "availableChange": "88",
-        "currency": "KCS",
-        "hold": "0",
-        "holdChange": "0",
-        "relationEvent": "main.deposit",
-        "relationEventId": "5c21e80303aa677bd09d7dff",
-        "time": "1545743136994",
-    },
-}
-
-
-def test_seed_balance_message() -> None:
-    envelope = parse_model(WsMessage, SEED_BALANCE_MESSAGE)
-    assert envelope.subject == "account.balance"
-    balance = parse_model(BalanceMessage, envelope.data)
-    assert balance.currency == "KCS"
-    assert balance.total == Decimal("88")
-    assert balance.available_change == Decimal("88")
-    assert balance.hold == Decimal("0")
-    assert balance.time_ms == 1545743136994
-    assert balance.relation_event == "main.deposit"
-    assert balance.account_type is AccountType.MAIN
-    assert balance.relation_context is None
-
-
-def test_trade_balance_message_with_context() -> None:
-    data = {
-        "accountId": "548674591753",
-        "currency": "USDT",
-        "total": "21.133773386762",
-        "available": "20.132773386762",
-        "hold": "1.001",
-        "availableChange": "-0.5005",
-        "holdChange": "0.5005",
-        "relationContext": {"symbol": "BTC-USDT", "orderId": "6721d0632db25b0007071fdc"},
-        "relationEvent": "trade.hold",
-        "relationEventId": "354689988084000",
-        "time": "1730269283892",
-    }
-    balance = parse_model(BalanceMessage, data)
-    assert balance.account_type is AccountType.TRADE
-    assert balance.account_id == "548674591753"
-    assert balance.available_change == Decimal("-0.5005")
-    assert balance.relation_context is not None
-    assert balance.relation_context.order_id == "6721d0632db25b0007071fdc"
-    assert balance.relation_context.trade_id is None
-
-
-@pytest.mark.parametrize(
-    "change", [{"total": 88.0}, {"time": "yesterday"}, {"currency": None}, {"hold": "x"}]
-)
-def test_bad_balance_message(change: dict[str, Any]) -> None:
-    with pytest.raises(ParseError):
-        parse_model(BalanceMessage, {**SEED_BALANCE_MESSAGE["data"], **change})

@@ -15,10 +15,10 @@ import pytest
 
 from kucoin_connector.core.errors import ParseError
 from kucoin_connector.core.ws import WsClient
+from kucoin_connector.kucoin.private_messages import OrderChangeMessage
 from kucoin_connector.kucoin.schemas import (
     Fill,
     HfOrderDetail,
-    OrderChangeMessage,
     OrderDetail,
     parse_model,
 )

@@ -205,3 +205,39 @@ async def test_candles_and_snapshot_topics(session: aiohttp.ClientSession) -> No
         assert candle["subject"] == "trade.candles.update"
         assert len(candle["data"]["candles"]) == 7
         await ws.close()
+
+
+async def test_comma_topics_one_ack_per_frame_and_partial_unsubscribe(
+    client: Client, sim: KucoinSimulator
+) -> None:
+    ws = await open_ws(client)
+    reply = await subscribe(ws, "/market/level2:BTC-USDT,ETH-USDT", "batch")
+    assert reply == {"id": "batch", "type": "ack"}  # one ack for the whole frame
+    (conn,) = sim.hub.connections
+    assert conn.subscriptions == {("/market/level2", "BTC-USDT"), ("/market/level2", "ETH-USDT")}
+    await ws.send_json(
+        {"id": "u", "type": "unsubscribe", "topic": "/market/level2:BTC-USDT", "response": True}
+    )
+    assert await ws.receive_json(timeout=5) == {"id": "u", "type": "ack"}
+    assert conn.subscriptions == {("/market/level2", "ETH-USDT")}  # the other one stays
+    await _place(client, symbol="ETH-USDT", price="1000", size="0.1")
+    msg = await next_message(ws, "/market/level2")
+    assert msg["topic"] == "/market/level2:ETH-USDT"  # messages keep one symbol a topic
+    await ws.close()
+
+
+async def test_uplink_limit_errors_and_closes(session: aiohttp.ClientSession) -> None:
+    settings = WsSettings(uplink_limit=5, uplink_window_s=10.0)
+    async with KucoinSimulator(activity=False, ws_settings=settings) as sim:
+        ws = await open_ws(Client(session, sim))
+        for i in range(5):
+            await ws.send_json({"id": f"p{i}", "type": "ping"})
+            assert (await ws.receive_json(timeout=5))["type"] == "pong"
+        await ws.send_json({"id": "p5", "type": "ping"})  # the sixth within 10 s
+        reply = await ws.receive_json(timeout=5)
+        assert reply["type"] == "error" and reply["code"] == 509
+        assert (await ws.receive(timeout=5)).type in (
+            aiohttp.WSMsgType.CLOSE,
+            aiohttp.WSMsgType.CLOSED,
+        )
+        await ws.close()

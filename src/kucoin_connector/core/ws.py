@@ -9,10 +9,14 @@ keepalive -> (re)subscribe every remembered topic, awaiting acks -> connected ->
 on_reconnected() after a re-connect -> ... -> on close/error/silence: exponential backoff
 with equal jitter, then again.
 
-A subscribe not acknowledged within ``ack_timeout_s`` is sent again with a fresh request
-id, ``subscribe_retries`` times (an ack of any earlier attempt still counts); if none is
-acknowledged the connection is recycled: closed and opened again (fresh token), which
-resubscribes every topic. A topic is never left dead on a connection that looks healthy.
+Subscribing (``ws_subscriptions.WsSubscriptions``): topics are remembered one by one and
+sent in frames grouped by the venue's ``topic_batcher`` (default: one topic a frame), all
+in flight together, paced by ``subscribe_pacing`` (a per-connection sliding window) and
+``subscribe_throttle`` (a shared throttler's limit). A subscribe not acknowledged within
+``ack_timeout_s`` is sent again with a fresh request id, ``subscribe_retries`` times (an
+ack of any earlier attempt still counts); if none is acknowledged the connection is
+recycled: closed and opened again (fresh token), which resubscribes every topic. A topic
+is never left dead on a connection that looks healthy.
 
 The socket is a ``WsTransport`` (``ws_transport``: picows or aiohttp; a fake in tests) that
 calls ``_on_frame`` synchronously per message: no queue, no task switch before the hook.
@@ -39,7 +43,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import itertools
 import logging
 import random
 from collections.abc import Awaitable, Callable, Sequence
@@ -58,9 +61,15 @@ from kucoin_connector.core.errors import (
     TransportError,
 )
 from kucoin_connector.core.json_depth import MAX_JSON_DEPTH, json_too_deep
+from kucoin_connector.core.throttler import AsyncThrottler, RateLimit
 from kucoin_connector.core.ws_liveness import await_welcome, welcome_seen
 from kucoin_connector.core.ws_liveness import keepalive as ws_keepalive
 from kucoin_connector.core.ws_protocol import WsAdapter, WsConnectSpec, redact_url
+from kucoin_connector.core.ws_subscriptions import (
+    TopicBatcher,
+    WsSubscriptions,
+    one_topic_per_frame,
+)
 from kucoin_connector.core.ws_transport import (
     WsConnection,
     WsTimeouts,
@@ -108,6 +117,9 @@ class WsClient:
         frame_handler: Callable[[str | bytes], bool] | None = None,
         subscribe_retries: int = 2,
         max_depth: int | None = MAX_JSON_DEPTH,
+        topic_batcher: TopicBatcher = one_topic_per_frame,
+        subscribe_pacing: RateLimit | None = None,
+        subscribe_throttle: tuple[AsyncThrottler, str] | None = None,
     ) -> None:
         if handshake_timeout_s <= 0 or subscribe_retries < 0:
             raise ConfigurationError("handshake_timeout_s > 0 and subscribe_retries >= 0")
@@ -126,10 +138,21 @@ class WsClient:
         self._subscribe_retries = subscribe_retries
         self._max_depth = max_depth
         self._recycle: asyncio.Future[str] | None = None  # set: end this connection
-        self._request_ids = itertools.count(1)
-        self._topics: dict[str, None] = {}  # remembered topics, insertion ordered
-        self._active: set[str] = set()  # topics acked on the current connection
-        self._pending: dict[str, asyncio.Future[str | None]] = {}  # request id -> error|None
+        self._subs = WsSubscriptions(
+            adapter,
+            name=name,
+            ack_timeout_s=self._ack_timeout_s,
+            retries=subscribe_retries,
+            batcher=topic_batcher,
+            pacing=subscribe_pacing,
+            shared=subscribe_throttle,
+            current=lambda: self._ws,
+            recycle=self._recycle_connection,
+            recycling=self._recycling,
+        )
+        self._topics = self._subs.topics  # remembered topics, insertion ordered
+        self._active = self._subs.active  # topics acked on the current connection
+        self._pending = self._subs.pending  # request id -> error reason | None
         self._ws: WsConnection | None = None
         self._connected = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -194,7 +217,8 @@ class WsClient:
             await self._transport.close()
 
     async def subscribe(self, topics: Sequence[str]) -> None:
-        """Remember the topics; if connected, send them and await their acks.
+        """Remember the topics; if connected, send them (batched, paced, pipelined) and
+        await their acks.
 
         A topic the server explicitly rejects is forgotten and raises ExchangeError. A
         connection loss only logs: the topic stays remembered and is sent again after the
@@ -204,30 +228,21 @@ class WsClient:
         wanted = list(dict.fromkeys(topics))
         for topic in wanted:
             self._topics[topic] = None
-        if not self.is_connected:
+        ws = self._ws
+        if not self.is_connected or ws is None or self._recycling():
             return
-        rejected: list[str] = []
-        for topic in wanted:
-            if self._recycling():
-                break  # the next connection subscribes everything
-            if topic in self._active or topic not in self._topics:
-                continue
-            reason = await self._send_and_wait(topic, subscribe=True)
-            if reason is not None:
-                self._topics.pop(topic, None)
-                rejected.append(f"{topic}: {reason}")
+        rejected = await self._subs.subscribe(ws, ws.send_text, wanted)
         if rejected:
             raise ExchangeError(f"{self._name}: subscription rejected: " + "; ".join(rejected))
 
     async def unsubscribe(self, topics: Sequence[str]) -> None:
         """Forget the topics; if connected, send the unsubscribe frames (errors only logged)."""
-        for topic in dict.fromkeys(topics):
+        wanted = list(dict.fromkeys(topics))
+        for topic in wanted:
             self._topics.pop(topic, None)
-            if self.is_connected and topic in self._active:
-                self._active.discard(topic)
-                reason = await self._send_and_wait(topic, subscribe=False)
-                if reason is not None:
-                    logger.warning("%s: unsubscribe %s rejected: %s", self._name, topic, reason)
+        ws = self._ws
+        if self.is_connected and ws is not None:
+            await self._subs.unsubscribe(ws, ws.send_text, wanted)
 
     # ---------------------------------------------------------------- connection loop
     async def _run(self) -> None:
@@ -346,88 +361,9 @@ class WsClient:
             logger.exception("%s: on_reconnected callback failed", self._name)
 
     async def _resubscribe(self) -> None:
-        sent: set[str] = set()
-        while todo := [t for t in self._topics if t not in sent]:
-            for topic in todo:
-                sent.add(topic)
-                if self._recycling():
-                    return  # no use subscribing more on this connection
-                if topic not in self._topics:
-                    continue
-                reason = await self._send_and_wait(topic, subscribe=True)
-                if reason is not None:
-                    logger.warning(
-                        "%s: resubscribe %s rejected: %s (kept)", self._name, topic, reason
-                    )
-        # Topics unsubscribed (while not yet connected) after their subscribe frame went out.
-        for topic in [t for t in self._active if t not in self._topics]:
-            self._active.discard(topic)
-            await self._send_and_wait(topic, subscribe=False)
-
-    async def _send_and_wait(self, topic: str, *, subscribe: bool) -> str | None:
-        """Send one (un)subscribe and await its reply: the server's error reason, or None
-        (acknowledged, or not confirmed: logged). A subscribe without an ack in time is
-        sent again with a fresh id (``subscribe_retries`` times; an ack of any attempt
-        counts); if none is acknowledged, the connection is recycled."""
         ws = self._ws
-        if ws is None:
-            return None
-        verb = "subscribe" if subscribe else "unsubscribe"
-        attempts = 1 + self._subscribe_retries if subscribe else 1
-        futures: dict[str, asyncio.Future[str | None]] = {}
-        try:
-            for attempt in range(1, attempts + 1):
-                answered, reason = await self._attempt(ws, topic, subscribe, futures)
-                if answered:
-                    if reason is None and subscribe and ws is self._ws:
-                        self._active.add(topic)
-                    return reason
-                logger.warning(
-                    "%s: no ack for %s %s within %.3g s (attempt %d of %d)",
-                    self._name,
-                    verb,
-                    topic,
-                    self._ack_timeout_s,
-                    attempt,
-                    attempts,
-                )
-        except (ConnectionError, ConnectorError) as exc:
-            logger.warning("%s: %s %s not confirmed: %s", self._name, verb, topic, _describe(exc))
-            return None
-        finally:
-            for request_id, future in futures.items():
-                self._pending.pop(request_id, None)
-                if not future.done():
-                    future.cancel()
-                elif not future.cancelled():
-                    future.exception()  # retrieved: never "exception was never retrieved"
-        if subscribe and ws is self._ws:
-            self._recycle_connection(f"subscribe {topic} never acknowledged ({attempts} attempts)")
-        return None
-
-    async def _attempt(
-        self,
-        ws: WsConnection,
-        topic: str,
-        subscribe: bool,
-        futures: dict[str, asyncio.Future[str | None]],
-    ) -> tuple[bool, str | None]:
-        """Send the request once more, with a fresh id; await a reply to any attempt:
-        (answered, the server's error reason or None)."""
-        request_id = str(next(self._request_ids))
-        adapter = self._adapter
-        frame = (adapter.subscribe_frame if subscribe else adapter.unsubscribe_frame)(
-            topic, request_id
-        )
-        future: asyncio.Future[str | None] = asyncio.get_running_loop().create_future()
-        self._pending[request_id] = futures[request_id] = future
-        await ws.send_text(frame)
-        done, _ = await asyncio.wait(
-            futures.values(), timeout=self._ack_timeout_s, return_when=asyncio.FIRST_COMPLETED
-        )
-        if not done:
-            return False, None
-        return True, done.pop().result()  # ConnectionLostError if the connection ended
+        if ws is not None:
+            await self._subs.resubscribe(ws, ws.send_text)
 
     def _fail_pending(self) -> None:
         for future in self._pending.values():

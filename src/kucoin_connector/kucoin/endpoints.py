@@ -4,10 +4,12 @@ Each endpoint has its own rate-limit id (its name), linked to a pool: ``public``
 for unsigned endpoints and ``private`` (per user) for signed ones. ``rate_limits()`` turns
 the declarations into the throttler table:
 
-- default: the seed documentation's request-count pools, 100 requests / 10 s public and
-  200 requests / 10 s private, every call weighing 1;
-- ``weighted_pools=TODAY_POOLS`` (or your own): today's weighted pools (e.g. spot
-  4000 / 30 s), every call consuming its endpoint's ``weight`` in its pool.
+- default: today's weighted pools (``TODAY_POOLS``: public 2000 / 30 s per IP, spot
+  4000 / 30 s per user), every call consuming its endpoint's ``weight`` in its pool;
+  ``weighted_pools=...`` for your own budgets (e.g. a higher VIP level);
+- ``seed_pools=True`` (or explicit ``public_per_10s`` / ``private_per_10s``): the seed
+  documentation's request-count pools, 100 requests / 10 s public and 200 requests / 10 s
+  private, every call weighing 1.
 
 ``Endpoint.weight`` holds today's documented weight (resource-pool cost) of each call.
 """
@@ -225,6 +227,10 @@ _WS_LIMITS = (
 )
 
 
+def _or(value: int | None, default: int) -> int:
+    return default if value is None else value
+
+
 def _check_pool(name: str, pool: PoolLimit) -> None:
     if isinstance(pool.limit, bool) or not isinstance(pool.limit, int) or pool.limit < 1:
         raise ConfigurationError(f"rate-limit pool {name}: limit must be a positive int")
@@ -233,28 +239,35 @@ def _check_pool(name: str, pool: PoolLimit) -> None:
 
 
 def rate_limits(
-    public_per_10s: int = 100,
-    private_per_10s: int = 200,
+    public_per_10s: int | None = None,
+    private_per_10s: int | None = None,
     *,
     weighted_pools: Mapping[str, PoolLimit] | None = None,
+    seed_pools: bool = False,
 ) -> list[RateLimit]:
     """The throttler table: the two pools, one limit per endpoint, and the WS limits.
 
-    Without ``weighted_pools``: request-count pools of ``public_per_10s`` /
-    ``private_per_10s`` per 10 s (the seed's 100 / 200) and every call weighs 1.
-    With ``weighted_pools`` (must define ``public`` and ``private``; ``TODAY_POOLS`` is
-    today's default): those budgets, and each call consumes its endpoint's weight.
+    Default: today's weighted pools (``TODAY_POOLS``), each call consuming its endpoint's
+    weight. ``weighted_pools`` (must define ``public`` and ``private``): those budgets,
+    weighted likewise. ``seed_pools=True`` or a ``public_per_10s`` / ``private_per_10s``
+    count: the seed's request-count pools (100 / 200 per 10 s unless given), every call
+    weighing 1.
     """
-    if weighted_pools is None:
+    counted = seed_pools or public_per_10s is not None or private_per_10s is not None
+    if counted and weighted_pools is not None:
+        raise ConfigurationError("give request counts (seed pools) or weighted_pools, not both")
+    if counted:
+        weighted = False
         pools: Mapping[str, PoolLimit] = {
-            PUBLIC_POOL: PoolLimit(public_per_10s, 10.0),
-            PRIVATE_POOL: PoolLimit(private_per_10s, 10.0),
+            PUBLIC_POOL: PoolLimit(_or(public_per_10s, SEED_POOLS[PUBLIC_POOL].limit), 10.0),
+            PRIVATE_POOL: PoolLimit(_or(private_per_10s, SEED_POOLS[PRIVATE_POOL].limit), 10.0),
         }
     else:
-        missing = {PUBLIC_POOL, PRIVATE_POOL} - set(weighted_pools)
+        weighted = True
+        pools = weighted_pools if weighted_pools is not None else TODAY_POOLS
+        missing = {PUBLIC_POOL, PRIVATE_POOL} - set(pools)
         if missing:
             raise ConfigurationError(f"weighted_pools lacks {sorted(missing)}")
-        pools = weighted_pools
     for pool_name, pool in pools.items():
         _check_pool(pool_name, pool)
     table = [
@@ -267,7 +280,7 @@ def rate_limits(
             continue
         declared.add(endpoint.limit_id)
         pool = pools[endpoint.pool]
-        weight = 1 if weighted_pools is None else min(endpoint.weight, pool.limit)
+        weight = min(endpoint.weight, pool.limit) if weighted else 1
         table.append(
             RateLimit(
                 limit_id=endpoint.limit_id,

@@ -39,7 +39,7 @@ from kucoin_connector.core.throttler import AsyncThrottler, RateLimit
 from kucoin_connector.core.time_sync import TimeSynchronizer
 from kucoin_connector.core.types import Balance, OrderOptions, OrderState, TradingRule
 from kucoin_connector.core.urls import require_secure_url
-from kucoin_connector.core.ws import DEFAULT_WS_TRANSPORT, WsClient
+from kucoin_connector.core.ws import DEFAULT_WS_TRANSPORT
 from kucoin_connector.core.ws_transport import WsTransportName
 
 from .api import MAX_WINDOW_MS, KucoinApi
@@ -49,7 +49,7 @@ from .endpoints import rate_limits as kucoin_rate_limits
 from .errors import raise_for_kucoin
 from .order_book_data_source import KucoinOrderBookDataSource
 from .orders import order_body
-from .schemas import BalanceMessage, OrderChangeMessage
+from .private_messages import BalanceMessage, OrderChangeMessage
 from .translate import (
     balance_from_message,
     exchange_order_from_detail,
@@ -61,7 +61,8 @@ from .translate import (
     waiting_stop_order_status,
 )
 from .user_stream import KucoinUserStream
-from .ws_adapter import KucoinWsAdapter
+from .ws_clients import KucoinWsClients
+from .ws_topics import SUBSCRIBE_PACING
 
 log = logging.getLogger(__name__)
 
@@ -96,6 +97,7 @@ class KucoinExchange(ExchangeBase):
         reconcile: ReconcileSettings | None = None,
         max_topics_per_connection: int = 100,
         ws_transport: WsTransportName = DEFAULT_WS_TRANSPORT,
+        ws_subscribe_pacing: RateLimit = SUBSCRIBE_PACING,
     ) -> None:
         require_secure_url(base_url)  # plain http only on loopback (TLS elsewhere)
         if account_type not in ACCOUNT_TYPES:
@@ -137,6 +139,14 @@ class KucoinExchange(ExchangeBase):
             time_resync=self._resync_time,
         )
         self.api = KucoinApi(self._rest, account_type=account_type)
+        self._ws_clients = KucoinWsClients(
+            self.api,
+            self._throttler,
+            session,
+            authenticated=lambda: self._auth is not None,
+            pacing=ws_subscribe_pacing,
+            ws_transport=self._ws_transport,
+        )
         self._symbols: bidict[str, str] = bidict()  # exchange symbol -> trading pair
         self._fee_rates: dict[str, tuple[Decimal, Decimal]] = {}  # symbol -> (maker, taker)
         self._account_ids: set[str] = set()
@@ -146,7 +156,7 @@ class KucoinExchange(ExchangeBase):
         self._taker_fee_orders: set[str] = set()
         self._order_books = KucoinOrderBookDataSource(
             fetch_snapshot=self._fetch_snapshot,
-            ws_factory=self._public_ws,
+            ws_factory=self._ws_clients.public,
             events=self.events,
             clock_ms=self._clock,
             symbol_to_pair=self.pair_for_symbol,
@@ -188,7 +198,7 @@ class KucoinExchange(ExchangeBase):
                 await self._load_fee_rates()
                 await self.refresh_balances()
                 self._user_stream = KucoinUserStream(
-                    self._private_ws,
+                    self._ws_clients.private,
                     on_order_change=self._on_order_change,
                     on_balance=self._on_balance,
                     on_reconnected=self.request_reconcile,
@@ -261,10 +271,15 @@ class KucoinExchange(ExchangeBase):
         return self._order_books
 
     async def add_trading_pair(self, trading_pair: str) -> None:
-        symbol = self.symbol_for_pair(trading_pair)
-        if trading_pair not in self._trading_pairs:
-            self._trading_pairs.append(trading_pair)
-        await self._order_books.add_symbol(symbol)
+        await self.add_trading_pairs([trading_pair])
+
+    async def add_trading_pairs(self, trading_pairs: Sequence[str]) -> None:
+        """Follow more pairs while running: subscribed together, in batched frames."""
+        symbols = [self.symbol_for_pair(pair) for pair in trading_pairs]
+        for pair in trading_pairs:
+            if pair not in self._trading_pairs:
+                self._trading_pairs.append(pair)
+        await self._order_books.add_symbols(symbols)
 
     async def remove_trading_pair(self, trading_pair: str) -> None:
         symbol = self.symbol_for_pair(trading_pair)
@@ -310,36 +325,6 @@ class KucoinExchange(ExchangeBase):
 
     async def _fetch_snapshot(self, symbol: str) -> Any:
         return await self.api.level2_snapshot(symbol, full_depth=self._auth is not None)
-
-    def _public_ws(self, on_message: Callable[[Any], None], on_reconnected: Any) -> WsClient:
-        adapter = KucoinWsAdapter(
-            lambda: self.api.bullet(private=self._auth is not None),
-            private=False,
-            connect_id_factory=lambda: uuid.uuid4().hex,
-        )
-        return WsClient(
-            adapter,
-            on_message=on_message,
-            on_reconnected=on_reconnected,
-            session=self._session,
-            transport_name=self._ws_transport,
-            name="kucoin-public",
-        )
-
-    def _private_ws(self, on_message: Callable[[Any], None], on_reconnected: Any) -> WsClient:
-        adapter = KucoinWsAdapter(
-            lambda: self.api.bullet(private=True),
-            private=True,
-            connect_id_factory=lambda: uuid.uuid4().hex,
-        )
-        return WsClient(
-            adapter,
-            on_message=on_message,
-            on_reconnected=on_reconnected,
-            session=self._session,
-            transport_name=self._ws_transport,
-            name="kucoin-private",
-        )
 
     # ------------------------------------------------------------------ ExchangeBase hooks
     async def _place_order_on_exchange(

@@ -5,7 +5,9 @@ updates (``L2FrameDecoder``, a raw-frame hook on the WsClient) and go to each sy
 ``Level2Calibrator`` (which does the seed's calibration), snapshots come from a fetch
 callback. A gap, a stale snapshot, a crossed book or a reconnect resyncs that symbol alone
 and publishes ``OrderBookResyncedEvent``. Topics are split across connections so that none
-carries more than ``max_topics_per_connection``.
+carries more than ``max_topics_per_connection``; each connection subscribes its symbols in
+comma-batched frames (``/market/level2:A,B,...``), and every connection is open before any
+snapshot is requested.
 
 Malformed input (a hostile value or sequence, a frame nested too deeply...) is a
 ``ParseError`` at the edge: the message is dropped and counted (``parse_errors`` here,
@@ -39,6 +41,7 @@ from .level2 import (
     parse_l2update,
 )
 from .level2_wire import too_deep
+from .ws_topics import market_topics
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +73,7 @@ class KucoinOrderBookDataSource:
         max_topics_per_connection: int = 100,
         snapshot_retry_s: float = 1.0,
         max_crossed_updates: int = 50,
+        connect_timeout_s: float = 90.0,
     ) -> None:
         self._fetch_snapshot = fetch_snapshot
         self._ws_factory = ws_factory
@@ -79,6 +83,7 @@ class KucoinOrderBookDataSource:
         self._max_symbols = max(1, max_topics_per_connection // _TOPICS_PER_SYMBOL)
         self._snapshot_retry_s = snapshot_retry_s
         self._max_crossed = max_crossed_updates
+        self._connect_timeout_s = connect_timeout_s
         self._calibrators: dict[str, Level2Calibrator] = {}
         self._connections: list[_Connection] = []
         self._resync_tasks: dict[str, asyncio.Task[None]] = {}
@@ -123,8 +128,7 @@ class KucoinOrderBookDataSource:
     # ------------------------------------------------------------------ life cycle
     async def start(self, symbols: list[str]) -> None:
         self._started = True
-        for symbol in symbols:
-            await self.add_symbol(symbol)
+        await self.add_symbols(symbols)
 
     async def stop(self) -> None:
         self._started = False
@@ -139,13 +143,38 @@ class KucoinOrderBookDataSource:
 
     async def add_symbol(self, symbol: str) -> None:
         """Start following a symbol (also while running)."""
-        if symbol in self._calibrators:
+        await self.add_symbols([symbol])
+
+    async def add_symbols(self, symbols: list[str]) -> None:
+        """Start following symbols (also while running).
+
+        Every connection needed is opened first (their bullet tokens are requested
+        before any snapshot, so they never queue behind snapshot requests in the rate
+        limiter); then each connection subscribes its new symbols in batched frames
+        (``ws_topics.batch_topics``), all connections at once; then the snapshots are
+        requested.
+        """
+        new = [s for s in dict.fromkeys(symbols) if s not in self._calibrators]
+        if not new:
             return
-        self._calibrators[symbol] = Level2Calibrator(symbol, max_crossed_updates=self._max_crossed)
-        connection = await self._connection_with_room()
-        connection.symbols.add(symbol)
-        await connection.client.subscribe(_topics(symbol))
-        self._schedule_resync(symbol, "initial snapshot")
+        placed: dict[_Connection, list[str]] = {}
+        fresh: list[_Connection] = []
+        for symbol in new:
+            self._calibrators[symbol] = Level2Calibrator(
+                symbol, max_crossed_updates=self._max_crossed
+            )
+            connection = self._connection_with_room(fresh)
+            connection.symbols.add(symbol)
+            placed.setdefault(connection, []).append(symbol)
+        await self._open(fresh)
+        await asyncio.gather(
+            *(
+                connection.client.subscribe([t for s in batch for t in market_topics(s)])
+                for connection, batch in placed.items()
+            )
+        )
+        for symbol in new:
+            self._schedule_resync(symbol, "initial snapshot")
 
     async def remove_symbol(self, symbol: str) -> None:
         if self._calibrators.pop(symbol, None) is None:
@@ -157,12 +186,14 @@ class KucoinOrderBookDataSource:
         for connection in list(self._connections):
             if symbol in connection.symbols:
                 connection.symbols.discard(symbol)
-                await connection.client.unsubscribe(_topics(symbol))
+                await connection.client.unsubscribe(market_topics(symbol))
                 if not connection.symbols:
                     self._connections.remove(connection)
                     await connection.client.stop()
 
-    async def _connection_with_room(self) -> _Connection:
+    def _connection_with_room(self, fresh: list[_Connection]) -> _Connection:
+        """A connection with room for one more symbol; a new one (not started yet,
+        appended to ``fresh``) when none has room."""
         for connection in self._connections:
             if len(connection.symbols) < self._max_symbols:
                 return connection
@@ -175,9 +206,16 @@ class KucoinOrderBookDataSource:
         connection.client.frame_handler = self._on_frame
         holder.append(connection)
         self._connections.append(connection)
-        await connection.client.start()
-        await connection.client.wait_connected(timeout_s=30.0)
+        fresh.append(connection)
         return connection
+
+    async def _open(self, fresh: list[_Connection]) -> None:
+        """Start the new connections together and wait until every one is connected."""
+        for connection in fresh:
+            await connection.client.start()
+        await asyncio.gather(
+            *(c.client.wait_connected(timeout_s=self._connect_timeout_s) for c in fresh)
+        )
 
     async def _on_reconnected(self, connection: _Connection) -> None:
         for symbol in connection.symbols:
@@ -331,7 +369,3 @@ class KucoinOrderBookDataSource:
                 reason=reason,
             )
         )
-
-
-def _topics(symbol: str) -> list[str]:
-    return [f"/market/level2:{symbol}", f"/market/match:{symbol}"]

@@ -1,4 +1,5 @@
-"""Typed models of the KuCoin REST payloads and private WebSocket messages we rely on.
+"""Typed models of the KuCoin REST payloads we rely on, and the wire types they share
+with the private WebSocket messages (``private_messages.py``).
 
 Parse at the edge with ``parse_model`` / ``parse_list``: they return frozen pydantic
 models or raise ``ParseError`` (never a pydantic ``ValidationError``, and never with the
@@ -27,8 +28,6 @@ from pydantic import (
     PlainValidator,
     StrictBool,
     ValidationError,
-    field_validator,
-    model_validator,
 )
 from pydantic.alias_generators import to_camel
 
@@ -37,7 +36,6 @@ from kucoin_connector.core.errors import ParseError
 __all__ = [
     "Account",
     "AccountType",
-    "BalanceMessage",
     "BulletResponse",
     "CancelledOrders",
     "Fill",
@@ -46,18 +44,14 @@ __all__ = [
     "InstanceServer",
     "KucoinModel",
     "Liquidity",
-    "OrderChangeMessage",
-    "OrderChangeStatus",
-    "OrderChangeType",
     "OrderDetail",
     "OrderKind",
     "Page",
     "PlaceOrderResponse",
-    "RelationContext",
     "Side",
     "SymbolInfo",
     "TradeFeeRate",
-    "WsMessage",
+    "WireEnum",
     "parse_list",
     "parse_model",
     "parse_server_time_ms",
@@ -191,7 +185,7 @@ TimeMs = Annotated[int, PlainValidator(_to_ms)]
 OptTimeMs = Annotated[int | None, PlainValidator(_to_optional_ms)]
 
 
-class _WireEnum(StrEnum):
+class WireEnum(StrEnum):
     """A wire enum whose unknown string values map to ``UNKNOWN``."""
 
     @classmethod
@@ -210,7 +204,7 @@ class Side(StrEnum):
     SELL = "sell"
 
 
-class OrderKind(_WireEnum):
+class OrderKind(WireEnum):
     LIMIT = "limit"
     MARKET = "market"
     LIMIT_STOP = "limit_stop"
@@ -218,37 +212,19 @@ class OrderKind(_WireEnum):
     UNKNOWN = "unknown"
 
 
-class Liquidity(_WireEnum):
+class Liquidity(WireEnum):
     MAKER = "maker"
     TAKER = "taker"
     UNKNOWN = "unknown"
 
 
-class AccountType(_WireEnum):
+class AccountType(WireEnum):
     MAIN = "main"
     TRADE = "trade"
     TRADE_HF = "trade_hf"
     MARGIN = "margin"
     ISOLATED = "isolated"
     CONTRACT = "contract"
-    UNKNOWN = "unknown"
-
-
-class OrderChangeType(_WireEnum):
-    RECEIVED = "received"
-    OPEN = "open"
-    MATCH = "match"
-    UPDATE = "update"
-    FILLED = "filled"
-    CANCELED = "canceled"
-    UNKNOWN = "unknown"
-
-
-class OrderChangeStatus(_WireEnum):
-    NEW = "new"
-    OPEN = "open"
-    MATCH = "match"
-    DONE = "done"
     UNKNOWN = "unknown"
 
 
@@ -503,91 +479,3 @@ class HfFillsPage(KucoinModel):
 
     items: tuple[Fill, ...]
     last_id: OptInt = None
-
-
-# --------------------------------------------------------------------------- WS messages
-
-
-class WsMessage(KucoinModel):
-    """A decoded WS frame of type "message" (envelope only; ``data`` parsed by topic)."""
-
-    type: str
-    topic: str
-    subject: str | None = None
-    channel_type: str | None = None
-    user_id: str | None = None
-    data: Any = None
-
-
-class OrderChangeMessage(KucoinModel):
-    """``data`` of /spotMarket/tradeOrders (subject ``orderChange``).
-
-    ``order_time_ms`` and ``ts_ms`` are normalised to ms whatever the wire unit (KuCoin
-    has sent ns and ms here). A ``match`` must carry trade id, match price and size;
-    a match price or size, whatever the type, is positive; the other amounts are not
-    negative.
-    """
-
-    symbol: str
-    order_type: OrderKind | None = None
-    side: Side
-    order_id: WireId
-    event_type: OrderChangeType = Field(alias="type")
-    status: OrderChangeStatus | None = None
-    order_time_ms: OptTimeMs = Field(default=None, alias="orderTime")
-    ts_ms: TimeMs = Field(alias="ts")
-    client_oid: OptStr = None
-    price: OptAmount = None
-    size: OptAmount = None
-    funds: OptAmount = None
-    origin_size: OptAmount = None
-    filled_size: OptAmount = None
-    remain_size: OptAmount = None
-    canceled_size: OptAmount = None
-    old_size: OptAmount = None
-    liquidity: Liquidity | None = None
-    match_price: OptPositive = None
-    match_size: OptPositive = None
-    trade_id: OptId = None
-    fee_type: OptStr = None
-
-    @model_validator(mode="after")
-    def _match_is_complete(self) -> OrderChangeMessage:
-        if self.event_type is OrderChangeType.MATCH and (
-            self.trade_id is None or self.match_price is None or self.match_size is None
-        ):
-            raise ValueError("a match needs tradeId, matchPrice and matchSize")
-        return self
-
-
-class RelationContext(KucoinModel):
-    symbol: str | None = None
-    trade_id: OptId = None
-    order_id: OptId = None
-
-
-class BalanceMessage(KucoinModel):
-    """``data`` of /account/balance (subject ``account.balance``)."""
-
-    account_id: OptStr = None
-    currency: str
-    total: WireDecimal
-    available: WireDecimal
-    available_change: OptDecimal = None
-    hold: WireDecimal
-    hold_change: OptDecimal = None
-    relation_event: str
-    relation_event_id: OptStr = None
-    relation_context: RelationContext | None = None
-    time_ms: WireInt = Field(alias="time")
-
-    @field_validator("relation_context", mode="before")
-    @classmethod
-    def _context_object_only(cls, value: Any) -> Any:
-        # KuCoin documents an object; anything else carries nothing we rely on.
-        return value if isinstance(value, dict) else None
-
-    @property
-    def account_type(self) -> AccountType:
-        """The account from the relationEvent prefix ("trade.hold" -> TRADE)."""
-        return AccountType(self.relation_event.split(".", 1)[0])

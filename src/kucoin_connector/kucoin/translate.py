@@ -17,13 +17,11 @@ from kucoin_connector.core.types import (
 )
 
 from .orders import ORDER_CHANGE_STATES, state_from_flags
+from .private_messages import BalanceMessage, OrderChangeMessage, OrderChangeType
 from .schemas import (
-    BalanceMessage,
     Fill,
     HfOrderDetail,
     Liquidity,
-    OrderChangeMessage,
-    OrderChangeType,
     OrderDetail,
     OrderKind,
     StopOrderDetail,

@@ -49,6 +49,10 @@ class WsSettings:
     ping_interval_ms: int = 18_000
     ping_timeout_ms: int = 10_000
     idle_timeout_s: float = 60.0
+    # KuCoin (today's documentation): at most 100 client messages per 10 s per connection;
+    # one more is answered with an error and the connection is closed
+    uplink_limit: int = 100
+    uplink_window_s: float = 10.0
 
 
 class TopicError(Exception):
@@ -147,11 +151,35 @@ class WsEndpoint:
                     ):
                         break
                     continue
+                if self._over_uplink_limit(conn, loop.time()):
+                    conn.send_raw(
+                        dumps(
+                            {
+                                "id": "",
+                                "type": "error",
+                                "code": 509,
+                                "data": "exceed max message limit per connection",
+                            }
+                        )
+                    )
+                    await asyncio.sleep(0.05)  # let the writer flush the error
+                    break
                 if self._on_text(conn, msg.data):
                     deadline = loop.time() + self.settings.idle_timeout_s
         finally:
             await self.hub.remove(conn)
             await ws.close()
+
+    def _over_uplink_limit(self, conn: WsConnection, now: float) -> bool:
+        """Log the client frame; True when it is one too many for the sliding window."""
+        conn.uplink.append((now, ""))
+        start = now - self.settings.uplink_window_s
+        for count, (at, _) in enumerate(reversed(conn.uplink), start=1):
+            if at <= start:
+                return False
+            if count > self.settings.uplink_limit:
+                return True
+        return False
 
     def _on_text(self, conn: WsConnection, text: str) -> bool:
         """Handle one client frame; True when it was a ping (resets the idle timer)."""
@@ -168,6 +196,8 @@ class WsEndpoint:
             return False
         req_id = str(frame.get("id", ""))
         kind = frame.get("type")
+        if conn.uplink:
+            conn.uplink[-1] = (conn.uplink[-1][0], str(kind))
         if kind == "ping":
             conn.send_raw(dumps({"id": req_id, "type": "pong"}))
             return True

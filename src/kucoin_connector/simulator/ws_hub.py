@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections import deque
 from collections.abc import Coroutine, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,6 +24,7 @@ log = logging.getLogger(__name__)
 
 REORDER_FLUSH_S = 1.0
 MAX_TOPICS_PER_CONNECTION = 100
+UPLINK_LOG = 10_000  # client frames remembered per connection
 
 Subscription = tuple[str, str]  # (topic base, key) e.g. ("/market/level2", "BTC-USDT")
 
@@ -36,6 +38,8 @@ class WsConnection:
     subscriptions: set[Subscription] = field(default_factory=set)
     queue: asyncio.Queue[tuple[float, str] | None] = field(default_factory=asyncio.Queue)
     held: str | None = None
+    # every client frame received: (loop time, frame type), for the uplink limit and tests
+    uplink: deque[tuple[float, str]] = field(default_factory=lambda: deque(maxlen=UPLINK_LOG))
     writer: asyncio.Task[None] | None = None
     flush_handle: asyncio.TimerHandle | None = None
 
