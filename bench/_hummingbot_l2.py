@@ -1,8 +1,14 @@
 """Hummingbot column of bench/level2_pipeline.py, run with Hummingbot's own interpreter.
 
-    $HUMMINGBOT_PYTHON bench/_hummingbot_l2.py FRAMES_FILE RUNS
+    $HUMMINGBOT_PYTHON bench/_hummingbot_l2.py FRAMES_FILE RUNS [json|orjson]
 
-(level2_pipeline.py calls it once per run, RUNS=1, interleaved with its own columns.)
+(level2_pipeline.py calls it once per run and decoder, RUNS=1, interleaved with its own
+columns.) The decoder is what aiohttp's ``WSMessage.json(loads=...)`` is given:
+
+* ``json`` (default): ``msg.json()``, i.e. stdlib ``json.loads``, as Hummingbot's
+  ``WSConnection`` calls it (Hummingbot as its users run it);
+* ``orjson``: ``msg.json(loads=orjson.loads)``, everything else unchanged (Hummingbot given
+  orjson; needs ``orjson`` in Hummingbot's venv, which ``setup_hummingbot.sh`` installs).
 
 FRAMES_FILE: first line ``{"passes": N, "snapshots": {symbol: REST data}}``, then one raw
 WebSocket text frame a line (written by level2_pipeline.py: the very frames our column gets).
@@ -13,7 +19,8 @@ Each frame goes the way Hummingbot's KuCoin connector takes it, minus its asynci
 tracker's ``snapshot_uid`` check -> ``OrderBook.apply_diffs(message.bids, message.asks,
 message.update_id)``. Books start from ``OrderBook.apply_snapshot`` of an
 ``OrderBookMessage`` SNAPSHOT built from the same REST data (untimed). Prints one JSON
-line: {"seconds": [...per run, all passes...], "check": "..."}.
+line: {"seconds": [...per run, all passes...], "decoder": "...", "check": "..."}; the check
+ends with a digest of every book's levels, equal for both decoders on the same input.
 
 Only Hummingbot's public classes are used; no Hummingbot code is copied here.
 """
@@ -22,9 +29,11 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import hashlib
 import json
 import sys
 import time
+from collections.abc import Callable
 from typing import Any
 
 import aiohttp
@@ -72,7 +81,22 @@ def _books(snapshots: dict[str, Any]) -> dict[str, OrderBook]:
     return books
 
 
-def _one_pass(source: Any, frames: list[aiohttp.WSMessage], books: dict[str, OrderBook]) -> float:
+def _loads(decoder: str) -> Callable[[str], Any]:
+    if decoder == "json":
+        return json.loads  # aiohttp's default: what msg.json() calls
+    if decoder == "orjson":
+        import orjson
+
+        return orjson.loads
+    raise SystemExit(f"unknown decoder {decoder!r} (json or orjson)")
+
+
+def _one_pass(
+    source: Any,
+    frames: list[aiohttp.WSMessage],
+    books: dict[str, OrderBook],
+    loads: Callable[[str], Any],
+) -> float:
     queue = _Queue()
     items = queue.items
     diff_channel = source._diff_messages_queue_key
@@ -80,7 +104,7 @@ def _one_pass(source: Any, frames: list[aiohttp.WSMessage], books: dict[str, Ord
     parse = source._parse_order_book_diff_message
     start = time.perf_counter()
     for frame in frames:
-        data = WSResponse(frame.json()).data
+        data = WSResponse(frame.json(loads=loads)).data
         if channel_of(data) != diff_channel:
             continue
         with contextlib.suppress(StopIteration):  # the coroutine never suspends
@@ -95,6 +119,8 @@ def _one_pass(source: Any, frames: list[aiohttp.WSMessage], books: dict[str, Ord
 
 def main() -> None:
     path, runs = sys.argv[1], int(sys.argv[2])
+    decoder = sys.argv[3] if len(sys.argv) > 3 else "json"
+    loads = _loads(decoder)
     with open(path, encoding="utf-8") as source_file:
         header = json.loads(source_file.readline())
         frames = [
@@ -112,12 +138,20 @@ def main() -> None:
         elapsed = 0.0
         for _ in range(header["passes"]):
             books = _books(snapshots)
-            elapsed += _one_pass(source, frames, books)
+            elapsed += _one_pass(source, frames, books, loads)
         seconds.append(elapsed)
     depth = max(len(list(book.bid_entries())) for book in books.values())
     crossed = sum(1 for book in books.values() if book.get_price(False) >= book.get_price(True))
-    check = f"{len(books)} books, max bid depth {depth}, crossed at the end: {crossed}"
-    print(json.dumps({"seconds": seconds, "check": check}))
+    digest = hashlib.sha256()
+    for symbol in sorted(books):
+        for entries in (books[symbol].bid_entries(), books[symbol].ask_entries()):
+            for entry in entries:
+                digest.update(f"{symbol} {entry.price!r} {entry.amount!r}\n".encode())
+    check = (
+        f"{len(books)} books, max bid depth {depth}, crossed at the end: {crossed}, "
+        f"levels digest {digest.hexdigest()[:12]}"
+    )
+    print(json.dumps({"seconds": seconds, "decoder": decoder, "check": check}))
 
 
 if __name__ == "__main__":

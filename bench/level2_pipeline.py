@@ -16,7 +16,10 @@ Columns, all measured in this run on the same frames, runs interleaved:
 * Hummingbot: its ``OrderBook`` fed the way its KuCoin connector feeds it, in a
   subprocess with Hummingbot's interpreter (``$HUMMINGBOT_PYTHON``, else
   ``.bench-venvs/hummingbot/bin/python`` or ``/work/bench-envs/hummingbot/bin/python``;
-  build one with ``bash bench/setup_hummingbot.sh``). Skipped when absent.
+  build one with ``bash bench/setup_hummingbot.sh``), in two columns: decoded with stdlib
+  ``json.loads`` (aiohttp's ``msg.json()``, as its users run it) and with ``orjson.loads``
+  (``msg.json(loads=orjson.loads)``, all else the same). One subprocess per run and
+  decoder, their order alternating run by run. Skipped when absent.
 """
 
 from __future__ import annotations
@@ -51,6 +54,12 @@ from kucoin_connector.kucoin.order_book_data_source import KucoinOrderBookDataSo
 from kucoin_connector.kucoin.ws_adapter import KucoinWsAdapter
 
 HB_RUNNER = Path(__file__).resolve().parent / "_hummingbot_l2.py"
+OURS = "kucoin_connector pipeline (frame hook, msgspec typed)"
+# Hummingbot's decoders, as _hummingbot_l2.py names them -> column names.
+HB_COLUMNS = {
+    "json": "Hummingbot OrderBook, stdlib json (msg.json(), as shipped)",
+    "orjson": "Hummingbot OrderBook, orjson (msg.json(loads=orjson.loads))",
+}
 
 Runner = Callable[[L2Input], float]  # seconds for all passes
 # The floor of target 1c: the very decode call the pipeline's hot path makes (msgspec typed
@@ -165,27 +174,34 @@ def _write_input(data: L2Input, path: Path) -> None:
 
 
 class _Hummingbot:
-    """The Hummingbot column: one subprocess per run, interleaved with ours."""
+    """The Hummingbot columns: one subprocess per run and decoder, interleaved with ours."""
 
     def __init__(self, python: str, data: L2Input, tmp: Path) -> None:
         self.python, self.path = python, tmp / "frames.jsonl"
         _write_input(data, self.path)
-        self.check = "-"
+        self.checks = {decoder: "-" for decoder in HB_COLUMNS}
 
-    def run(self) -> float | None:
+    def run(self, decoder: str) -> float | None:
         proc = subprocess.run(
-            [self.python, str(HB_RUNNER), str(self.path), "1"],
+            [self.python, str(HB_RUNNER), str(self.path), "1", decoder],
             capture_output=True,
             text=True,
             timeout=3600,
             check=False,
         )
         if proc.returncode != 0:
-            self.check = f"failed: {proc.stderr.strip().splitlines()[-1:]}"
+            self.checks[decoder] = f"failed: {proc.stderr.strip().splitlines()[-1:]}"
             return None
         result = json.loads(proc.stdout.strip().splitlines()[-1])
-        self.check = str(result["check"])
+        self.checks[decoder] = str(result["check"])
         return float(result["seconds"][0])
+
+    def check(self) -> str:
+        """Both decoders must leave the very same books (same levels digest)."""
+        json_check, orjson_check = (self.checks[d] for d in HB_COLUMNS)
+        if json_check == orjson_check:
+            return f"{json_check} (both decoders)"
+        return f"stdlib json: {json_check}; orjson: {orjson_check} (DIFFER)"
 
 
 # ------------------------------------------------------------------ main
@@ -193,28 +209,29 @@ def measure(data: L2Input, runs: int, hb_python: str | None) -> list[list[str]]:
     checks: dict[str, str] = {}
     runners: dict[str, Runner] = {
         **_decoders(),
-        "kucoin_connector pipeline (frame hook, msgspec typed)": _pipeline_runner(True, checks),
+        OURS: _pipeline_runner(True, checks),
         "kucoin_connector generic path (ujson dict, parse_l2update)": _pipeline_runner(
             False, checks
         ),
     }
     seconds: dict[str, list[float]] = {name: [] for name in runners}
-    hb_name = "Hummingbot OrderBook (its KuCoin diff path)"
     hb_check = "skipped (no Hummingbot interpreter; bash bench/setup_hummingbot.sh)"
     with tempfile.TemporaryDirectory() as tmp:
         hummingbot = _Hummingbot(hb_python, data, Path(tmp)) if hb_python else None
-        for _ in range(runs):  # interleaved: noise hits every column alike
+        for run in range(runs):  # interleaved: noise hits every column alike
             for name, runner in runners.items():
                 gc.collect()
                 seconds[name].append(runner(data))
             if hummingbot is not None:
-                hb_seconds = hummingbot.run()
-                if hb_seconds is not None:
-                    seconds.setdefault(hb_name, []).append(hb_seconds)
+                decoders = list(HB_COLUMNS) if run % 2 == 0 else list(reversed(HB_COLUMNS))
+                for decoder in decoders:
+                    hb_seconds = hummingbot.run(decoder)
+                    if hb_seconds is not None:
+                        seconds.setdefault(HB_COLUMNS[decoder], []).append(hb_seconds)
         if hummingbot is not None:
-            hb_check = hummingbot.check
+            hb_check = hummingbot.check()
     msgs = {name: Stats.of([data.messages / s for s in values]) for name, values in seconds.items()}
-    ours = msgs["kucoin_connector pipeline (frame hook, msgspec typed)"].median
+    ours = msgs[OURS].median
     rows = []
     for name, stats in msgs.items():
         change_rate = Stats.of([data.total_changes / s for s in seconds[name]])
@@ -228,19 +245,27 @@ def measure(data: L2Input, runs: int, hb_python: str | None) -> list[list[str]]:
     print(f"check: {checks.get(data.name, '-')}; Hummingbot: {hb_check}")
     typed = msgs[TYPED_DECODE].median
     generic = msgs["decode only: msgspec (generic)"].median
-    ours_s = seconds["kucoin_connector pipeline (frame hook, msgspec typed)"]
-    per_run = (
-        Stats.of([h / o for h, o in zip(seconds[hb_name], ours_s, strict=False)]).fmt(".2f")
-        if hb_name in seconds
-        else "n/a"
-    )
+    per_run = {
+        decoder: _per_run_ratio(seconds, HB_COLUMNS[decoder], OURS) for decoder in HB_COLUMNS
+    }
     print(
-        f"targets: ours / Hummingbot = {per_run} per run (>= 3x); "
+        f"targets: ours / Hummingbot = {per_run['json']} per run with stdlib json, "
+        f"{per_run['orjson']} per run with orjson (>= 3x); "
         f"pipeline cost / decode-only cost = {ratio(typed, ours)} vs the pipeline's own typed "
         "decode (decode_fast), "
         f"{ratio(generic, ours)} vs msgspec generic (<= 1.5x)"
     )
+    hb_gain = _per_run_ratio(seconds, HB_COLUMNS["json"], HB_COLUMNS["orjson"])
+    print(f"Hummingbot orjson / Hummingbot stdlib json = {hb_gain} per run")
     return rows
+
+
+def _per_run_ratio(seconds: dict[str, list[float]], slow: str, fast: str) -> str:
+    """Median [min .. max] over runs of slow seconds / fast seconds (a speed ratio)."""
+    if slow not in seconds or fast not in seconds:
+        return "n/a"
+    pairs = zip(seconds[slow], seconds[fast], strict=False)
+    return Stats.of([s / f for s, f in pairs]).fmt(".2f") + "x"
 
 
 def main(argv: list[str] | None = None) -> None:
