@@ -9,8 +9,9 @@ Columns, all measured in this run on the same frames, runs interleaved:
 * decode only (ujson / orjson / msgspec generic, and the library's typed L2 decode): the
   floor no pipeline can beat. ``L2FrameDecoder.decode_fast`` is the exact decode call of
   the pipeline's hot path (the 1c floor); ``L2FrameDecoder.decode`` also builds ``L2Update``;
-* kucoin_connector: each frame through ``WsClient._dispatch`` exactly as received from the
-  socket (the data source's raw-frame hook: typed msgspec decode -> calibrator -> book);
+* kucoin_connector: each frame through ``WsClient._on_frame`` exactly as the transport hands
+  it over (since the transport seam ``_dispatch`` is only the generic path) (the data
+  source's raw-frame hook: typed msgspec decode -> calibrator -> book);
 * kucoin_connector, generic path: the same with the hook off (ujson dict -> adapter ->
   ``_on_message`` -> ``parse_l2update`` -> calibrator -> book), the path before the hook;
 * Hummingbot: its ``OrderBook`` fed the way its KuCoin connector feeds it, in a
@@ -145,7 +146,7 @@ def _pipeline_runner(hook: bool, checks: dict[str, str]) -> Runner:
         elapsed = 0.0
         for _ in range(data.passes):
             source, client = _source_and_client(data, hook)
-            dispatch = client._dispatch
+            dispatch = client._on_frame  # the transport's entry point (hook, else _dispatch)
             start = time.perf_counter()
             for frame in frames:
                 dispatch(frame)

@@ -9,7 +9,7 @@ frame handler removed: ujson -> adapter -> ``parse_model``). A second table give
 parse cost alone per message, both ways. Both ways validate with the same pydantic models
 (kucoin/private_messages.py).
 
-Each raw frame goes through the real path: ``WsClient._dispatch`` (the private client that
+Each raw frame goes through the real path: ``WsClient._on_frame`` (the private client that
 ``KucoinExchange`` builds) -> ``KucoinUserStream._on_frame`` (the raw frame validated into the
 pydantic message models in one call: ``parse_private_frame``) ->
 ``KucoinExchange._on_order_change`` / ``_on_balance`` -> ``ClientOrderTracker`` ->
@@ -170,7 +170,7 @@ def run_once(
         _held, stream, counted = _exchange(first, count)
         if generic:
             stream.client.frame_handler = None
-        dispatch = stream.client._dispatch
+        dispatch = stream.client._on_frame  # the transport's entry point (hook, else _dispatch)
         batch = frames[first * per_order : (first + count) * per_order]
         start = time.perf_counter()
         for frame in batch:
