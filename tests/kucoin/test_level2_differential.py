@@ -33,7 +33,7 @@ from hypothesis import strategies as st
 from kucoin_connector.core.events import EventBus
 from kucoin_connector.core.ws import WsClient
 from kucoin_connector.kucoin.level2 import L2Snapshot, Level2Calibrator
-from kucoin_connector.kucoin.level2_wire import in_sequence, sort_changes
+from kucoin_connector.kucoin.level2_wire import OutOfRange, _sequence, in_sequence, sort_changes
 from kucoin_connector.kucoin.order_book_data_source import KucoinOrderBookDataSource
 
 SYM = "BTC-USDT"
@@ -198,8 +198,13 @@ def test_the_typed_route_takes_the_typed_stage_for_todays_frames() -> None:
     fallback on the production route (so the test above compares two stages)."""
     source = _source()
     source.calibrator(SYM).on_snapshot(_snapshot(10))
-    fallback_calls: list[str] = []
-    source._on_other_frame = lambda frame: bool(fallback_calls.append(frame))  # type: ignore[method-assign]
+    fallback_calls: list[str | bytes] = []
+
+    def fallback(frame: str | bytes) -> bool:
+        fallback_calls.append(frame)
+        return False
+
+    source._on_other_frame = fallback  # type: ignore[method-assign]
     data = {
         "sequenceStart": 11,
         "sequenceEnd": 12,
@@ -211,26 +216,46 @@ def test_the_typed_route_takes_the_typed_stage_for_todays_frames() -> None:
     assert source.order_book(SYM).last_update_id == 12
 
 
-_ANY_SEQUENCE = st.one_of(st.integers(-5, 30), st.sampled_from(BAD_SEQUENCES), st.text(max_size=4))
+_ANY_SEQUENCE = st.one_of(
+    st.integers(-5, 30),
+    st.integers(0, 30).map(str),
+    st.sampled_from(BAD_SEQUENCES),
+    st.text(max_size=4),
+)
+_ANY_CHANGE = st.tuples(
+    st.sampled_from(GOOD_PRICES + BAD_PRICES),
+    st.sampled_from(GOOD_SIZES + BAD_SIZES),
+    _ANY_SEQUENCE,
+)
 
 
-@settings(max_examples=300, deadline=None)
+def _outcome(sorter: Callable[[Any, int, int], Any], changes: Any, first: int, last: int) -> object:
+    try:
+        return sorter(changes, first, last)
+    except ValueError as exc:  # OutOfRange is one
+        return type(exc)
+
+
+@settings(max_examples=500, deadline=None)
 @given(
-    price=st.sampled_from(GOOD_PRICES + BAD_PRICES),
-    size=st.sampled_from(GOOD_SIZES + BAD_SIZES),
-    sequence=_ANY_SEQUENCE,
+    changes=st.lists(_ANY_CHANGE, min_size=0, max_size=4),
     first=st.integers(0, 20),
     span=st.integers(0, 10),
 )
-def test_single_change_fast_case_equals_the_general_sort(
-    price: str, size: str, sequence: Any, first: int, span: int
+def test_sorter_fast_cases_equal_the_general_sort(
+    changes: list[tuple[str, str, Any]], first: int, span: int
 ) -> None:
-    changes = [(price, size, sequence)]
-
-    def outcome(sorter: Callable[[Any, int, int], Any]) -> object:
-        try:
-            return sorter(changes, first, first + span)
-        except ValueError as exc:
-            return type(exc)
-
-    assert outcome(in_sequence) == outcome(sort_changes)
+    """``in_sequence``'s one- and two-change fast cases against ``sort_changes``, and
+    ``sort_changes``' inlined integer rule against ``_sequence``, on any input."""
+    last = first + span
+    assert _outcome(in_sequence, changes, first, last) == _outcome(
+        sort_changes, changes, first, last
+    )
+    try:
+        expected: object = sorted([(p, s, _sequence(q)) for p, s, q in changes], key=lambda c: c[2])
+        numbers = [c[2] for c in expected]  # type: ignore[attr-defined]
+        if numbers and not first <= min(numbers) <= max(numbers) <= last:
+            expected = OutOfRange
+    except ValueError:
+        expected = ValueError
+    assert _outcome(sort_changes, changes, first, last) == expected

@@ -1,0 +1,77 @@
+"""The level2 path's fast cases against their general code, on the same inputs.
+
+    python bench/level2_fast_cases.py [--runs 7] [--loops 200000]
+
+docs/fast-paths.md keeps a fast case only with a figure from here and an equivalence test:
+
+* ``in_sequence``'s one- and two-change cases against ``sort_changes`` (the general
+  sort): nearly every KuCoin l2update side carries one or two changes;
+* ``_Side.write``'s inlined update of a level under its stored spelling (no price parse)
+  against the same changes through ``_Side.apply`` one by one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _common import Stats, machine, ns_per_call, print_table, ratio
+
+from kucoin_connector.core.order_book import OrderBook
+from kucoin_connector.kucoin.level2_wire import in_sequence, sort_changes
+
+
+def _book(depth: int) -> OrderBook:
+    book = OrderBook()
+    levels = [(f"{30_000 - i * 0.1:.1f}", "1.5") for i in range(depth)]
+    book.apply_snapshot(levels, [], 1)
+    return book
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--loops", type=int, default=200_000)
+    args = parser.parse_args(argv)
+    print(machine())
+    one = [("30000.1", "2.5", "1234567")]
+    two = [("30000.1", "2.5", "1234568"), ("30000.2", "0", "1234567")]
+    book = _book(1_000)
+    side = book._bids
+    updates = [(f"{30_000 - i * 0.1:.1f}", "2.0", None) for i in range(0, 40, 4)]
+    apply = side.apply
+
+    def one_by_one() -> None:
+        for price, size, _ in updates:
+            apply(price, size)
+
+    cases = {
+        "in_sequence, 1 change (fast case)": lambda: in_sequence(one, 1234560, 1234570),
+        "sort_changes, 1 change (general)": lambda: sort_changes(one, 1234560, 1234570),
+        "in_sequence, 2 changes (fast case)": lambda: in_sequence(two, 1234560, 1234570),
+        "sort_changes, 2 changes (general)": lambda: sort_changes(two, 1234560, 1234570),
+        "_Side.write, 10 level updates (inlined)": lambda: side.write(updates),
+        "_Side.apply x 10, same updates (general)": one_by_one,
+    }
+    figures: dict[str, list[float]] = {name: [] for name in cases}
+    for _ in range(args.runs):  # interleaved
+        for name, fn in cases.items():
+            figures[name].append(ns_per_call(fn, args.loops))
+    stats = {name: Stats.of(values) for name, values in figures.items()}
+    names = list(cases)
+    rows = []
+    for fast, general in zip(names[::2], names[1::2], strict=True):
+        rows.append([fast, stats[fast].fmt(), ratio(stats[general].median, stats[fast].median)])
+        rows.append([general, stats[general].fmt(), "1.00x"])
+    print_table(
+        f"ns per call, median [min .. max] of {args.runs} runs",
+        ["case", "ns/call", "speed-up"],
+        rows,
+    )
+
+
+if __name__ == "__main__":
+    main()
