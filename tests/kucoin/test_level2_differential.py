@@ -17,8 +17,9 @@ After every event the three must agree on the book (exact spellings, sequence), 
 state, and every counter (resyncs, parse errors of the calibrator and of the source,
 ignored updates, buffered updates).
 
-Plus the one fast case left in the sequence sorter (``in_sequence``'s single change)
-against the general sort, on any input including malformed ones.
+Plus the fast cases of the sorter (``in_sequence``'s one and two changes) against the
+general sort, and ``on_changes``' no-sort case (``_in_order``: a side already in order
+goes to the book as it is) against the sorter, on any input including malformed ones.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from hypothesis import strategies as st
 
 from kucoin_connector.core.events import EventBus
 from kucoin_connector.core.ws import WsClient
-from kucoin_connector.kucoin.level2 import L2Snapshot, Level2Calibrator
+from kucoin_connector.kucoin.level2 import L2Snapshot, Level2Calibrator, _in_order
 from kucoin_connector.kucoin.level2_wire import OutOfRange, _sequence, in_sequence, sort_changes
 from kucoin_connector.kucoin.order_book_data_source import KucoinOrderBookDataSource
 
@@ -259,3 +260,31 @@ def test_sorter_fast_cases_equal_the_general_sort(
     except ValueError:
         expected = ValueError
     assert _outcome(sort_changes, changes, first, last) == expected
+
+
+@settings(max_examples=1000, deadline=None)
+@given(
+    changes=st.lists(_ANY_CHANGE, min_size=0, max_size=4),
+    first=st.integers(0, 20),
+    span=st.integers(0, 10),
+    in_order=st.booleans(),
+)
+def test_in_order_side_is_what_the_sorter_returns(
+    changes: list[tuple[str, str, Any]], first: int, span: int, in_order: bool
+) -> None:
+    """``on_changes``' fast case hands a side to the book unsorted and unconverted when
+    ``_in_order`` (or, for one change, its inline copy) accepts it: then ``in_sequence``
+    must return exactly those changes in that order (the book ignores the sequence's
+    type). Whatever either refuses, ``in_sequence`` decides."""
+    last = first + span
+    if in_order:  # mostly valid, sorted sides, so that the True branch is exercised
+        changes = [(p, s, str(min(last, first + i))) for i, (p, s, _) in enumerate(changes)]
+    accepted = _in_order(changes, first, last)
+    if len(changes) == 1:
+        _, _, wire = changes[0]  # the inline copy in on_changes
+        inline = (
+            type(wire) is str and wire.isdigit() and wire.isascii() and first <= int(wire) <= last
+        )
+        assert inline == (accepted and type(wire) is str)
+    if accepted:
+        assert in_sequence(changes, first, last) == [(p, s, _sequence(q)) for p, s, q in changes]

@@ -5,7 +5,8 @@ today's exact frame; its values go to ``Level2Calibrator.on_changes``) and ONE g
 fallback for whatever it refuses (``decode_generic`` -> ``parse_l2update``, also the
 parser of an already decoded message). ``parse_l2snapshot`` parses the REST snapshot.
 One integer rule (``_sequence``: an int or ASCII digits) and one change-sequence parser
-and sorter (``in_sequence``) serve every route. Anything malformed is a
+and sorter (``in_sequence``) serve every route (``Level2Calibrator.on_changes`` skips the
+sort for a side already in order, checked by the same rule). Anything malformed is a
 ``Level2ParseError`` (a ``ParseError`` naming the symbol when the message named one): the
 shape and the string types, and the sequences: ``sequenceStart``, ``sequenceEnd``, each
 change's own and the snapshot's are integers in [0, ``MAX_SEQUENCE``] (KuCoin's are Java
