@@ -8,6 +8,9 @@ docs/fast-paths.md keeps a fast case only with a figure from here and an equival
   sort): nearly every KuCoin l2update side carries one or two changes;
 * ``Level2Calibrator.on_changes``' no-sort case (``_in_order``: a side already in order
   goes to the book as it is, no tuple built) against ``in_sequence`` (its fast case);
+* ``on_changes``' one-change check: the sequence compared with the spelling of the
+  message's start (KuCoin's one-change messages have start == end) against the full
+  ``_sequence`` rule and range check (the expressions of ``on_changes``, copied here);
 * ``OrderBook.apply_changes`` with its loop written out for each side against the same
   loop run over the (side, changes) pairs (``_paired``: the shape without repetition);
 * ``OrderBook.apply_changes``' inlined update of a level under its stored spelling (no price parse)
@@ -77,6 +80,16 @@ def main(argv: list[str] | None = None) -> None:
     two = [("30000.1", "2.5", "1234568"), ("30000.2", "0", "1234567")]
     in_order = [("30000.2", "0", "1234567"), ("30000.1", "2.5", "1234568")]
     book = _book(1_000)
+    wire, start = "12345678901234", 12345678901234
+
+    def shortcut() -> bool:
+        return type(wire) is str and wire == str(start)
+
+    def full_rule() -> bool:
+        return (
+            type(wire) is str and wire.isdigit() and wire.isascii() and start <= int(wire) <= start
+        )
+
     small = _book(5)
     ask = [("30000.0", "2.0", None)]
     side = book._bids
@@ -98,6 +111,8 @@ def main(argv: list[str] | None = None) -> None:
         "in_sequence, 2 changes in order (general)": lambda: in_sequence(
             in_order, 1234560, 1234570
         ),
+        "one-change check, start's spelling (shortcut)": shortcut,
+        "one-change check, _sequence rule + range (general)": full_rule,
         "apply_changes, 1 change (sides written out)": lambda: small.apply_changes(ask, (), 1),
         "same loop over (side, changes) pairs (general)": lambda: _paired(small, ask, (), 1),
         "apply_changes, 10 level updates (inlined)": lambda: book.apply_changes(updates, (), 1),

@@ -282,9 +282,11 @@ def test_in_order_side_is_what_the_sorter_returns(
     accepted = _in_order(changes, first, last)
     if len(changes) == 1:
         _, _, wire = changes[0]  # the inline copy in on_changes
-        inline = (
-            type(wire) is str and wire.isdigit() and wire.isascii() and first <= int(wire) <= last
+        inline = type(wire) is str and (
+            wire == str(first) or (wire.isdigit() and wire.isascii() and first <= int(wire) <= last)
         )
         assert inline == (accepted and type(wire) is str)
+        if type(wire) is str and wire == str(first):  # the shortcut implies the full rule
+            assert wire.isdigit() and wire.isascii() and first <= int(wire) <= last
     if accepted:
         assert in_sequence(changes, first, last) == [(p, s, _sequence(q)) for p, s, q in changes]

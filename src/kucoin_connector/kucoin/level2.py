@@ -205,26 +205,23 @@ class Level2Calibrator:
         ):
             # Each side in sequence order, every change in [start, end]. A side already in
             # order (nearly all: KuCoin sends one or two changes, in order) goes to the book
-            # as it is; one change is checked inline. Else the sorter decides.
+            # as it is; one change is checked inline (first against the spelling of start:
+            # KuCoin's one-change message has start == end). Else the sorter decides.
             try:
                 if len(asks) == 1:
                     _, _, wire = asks[0]  # _sequence's rule inlined
-                    if not (
-                        type(wire) is str
-                        and wire.isdigit()
-                        and wire.isascii()
-                        and start <= int(wire) <= end
+                    if type(wire) is not str or (
+                        wire != str(start)  # start's own spelling: digits, in range
+                        and not (wire.isdigit() and wire.isascii() and start <= int(wire) <= end)
                     ):
                         asks = in_sequence(asks, start, end)
                 elif asks and not _in_order(asks, start, end):
                     asks = in_sequence(asks, start, end)
                 if len(bids) == 1:
                     _, _, wire = bids[0]
-                    if not (
-                        type(wire) is str
-                        and wire.isdigit()
-                        and wire.isascii()
-                        and start <= int(wire) <= end
+                    if type(wire) is not str or (
+                        wire != str(start)  # start's own spelling: digits, in range
+                        and not (wire.isdigit() and wire.isascii() and start <= int(wire) <= end)
                     ):
                         bids = in_sequence(bids, start, end)
                 elif bids and not _in_order(bids, start, end):
