@@ -283,7 +283,8 @@ def test_in_order_side_is_what_the_sorter_returns(
     if len(changes) == 1:
         _, _, wire = changes[0]  # the inline copy in on_changes
         inline = type(wire) is str and (
-            wire == str(first) or (wire.isdigit() and wire.isascii() and first <= int(wire) <= last)
+            (first == last and wire == str(first))
+            or (wire.isdigit() and wire.isascii() and first <= int(wire) <= last)
         )
         assert inline == (accepted and type(wire) is str)
         if type(wire) is str and wire == str(first):  # the shortcut implies the full rule

@@ -205,13 +205,13 @@ class Level2Calibrator:
         ):
             # Each side in sequence order, every change in [start, end]. A side already in
             # order (nearly all: KuCoin sends one or two changes, in order) goes to the book
-            # as it is; one change is checked inline (first against the spelling of start:
-            # KuCoin's one-change message has start == end). Else the sorter decides.
+            # as it is; one change is checked inline (when start == end, first against the
+            # spelling of start: KuCoin's one-change messages). Else the sorter decides.
             try:
                 if len(asks) == 1:
                     _, _, wire = asks[0]  # _sequence's rule inlined
                     if type(wire) is not str or (
-                        wire != str(start)  # start's own spelling: digits, in range
+                        (start != end or wire != str(start))  # start's spelling: in range
                         and not (wire.isdigit() and wire.isascii() and start <= int(wire) <= end)
                     ):
                         asks = in_sequence(asks, start, end)
@@ -220,7 +220,7 @@ class Level2Calibrator:
                 if len(bids) == 1:
                     _, _, wire = bids[0]
                     if type(wire) is not str or (
-                        wire != str(start)  # start's own spelling: digits, in range
+                        (start != end or wire != str(start))  # start's spelling: in range
                         and not (wire.isdigit() and wire.isascii() and start <= int(wire) <= end)
                     ):
                         bids = in_sequence(bids, start, end)
