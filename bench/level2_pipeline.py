@@ -8,7 +8,8 @@ Columns, all measured in this run on the same frames, runs interleaved:
 
 * decode only (ujson / orjson / msgspec generic, and the library's typed L2 decode): the
   floor no pipeline can beat. ``L2FrameDecoder.decode_fast`` is the exact decode call of
-  the pipeline's hot path (the 1c floor); ``L2FrameDecoder.decode`` also builds ``L2Update``;
+  the pipeline's hot path (the 1c floor); ``L2FrameDecoder.decode_generic`` is the one
+  fallback (generic decode + ``parse_l2update``, builds ``L2Update``);
 * kucoin_connector: each frame through ``WsClient._on_frame`` exactly as the transport hands
   it over (since the transport seam ``_dispatch`` is only the generic path) (the data
   source's raw-frame hook: typed msgspec decode -> calibrator -> book);
@@ -107,8 +108,8 @@ def _decoders() -> dict[str, Runner]:
 
     out["decode only: msgspec (generic)"] = _decode_runner(msgspec.json.Decoder().decode)
     out[TYPED_DECODE] = _decode_runner(L2FrameDecoder().decode_fast)
-    out["decode only: L2FrameDecoder.decode (typed + builds L2Update)"] = _decode_runner(
-        L2FrameDecoder().decode
+    out["decode only: L2FrameDecoder.decode_generic (the fallback, builds L2Update)"] = (
+        _decode_runner(L2FrameDecoder().decode_generic)
     )
     return out
 

@@ -56,9 +56,9 @@ def child(pairs: int, depth: int, updates: int) -> dict[str, float]:
         calibrator = Level2Calibrator(symbol)
         calibrator.on_snapshot(parse_l2snapshot(_snapshot(depth, snapshot["sequence"], pair)))
         for frame in frames:
-            update = decoder.decode(frame)
-            assert update is not None
-            calibrator.on_update(update)
+            data = decoder.decode_fast(frame).data  # what the data source does
+            changes = data.changes
+            calibrator.on_changes(data.sequenceStart, data.sequenceEnd, changes.asks, changes.bids)
         if calibrator.state is not SyncState.LIVE:
             raise RuntimeError(f"{symbol}: {calibrator.resync_reason}")
         calibrators.append(calibrator)

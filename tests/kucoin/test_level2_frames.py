@@ -1,4 +1,5 @@
-"""L2FrameDecoder (raw frame -> L2Update, typed fast path) agrees with parse_l2update."""
+"""L2FrameDecoder's two stages (typed ``decode_fast``, else the one generic fallback
+``decode_generic``) agree with parse_l2update."""
 
 from __future__ import annotations
 
@@ -6,12 +7,28 @@ import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import msgspec
 import pytest
 
 from kucoin_connector.core.errors import ParseError
-from kucoin_connector.kucoin.level2 import L2FrameDecoder, parse_l2update
+from kucoin_connector.kucoin.level2 import L2FrameDecoder, L2Update, parse_l2update
+from kucoin_connector.kucoin.level2_wire import checked_update
 
 SYM = "BTC-USDT"
+
+
+def decode(frame: str | bytes, decoder: L2FrameDecoder | None = None) -> L2Update | None:
+    """The two stages as the data source chains them: the typed stage (its values with
+    the checks ``Level2Calibrator.on_changes`` makes), else the one generic fallback."""
+    decoder = decoder or L2FrameDecoder()
+    try:
+        data = decoder.decode_fast(frame).data
+    except msgspec.DecodeError:
+        return decoder.decode_generic(frame)
+    changes = data.changes
+    return checked_update(
+        data.symbol, data.sequenceStart, data.sequenceEnd, changes.asks, changes.bids, data.time
+    )
 
 
 def message(start: Any, end: Any, asks: Any = (), bids: Any = (), **extra: Any) -> dict[str, Any]:
@@ -36,8 +53,8 @@ def test_recorded_frames_decode_like_the_dict_path(recorded_kucoin: Any) -> None
     assert len(messages) > 3000
     for raw in messages:
         frame = json.dumps(raw, separators=(",", ":"))
-        assert decoder.decode(frame) == parse_l2update(raw)
-        assert decoder.decode(frame.encode()) == parse_l2update(raw)
+        assert decode(frame, decoder) == parse_l2update(raw)
+        assert decode(frame.encode(), decoder) == parse_l2update(raw)
 
 
 @pytest.mark.parametrize(
@@ -51,7 +68,7 @@ def test_recorded_frames_decode_like_the_dict_path(recorded_kucoin: Any) -> None
     ],
 )
 def test_valid_variants_decode_like_the_dict_path(raw: dict[str, Any]) -> None:
-    assert L2FrameDecoder().decode(json.dumps(raw)) == parse_l2update(raw)
+    assert decode(json.dumps(raw)) == parse_l2update(raw)
 
 
 @pytest.mark.parametrize(
@@ -80,7 +97,7 @@ def test_valid_variants_decode_like_the_dict_path(raw: dict[str, Any]) -> None:
 def test_malformed_l2updates_raise_parse_error(raw: dict[str, Any]) -> None:
     frame = json.dumps({**raw, "subject": "trade.l2update"})
     with pytest.raises(ParseError):
-        L2FrameDecoder().decode(frame)
+        decode(frame)
     with pytest.raises(ParseError):
         parse_l2update(json.loads(frame))
 
@@ -98,12 +115,19 @@ def test_malformed_l2updates_raise_parse_error(raw: dict[str, Any]) -> None:
     ],
 )
 def test_other_frames_are_left_to_the_generic_path(frame: str) -> None:
-    assert L2FrameDecoder().decode(frame) is None
+    assert decode(frame) is None
 
 
 def test_truncated_frame_is_left_to_the_generic_path_which_reports_it() -> None:
     frame = json.dumps(message(1, 1, [["1", "1", "1"]]))
-    assert L2FrameDecoder().decode(frame[:-1]) is None  # not JSON: WsClient logs ParseError
+    assert decode(frame[:-1]) is None  # not JSON: WsClient logs ParseError
+
+
+def test_the_fallback_refuses_data_nested_too_deeply() -> None:
+    deep = "[" * 10_000 + "]" * 10_000
+    frame = '{"subject":"trade.l2update","data":{"changes":' + deep + "}}"
+    with pytest.raises(ParseError, match="nested deeper"):
+        L2FrameDecoder().decode_generic(frame)
 
 
 def test_data_source_frame_hook_builds_the_same_books_as_the_dict_path(

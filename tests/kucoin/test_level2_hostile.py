@@ -3,20 +3,24 @@ the book: a bad value or sequence is a ParseError, counted, logged at WARNING (n
 a traceback), the message is not applied (no poisoned level, the sequence never advances)
 and the symbol resyncs, after which true updates apply again.
 
-Routes (``ROUTES``), each from a data source whose BTC-USDT book is LIVE at sequence 10:
+Routes (``ROUTES``), each from a data source whose BTC-USDT book is LIVE at sequence 10;
+there is one path from bytes to the book (typed decode, or its one generic fallback ->
+``Level2Calibrator.on_changes`` -> ``OrderBook.apply_changes``), entered at every door:
 - ``frame``: a frame in today's exact shape through the raw-frame hook: typed msgspec
   ``decode_fast`` -> ``Level2Calibrator.on_changes`` -> ``OrderBook.apply_changes``;
 - ``frame-odd``: the same frame with string sequences: ``decode_fast`` refuses it ->
-  ``decode_slow`` -> the generic ``_fallback`` -> ``parse_l2update`` -> ``on_update``;
-- ``frame-slow``: the exact frame through ``decode_slow``'s typed stage -> ``on_update``
-  (what a frame that ``decode_fast`` refused for another reason takes);
+  ``decode_generic`` (the one fallback) -> ``parse_l2update`` -> ``on_update`` ->
+  ``on_changes``;
+- ``frame-generic``: the exact frame straight through ``decode_generic`` (what a frame
+  of a symbol the hook does not route takes);
 - ``dict``: the decoded message through ``_on_message`` (hook off) -> ``parse_l2update``;
-- ``update``: an ``L2Update`` built by hand straight into ``Level2Calibrator.on_update``
-  (the sans-I/O API: the book's own checks are the last line).
-Plus the parsers on their own (``PARSERS``: ``parse_l2update``, ``L2FrameDecoder.decode``
-and ``decode_slow``), each of which must refuse a bad sequence; prices and sizes are
-checked where their floats are computed (the book, or the calibrator for changes no book
-will see), so a parser alone does not refuse them.
+- ``update``: an ``L2Update`` built by hand into ``Level2Calibrator.on_update`` (the
+  sans-I/O API, a thin wrapper over ``on_changes``).
+Plus the parsers on their own (``PARSERS``: ``parse_l2update`` and ``decode_generic``),
+each of which must refuse a bad sequence (the typed stage's sequences are checked by
+``on_changes``, through the same ``in_sequence``); prices and sizes are checked where
+their floats are computed (the book, or the calibrator for changes no book will see), so
+a parser alone does not refuse them.
 """
 
 from __future__ import annotations
@@ -137,15 +141,16 @@ def via_update(ds: KucoinOrderBookDataSource, raw: dict[str, Any]) -> None:
 ROUTES: dict[str, Callable[[KucoinOrderBookDataSource, dict[str, Any]], object]] = {
     "frame": feed_frame,
     "frame-odd": lambda ds, raw: feed_frame(ds, with_string_sequences(raw)),
-    "frame-slow": lambda ds, raw: ds._on_other_frame(json.dumps(raw)),
+    "frame-generic": lambda ds, raw: ds._on_other_frame(json.dumps(raw)),
     "dict": lambda ds, raw: ds._on_message(raw),
     "update": via_update,
 }
 PARSERS: dict[str, Callable[[dict[str, Any]], object]] = {
     "parse_l2update": parse_l2update,
-    "decode": lambda raw: L2FrameDecoder().decode(json.dumps(raw)),
-    "decode-odd": lambda raw: L2FrameDecoder().decode(json.dumps(with_string_sequences(raw))),
-    "decode_slow": lambda raw: L2FrameDecoder().decode_slow(json.dumps(raw)),
+    "decode_generic": lambda raw: L2FrameDecoder().decode_generic(json.dumps(raw)),
+    "decode_generic-odd": lambda raw: L2FrameDecoder().decode_generic(
+        json.dumps(with_string_sequences(raw))
+    ),
 }
 
 # (price, size) that must never reach a book; "100" is an existing bid spelling (update
@@ -333,7 +338,7 @@ BAD_SEQUENCES = [
 ]
 
 
-@pytest.mark.parametrize("route", ["frame", "frame-odd", "frame-slow", "dict"])  # parsers' job
+@pytest.mark.parametrize("route", ["frame", "frame-odd", "frame-generic", "dict"])  # parsers' job
 @pytest.mark.parametrize("raw", BAD_SEQUENCES)
 def test_bad_sequences_are_parse_errors_and_resync(
     route: str, raw: dict[str, Any], caplog: pytest.LogCaptureFixture
@@ -406,7 +411,7 @@ def test_snapshot_sequence_out_of_range_is_a_parse_error() -> None:
             parse_l2snapshot({"sequence": sequence, "bids": [], "asks": []})
 
 
-@pytest.mark.parametrize("route", ["frame", "frame-odd", "frame-slow", "dict"])
+@pytest.mark.parametrize("route", ["frame", "frame-odd", "frame-generic", "dict"])
 @pytest.mark.parametrize(
     "raw",
     [

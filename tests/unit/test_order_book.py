@@ -256,7 +256,12 @@ def _apply(book: OrderBook, ref: ReferenceBook, op: tuple[object, ...], update_i
             book.apply_snapshot(first, second, update_id)
             ref.snapshot(first, second)
         else:
-            book.apply_diffs(first, second, update_id)
+            # the writer production uses (Level2Calibrator feeds it whole messages)
+            book.apply_changes(
+                [(p, s, update_id) for p, s in first],
+                [(p, s, update_id) for p, s in second],
+                update_id,
+            )
             for price, size in first:
                 ref.apply(True, price, size)
             for price, size in second:

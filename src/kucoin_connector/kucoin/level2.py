@@ -44,7 +44,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from enum import Enum
-from operator import itemgetter
+from typing import Any
 
 from kucoin_connector.core.errors import ConfigurationError, ParseError
 from kucoin_connector.core.order_book import OrderBook, check_level
@@ -57,9 +57,10 @@ from .level2_wire import (
     L2Update,
     Level2ParseError,
     WireChange,
+    checked_update,
+    in_sequence,
     parse_l2snapshot,
     parse_l2update,
-    wire_update,
 )
 
 __all__ = [
@@ -76,37 +77,25 @@ __all__ = [
     "parse_l2update",
 ]
 
-_BY_SEQUENCE = itemgetter(2)
-_FIRST = itemgetter(0)
 
-
-def _in_sequence(changes: list[Change]) -> list[Change]:
-    """The changes of one side by their own sequence (usually already in order)."""
-    if len(changes) == 2:
-        first, second = changes
-        return changes if first[2] <= second[2] else [second, first]
-    return sorted(changes, key=_BY_SEQUENCE)
-
-
-class _NotFresh(Exception):
-    """A change of a message that starts right after the book is not in (book, end]."""
-
-
-def _fresh_in_sequence(changes: list[WireChange], last: int, end: int) -> list[WireChange]:
-    """Wire changes of one side in sequence order; ValueError on a non-integer sequence,
-    ``_NotFresh`` unless every one is in (last, end]."""
-    if len(changes) == 2:
-        first, second = changes
-        one, two = int(first[2]), int(second[2])
-        if one > two:
-            one, two, changes = two, one, [second, first]
-        if one <= last or two > end:
-            raise _NotFresh
-        return changes
-    keyed = sorted([(int(change[2]), change) for change in changes], key=_FIRST)
-    if keyed[0][0] <= last or keyed[-1][0] > end:
-        raise _NotFresh
-    return [change for _, change in keyed]
+def _in_order(changes: Sequence[Sequence[Any]], first: int, last: int) -> bool:
+    """True when every change's sequence passes ``_sequence``'s rule (an int or ASCII
+    digits), lies in [first, last] and none is below the one before: the side is
+    already what ``in_sequence`` would return (but for the sequences' type, which the
+    book ignores), without building a tuple. False: ``in_sequence`` decides. ValueError
+    on a change that is not a triple (as ``in_sequence``)."""
+    previous = first
+    for _, _, wire in changes:
+        if type(wire) is str and wire.isdigit() and wire.isascii():
+            sequence = int(wire)
+        elif type(wire) is int:
+            sequence = wire
+        else:
+            return False
+        if not previous <= sequence <= last:
+            return False
+        previous = sequence
+    return True
 
 
 class SyncState(Enum):
@@ -186,10 +175,77 @@ class Level2Calibrator:
 
     # ------------------------------------------------------------------ updates
     def on_update(self, update: L2Update) -> SyncState:
-        """Feed one parsed update. Level2ParseError (after ``reject``) if one of its prices
-        or sizes is out of the book's bounds."""
+        """Feed one parsed update: ``on_changes`` of its values (the same code)."""
         if update.symbol != self.symbol:
             raise ConfigurationError(f"{update.symbol} update fed to the {self.symbol} calibrator")
+        return self.on_changes(update.sequence_start, update.sequence_end, update.asks, update.bids)
+
+    def on_changes(
+        self,
+        start: int,
+        end: int,
+        asks: Sequence[Sequence[Any]],
+        bids: Sequence[Sequence[Any]],
+    ) -> SyncState:
+        """THE entry point for one l2update of this symbol (the caller routes by symbol):
+        its sequence range and its (price, size, sequence) changes, sequences as ints or
+        digit strings (as typed off the wire). Level2ParseError (after ``reject``) for
+        whatever ``parse_l2update`` or the book refuses.
+
+        Fast case (LIVE, the message starts right after the book, spans fewer than
+        ``max_sequence_skip`` sequences, every change in [start, end]): a side already in
+        sequence order goes to the book as it is (no tuple built), else ``in_sequence``
+        sorts it; the value checks are the book's. Anything else goes through the
+        parser's checks (``checked_update``) and the general state machine (``_route``)."""
+        book = self.order_book
+        if (
+            start == book.last_update_id + 1
+            and start <= end < start + self._max_skip
+            and self.state is _LIVE
+        ):
+            # Each side in sequence order, every change in [start, end]. A side already in
+            # order (nearly all: KuCoin sends one or two changes, in order) goes to the book
+            # as it is; one change is checked inline (when start == end, first against the
+            # spelling of start: KuCoin's one-change messages). Else the sorter decides.
+            try:
+                if len(asks) == 1:
+                    _, _, wire = asks[0]  # _sequence's rule inlined
+                    if type(wire) is not str or (
+                        (start != end or wire != str(start))  # start's spelling: in range
+                        and not (wire.isdigit() and wire.isascii() and start <= int(wire) <= end)
+                    ):
+                        asks = in_sequence(asks, start, end)
+                elif asks and not _in_order(asks, start, end):
+                    asks = in_sequence(asks, start, end)
+                if len(bids) == 1:
+                    _, _, wire = bids[0]
+                    if type(wire) is not str or (
+                        (start != end or wire != str(start))  # start's spelling: in range
+                        and not (wire.isdigit() and wire.isascii() and start <= int(wire) <= end)
+                    ):
+                        bids = in_sequence(bids, start, end)
+                elif bids and not _in_order(bids, start, end):
+                    bids = in_sequence(bids, start, end)
+            except (ValueError, TypeError, LookupError):  # the general path decides
+                pass
+            else:  # _write() inlined: the hot path
+                try:
+                    crossed = book.apply_changes(bids, asks, end)
+                except ParseError as exc:
+                    raise self._refuse(ParseError(f"bad change at {end}: {exc}")) from None
+                if crossed:
+                    return self._crossed()
+                if self._crossed_run:
+                    self._crossed_run = 0
+                return _LIVE
+        try:
+            update = checked_update(self.symbol, start, end, asks, bids)
+        except ParseError as exc:
+            raise self._refuse(exc) from None
+        return self._route(update)
+
+    def _route(self, update: L2Update) -> SyncState:
+        """The state machine for a checked update (each side sorted by sequence)."""
         state = self.state
         start, end = update.sequence_start, update.sequence_end
         if end - start >= len(update.asks) + len(update.bids) + self._max_skip:
@@ -199,7 +255,7 @@ class Level2Calibrator:
                 f"implausible sequence range [{start}, {end}] for "
                 f"{len(update.asks) + len(update.bids)} changes"
             )
-        if state is _LIVE:  # the frame fast path uses on_changes(); this is the generic one
+        if state is _LIVE:
             return self._live_update(update)
         self._check_values(update.asks, update.bids)  # no book will check them now
         if state is _NEEDS_RESYNC:
@@ -250,76 +306,25 @@ class Level2Calibrator:
         buffer.append(update)
         return self.state
 
-    def on_changes(
-        self, start: int, end: int, asks: list[WireChange], bids: list[WireChange]
-    ) -> SyncState:
-        """The frame hook's hot path: one l2update of this symbol as typed off the wire
-        (sequences still strings), without building an ``L2Update``. Same effect as
-        ``on_update`` of the equivalent update, and Level2ParseError (after ``reject``)
-        for whatever ``parse_l2update`` or the book refuses. The caller routes by symbol.
-
-        Fast case (LIVE, the message starts right after the book, spans fewer than
-        ``max_sequence_skip`` sequences, every change in (book, end]): the value checks
-        are the book's (on the floats it computes anyway); anything else builds the
-        ``L2Update`` through the parser's checks and takes ``on_update``."""
-        book = self.order_book
-        last = book.last_update_id
-        if start == last + 1 and start <= end < start + self._max_skip and self.state is _LIVE:
-            try:  # each side in sequence order, every change in (book, end]
-                if len(asks) == 1:
-                    if not start <= int(asks[0][2]) <= end:
-                        raise _NotFresh
-                elif asks:
-                    asks = _fresh_in_sequence(asks, last, end)
-                if len(bids) == 1:
-                    if not start <= int(bids[0][2]) <= end:
-                        raise _NotFresh
-                elif bids:
-                    bids = _fresh_in_sequence(bids, last, end)
-            except (ValueError, _NotFresh):
-                pass  # a bad or out-of-range change sequence: the general path decides
-            else:  # _apply_changes() inlined: the hot path
-                try:
-                    crossed = book.apply_changes(bids, asks, end)
-                except ParseError as exc:
-                    raise self._refuse(ParseError(f"bad change at {end}: {exc}")) from None
-                if crossed:
-                    return self._crossed()
-                if self._crossed_run:
-                    self._crossed_run = 0
-                return _LIVE
-        try:
-            update = wire_update(self.symbol, start, end, asks, bids, None)
-        except ParseError as exc:
-            raise self._refuse(exc) from None
-        return self.on_update(update)
-
     def _apply(self, update: L2Update, last: int) -> SyncState:
-        """Apply the changes newer than ``last``, advance the sequence, watch crossing.
-
-        Within a side, changes apply in sequence order; price "0" is sequence-only."""
+        """Apply the changes newer than ``last`` (each side is in sequence order),
+        advance the sequence, watch crossing. Price "0" is sequence-only."""
         asks, bids = update.asks, update.bids
-        if asks:
-            if len(asks) > 1:
-                asks = _in_sequence(asks)
-            if asks[0][2] <= last:
-                self._check_values(asks)  # the stale ones never reach the book
-                asks = [change for change in asks if change[2] > last]
-        if bids:
-            if len(bids) > 1:
-                bids = _in_sequence(bids)
-            if bids[0][2] <= last:
-                self._check_values(bids)
-                bids = [change for change in bids if change[2] > last]
-        return self._apply_changes(bids, asks, update.sequence_end)
+        if asks and asks[0][2] <= last:
+            self._check_values(asks)  # the stale ones never reach the book
+            asks = [change for change in asks if change[2] > last]
+        if bids and bids[0][2] <= last:
+            self._check_values(bids)
+            bids = [change for change in bids if change[2] > last]
+        return self._write(bids, asks, update.sequence_end)
 
-    def _apply_changes(
+    def _write(
         self,
         bids: Sequence[tuple[str, str, object]],
         asks: Sequence[tuple[str, str, object]],
         end: int,
     ) -> SyncState:
-        """Apply changes already in sequence order and all newer than the book."""
+        """The one book write of a message: changes in sequence order, all newer."""
         try:
             crossed = self.order_book.apply_changes(bids, asks, end)
         except ParseError as exc:

@@ -1,12 +1,16 @@
 """KuCoin level-2 messages at the edge: bytes or decoded JSON -> typed, checked values.
 
-``parse_l2update`` (a decoded ``trade.l2update`` message), ``L2FrameDecoder`` (a raw
-frame, typed msgspec structs, no generic JSON tree) and ``parse_l2snapshot`` (the REST
-snapshot) all check the same and raise ``Level2ParseError`` (a ``ParseError`` naming the
-symbol when the message named one) for anything else: the shape and the string types,
-and the sequences: ``sequenceStart``, ``sequenceEnd``, each change's own and the
-snapshot's are integers in [0, ``MAX_SEQUENCE``] (KuCoin's are Java longs),
-``sequenceStart <= sequenceEnd``, each change's sequence within [sequenceStart,
+Two decode stages, no more (``L2FrameDecoder``): the typed msgspec stage (``decode_fast``,
+today's exact frame; its values go to ``Level2Calibrator.on_changes``) and ONE generic
+fallback for whatever it refuses (``decode_generic`` -> ``parse_l2update``, also the
+parser of an already decoded message). ``parse_l2snapshot`` parses the REST snapshot.
+One integer rule (``_sequence``: an int or ASCII digits) and one change-sequence parser
+and sorter (``in_sequence``) serve every route (``Level2Calibrator.on_changes`` skips the
+sort for a side already in order, checked by the same rule). Anything malformed is a
+``Level2ParseError`` (a ``ParseError`` naming the symbol when the message named one): the
+shape and the string types, and the sequences: ``sequenceStart``, ``sequenceEnd``, each
+change's own and the snapshot's are integers in [0, ``MAX_SEQUENCE``] (KuCoin's are Java
+longs), ``sequenceStart <= sequenceEnd``, each change's sequence within [sequenceStart,
 sequenceEnd]. Frames nested too deeply for a decoder are refused (``RecursionError``
 never escapes; a generic decode is bounded by ``MAX_JSON_DEPTH``).
 
@@ -20,8 +24,9 @@ value) on every message.
 from __future__ import annotations
 
 import reprlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any
 
 import msgspec
@@ -32,7 +37,8 @@ from kucoin_connector.core.json_depth import MAX_JSON_DEPTH, json_too_deep
 Change = tuple[str, str, int]
 WireChange = tuple[str, str, str]  # (price, size, sequence) exactly as KuCoin sends it
 MAX_SEQUENCE = 2**63 - 1
-_SEQUENCE_TYPES = frozenset({int, str})
+_ROWS = (list, tuple)
+_BY_SEQUENCE = itemgetter(2)
 _PREVIEW = reprlib.Repr()
 _PREVIEW.maxlevel, _PREVIEW.maxlist, _PREVIEW.maxstring = 3, 4, 40
 
@@ -73,15 +79,29 @@ def preview(value: Any) -> str:
 
 
 def _as_int(value: Any, what: str) -> int:
-    kind = type(value)
-    if kind is str and value.isascii() and value.isdigit():
-        value, kind = int(value), int
-    if kind is int and 0 <= value <= MAX_SEQUENCE:
-        return int(value)
+    try:
+        number = _sequence(value)
+    except ValueError:
+        number = -1
+    if 0 <= number <= MAX_SEQUENCE:
+        return number
     raise ParseError(f"{what} must be an integer in [0, 2**63), got {preview(value)}")
 
 
+def _sequence(value: Any) -> int:
+    """THE integer parser of level2 values: an ``int``, or a string of ASCII digits;
+    ``ValueError`` otherwise. Callers check the range."""
+    if type(value) is str:
+        if value.isascii() and value.isdigit():
+            return int(value)
+    elif type(value) is int:
+        return value
+    raise ValueError(value)
+
+
 def _sequence_range(start: Any, end: Any) -> tuple[int, int]:
+    if type(start) is int is type(end) and 0 <= start <= end <= MAX_SEQUENCE:
+        return start, end
     start = _as_int(start, "l2update sequenceStart")
     end = _as_int(end, "l2update sequenceEnd")
     if start > end:
@@ -89,17 +109,69 @@ def _sequence_range(start: Any, end: Any) -> tuple[int, int]:
     return start, end
 
 
+class OutOfRange(ValueError):
+    """A change's own sequence is outside the range asked of ``in_sequence``."""
+
+
+def in_sequence(changes: Sequence[Sequence[Any]], first: int, last: int) -> list[Change]:
+    """THE change-sequence parser and sorter (every route uses it): ``(price, size,
+    sequence)`` -> ``(price, size, int sequence)`` sorted by that sequence (stable).
+    A sequence must pass ``_sequence`` (else ``ValueError``); ``OutOfRange`` unless
+    every one is in [first, last]. One and two changes (nearly every KuCoin message
+    side) take a fast case: docs/fast-paths.md has its figure, and
+    ``test_level2_differential`` checks it against ``sort_changes``."""
+    count = len(changes)
+    if count == 1:
+        price, size, wire = changes[0]
+        if type(wire) is str and wire.isdigit() and wire.isascii():  # _sequence inlined
+            sequence = int(wire)
+        else:
+            sequence = _sequence(wire)
+        if first <= sequence <= last:
+            return [(price, size, sequence)]
+        raise OutOfRange
+    if count == 2:
+        (price, size, wire), (price2, size2, wire2) = changes
+        one = int(wire) if type(wire) is str and wire.isdigit() and wire.isascii() else -1
+        two = int(wire2) if type(wire2) is str and wire2.isdigit() and wire2.isascii() else -1
+        if one < 0 or two < 0:  # not today's digit strings: the general code decides
+            return sort_changes(changes, first, last)
+        if one > two:
+            one, two, price, size, price2, size2 = two, one, price2, size2, price, size
+        if first <= one and two <= last:
+            return [(price, size, one), (price2, size2, two)]
+        raise OutOfRange
+    return sort_changes(changes, first, last)
+
+
+def sort_changes(changes: Sequence[Sequence[Any]], first: int, last: int) -> list[Change]:
+    """``in_sequence`` without its one-change fast case (the equivalence test's reference).
+    ``_sequence``'s rule is inlined in the comprehension (a call per change costs ~0.15 us;
+    ``test_level2_differential`` checks both agree on any value)."""
+    out = sorted(
+        [
+            (c[0], c[1], int(wire))
+            for c in changes
+            if type(wire := c[2]) is int
+            or (type(wire) is str and wire.isdigit() and wire.isascii())
+        ],
+        key=_BY_SEQUENCE,
+    )
+    if len(out) != len(changes):
+        raise ValueError("a change sequence is not an integer")
+    if out and (out[0][2] < first or out[-1][2] > last):
+        raise OutOfRange
+    return out
+
+
 def _bad_changes(raw: Any, start: int, end: int, side: str) -> ParseError:
     """Why ``raw`` is not a list of [price, size, sequence in [start, end]] (error path)."""
-    for change in raw if type(raw) in (list, tuple) else ():
+    for change in raw if type(raw) in _ROWS else ():
         try:
-            sequence = change[2]
-            if type(sequence) not in _SEQUENCE_TYPES or len(change) != 3:
-                continue
-            sequence = int(sequence)
+            sequence = _sequence(change[2]) if len(change) == 3 else None
         except (LookupError, TypeError, ValueError):
             continue
-        if not start <= sequence <= end:
+        if sequence is not None and not start <= sequence <= end:
             return ParseError(
                 f"l2update {side} change sequence {sequence} outside [{start}, {end}]"
             )
@@ -107,28 +179,23 @@ def _bad_changes(raw: Any, start: int, end: int, side: str) -> ParseError:
 
 
 def _changes(raw: Any, start: int, end: int, side: str) -> list[Change]:
-    """``[[price, size, sequence in [start, end]], ...]`` -> tuples; one comprehension."""
-    if type(raw) is not list:
+    """``[[price, size, sequence in [start, end]], ...]`` -> sorted int-sequence tuples."""
+    if type(raw) not in _ROWS:
         raise ParseError(f"l2update changes.{side} must be a list, got {type(raw).__name__}")
-    try:
-        out = [
-            (change[0], change[1], sequence)
-            for change in raw
-            if type(change) is list
-            and len(change) == 3
-            and type(change[0]) is str is type(change[1])
-            and type(change[2]) in _SEQUENCE_TYPES
-            and start <= (sequence := int(change[2])) <= end
-        ]
-    except ValueError:
-        out = []
-    if len(out) != len(raw):
+    if not all(
+        type(change) in _ROWS and len(change) == 3 and type(change[0]) is str is type(change[1])
+        for change in raw
+    ):
         raise _bad_changes(raw, start, end, side)
-    return out
+    try:
+        return in_sequence(raw, start, end)
+    except ValueError:  # OutOfRange included
+        raise _bad_changes(raw, start, end, side) from None
 
 
 def parse_l2update(message: Mapping[str, Any]) -> L2Update:
-    """Parse a whole decoded ``trade.l2update`` WS message (``data.time`` is optional)."""
+    """THE generic parser: a whole decoded ``trade.l2update`` WS message (``data.time``
+    optional) -> ``L2Update`` (each side sorted by sequence), or ``Level2ParseError``."""
     try:
         data = message["data"]
         changes = data["changes"]
@@ -141,49 +208,20 @@ def parse_l2update(message: Mapping[str, Any]) -> L2Update:
         raise Level2ParseError(f"not a level2 update message ({exc!r:.200})") from None
     if type(symbol) is not str:
         raise Level2ParseError(f"l2update symbol must be a string, got {preview(symbol)}")
+    time_ms = data.get("time")
+    return checked_update(symbol, start, end, raw_asks, raw_bids, time_ms)
+
+
+def checked_update(
+    symbol: str, start: Any, end: Any, asks: Any, bids: Any, time_ms: Any = None
+) -> L2Update:
+    """The checks of ``parse_l2update`` on values already picked out of a message."""
     try:
-        if not (type(start) is int is type(end) and 0 <= start <= end <= MAX_SEQUENCE):
-            start, end = _sequence_range(start, end)
-        time_ms = data.get("time")
+        start, end = _sequence_range(start, end)
         if time_ms is not None and type(time_ms) is not int:
             time_ms = _as_int(time_ms, "l2update time")
-        asks = [] if raw_asks == [] else _changes(raw_asks, start, end, "asks")
-        bids = [] if raw_bids == [] else _changes(raw_bids, start, end, "bids")
-    except ParseError as exc:
-        raise Level2ParseError(f"{symbol}: {exc}", symbol) from None
-    return L2Update(symbol, start, end, asks, bids, time_ms)
-
-
-def _int_sequences(wire: list[WireChange], start: int, end: int, side: str) -> list[Change]:
-    """Wire changes -> (price, size, int sequence in [start, end]); ParseError otherwise."""
-    try:
-        out = [
-            (price, size, sequence)
-            for price, size, wire_sequence in wire
-            if start <= (sequence := int(wire_sequence)) <= end
-        ]
-    except ValueError:
-        out = []
-    if len(out) != len(wire):
-        raise _bad_changes(wire, start, end, side)
-    return out
-
-
-def wire_update(
-    symbol: str,
-    start: int,
-    end: int,
-    wire_asks: list[WireChange],
-    wire_bids: list[WireChange],
-    time_ms: int | None,
-) -> L2Update:
-    """Typed wire values -> ``L2Update``, with the same checks and the same
-    ``Level2ParseError`` as ``parse_l2update``."""
-    try:
-        if not 0 <= start <= end <= MAX_SEQUENCE:
-            start, end = _sequence_range(start, end)
-        asks = _int_sequences(wire_asks, start, end, "asks")
-        bids = _int_sequences(wire_bids, start, end, "bids")
+        asks = _changes(asks, start, end, "asks")
+        bids = _changes(bids, start, end, "bids")
     except ParseError as exc:
         raise Level2ParseError(f"{symbol}: {exc}", symbol) from None
     return L2Update(symbol, start, end, asks, bids, time_ms)
@@ -215,72 +253,44 @@ class WireL2Frame(msgspec.Struct, gc=False, tag_field="subject", tag="trade.l2up
     data: WireL2Data
 
 
-def _typed_update(data: WireL2Data) -> L2Update:
-    changes = data.changes
-    return wire_update(
-        data.symbol, data.sequenceStart, data.sequenceEnd, changes.asks, changes.bids, data.time
-    )
-
-
 def too_deep(frame: object) -> Level2ParseError:
     return Level2ParseError(f"frame nested deeper than {MAX_JSON_DEPTH} levels ({frame})")
 
 
 class L2FrameDecoder:
-    """Raw WebSocket frame -> ``L2Update``, without building the generic JSON tree.
+    """Raw WebSocket frame -> typed level2 values, in two stages and no more.
 
-    Fast path (``decode_fast``, one C call): the whole frame straight into typed structs
-    (``subject`` must be ``trade.l2update``, today's exact shape); it raises
-    ``msgspec.DecodeError`` on anything else (and ``RecursionError`` on absurd nesting in
-    a field it skips: callers turn that into ``too_deep``). ``decode_slow`` handles
-    those frames: the envelope with ``data`` kept raw (any other message costs a shallow
-    scan and is left to the caller), then ``data`` into the typed structs; whatever the
-    strict typed stage refuses (a sequence sent as a string, a malformed change...) is
-    decoded generically (depth-bounded) and handed to ``parse_l2update``: same result,
-    same ``ParseError``, as the dict path. One instance per owner (no module state).
+    ``decode_fast`` (the typed stage, one C call): the whole frame straight into typed
+    structs (``subject`` must be ``trade.l2update``, today's exact shape: integer message
+    sequences, string changes); ``msgspec.DecodeError`` on anything else (and
+    ``RecursionError`` on absurd nesting in a field it skips: callers turn that into
+    ``too_deep``). The caller hands its values to ``Level2Calibrator.on_changes``.
+
+    ``decode_generic`` (the one fallback, for a frame the typed stage refused): the
+    envelope with ``data`` kept raw (any other subject costs a shallow scan and returns
+    None: the caller handles the frame generically), then ``data`` decoded generically
+    (depth-bounded) and checked by ``parse_l2update``. One instance per owner.
     """
 
-    __slots__ = ("_data", "_envelope", "_generic", "decode_fast")
+    __slots__ = ("_envelope", "_generic", "decode_fast")
 
     def __init__(self) -> None:
         self.decode_fast = msgspec.json.Decoder(WireL2Frame).decode
         self._envelope = msgspec.json.Decoder(_WireEnvelope)
-        self._data = msgspec.json.Decoder(WireL2Data)
         self._generic = msgspec.json.Decoder()
 
-    def decode(self, frame: str | bytes) -> L2Update | None:
+    def decode_generic(self, frame: str | bytes) -> L2Update | None:
         """The frame's update; None if it is not a ``trade.l2update`` message (or not a
-        JSON object): the caller handles it generically. ParseError if malformed."""
-        try:
-            data = self.decode_fast(frame).data
-        except msgspec.DecodeError:  # another message, or not today's exact shape
-            return self.decode_slow(frame)
-        except RecursionError:
-            raise too_deep("typed decode") from None
-        return _typed_update(data)
-
-    def decode_slow(self, frame: str | bytes) -> L2Update | None:
-        """``decode`` for a frame that ``decode_fast`` refused."""
-        try:
-            return self._two_stage(frame)
-        except RecursionError:
-            raise too_deep("typed decode") from None
-
-    def _two_stage(self, frame: str | bytes) -> L2Update | None:
+        JSON object). Level2ParseError if malformed."""
         try:
             envelope = self._envelope.decode(frame)
         except msgspec.DecodeError:
             return None
+        except RecursionError:
+            raise too_deep("typed decode") from None
         if envelope.subject != "trade.l2update":
             return None
         raw = envelope.data
-        try:
-            data = self._data.decode(raw)
-        except msgspec.DecodeError:
-            return self._fallback(raw)
-        return _typed_update(data)
-
-    def _fallback(self, raw: msgspec.Raw) -> L2Update:
         if json_too_deep(bytes(raw)):
             raise too_deep("generic decode")
         try:

@@ -259,7 +259,7 @@ class KucoinOrderBookDataSource:
     def _on_other_frame(self, frame: str | bytes) -> bool:
         """A frame the typed fast decode refused (or of a symbol not followed)."""
         try:
-            update = self._l2_decoder.decode_slow(frame)
+            update = self._l2_decoder.decode_generic(frame)
         except Level2ParseError as exc:
             self._refuse(exc)
             return True
