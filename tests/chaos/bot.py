@@ -11,7 +11,8 @@ inside the spread swept by one market buy (more fills on one order than a first 
 fills holds: HF fills come 20 a page); random trading; at 2/5 a burst of far-from-market
 resting orders (so that more than ``max_orders_per_poll`` orders are open at once, which is
 where reconciliation starvation shows); random trading again; then a last round that
-cancels about half of what is still open.
+cancels some of what is still open (``end_cancel_share``: most stays open, so that the
+verdict has more open orders than one reconciliation poll takes).
 """
 
 from __future__ import annotations
@@ -65,6 +66,7 @@ class BotSettings:
     orders: int = 100
     burst: int = 30
     ladder: int = 25  # sells swept by one market buy (0: no ladder)
+    end_cancel_share: float = 0.3  # of the orders still open at the end, cancelled
     time_limit_s: float = 120.0
     max_step_sleep_s: float = 0.05
     call_timeout_s: float = 8.0
@@ -106,6 +108,7 @@ class Bot:
         self.t0 = t0
         self._current: tuple[str, str] = ("?", "?")
         self._leftovers: set[asyncio.Task[Any]] = set()
+        self._far: set[str] = set()  # the burst's orders: left resting by random cancels
         self._prefix = f"cx{seed}{'h' if account_type == 'trade_hf' else 'c'}-"
 
     # ------------------------------------------------------------------ ids
@@ -147,7 +150,7 @@ class Bot:
                 continue
             await self._step()
             await asyncio.sleep(self.rng.uniform(0.0, self.settings.max_step_sleep_s))
-        await self._cancel_half()
+        await self._cancel_some()
         await self._await_leftovers()
 
     async def _step(self) -> None:
@@ -174,6 +177,8 @@ class Bot:
                 break
             kind = "maker_far" if self.rng.random() < 0.3 else "limit_far"
             self._place_background(kind)
+            if self.created:
+                self._far.add(self.created[-1])
             await asyncio.sleep(self.rng.uniform(0.0, 0.005))
         await asyncio.sleep(0.3)
         self._note_open()
@@ -208,11 +213,11 @@ class Bot:
             self.sim.market.paused = False
         self._note_open()
 
-    async def _cancel_half(self) -> None:
+    async def _cancel_some(self) -> None:
         open_ids = sorted(cid for cid, order in self._ex.in_flight_orders.items()
                           if cid in self.records and not order.is_done)
         for cid in open_ids:
-            if self.rng.random() < 0.5:
+            if self.rng.random() >= self.settings.end_cancel_share:
                 continue
             if self.rng.random() < 0.5:
                 self._cancel_background(cid)
@@ -312,8 +317,11 @@ class Bot:
         await self._bounded(task, "place_order")
 
     def _cancel_target(self) -> str | None:
+        """Mostly a live order (rarely one of the burst's: they are meant to stay open),
+        sometimes any order created so far (done, failed or unknown ones included)."""
+        spare_far = self.rng.random() < 0.9
         live = sorted(cid for cid, order in self._ex.in_flight_orders.items()
-                      if cid in self.records)
+                      if cid in self.records and not (spare_far and cid in self._far))
         if live and self.rng.random() < 0.8:
             return self.rng.choice(live)
         return self.rng.choice(self.created) if self.created else None

@@ -281,6 +281,7 @@ async def run_seed(settings: RunSettings) -> SeedResult:
         sim_fault=settings.chaos.sim_fault if settings.faults else 0.0)
     bot: Bot | None = None
     proxy: FaultProxy | None = None
+    aborted: BaseException | None = None
     with _capture(loop) as capture:
         try:
             async with KucoinSimulator(
@@ -293,6 +294,8 @@ async def run_seed(settings: RunSettings) -> SeedResult:
                 bot = Bot(sim, PAIR, settings.account_type, seed=settings.seed,
                           settings=bot_settings, t0=t0)
                 await _trade_and_judge(settings, sim, proxy, bot, result)
+        except Exception as exc:  # reported as an error of the run, never swallowed
+            aborted = exc
         finally:
             if bot is not None:
                 result.orders = len(bot.created)
@@ -301,9 +304,16 @@ async def run_seed(settings: RunSettings) -> SeedResult:
                 result.sim_faults = bot.sim_fault_counts
             if proxy is not None:
                 result.proxy_faults = proxy.counts
-    assert bot is not None
     _collect_errors(result, capture, bot, t0_wall)
-    if bot.slow_calls:
+    if aborted is not None:
+        text = "run aborted: " + "".join(traceback.format_exception(aborted)).rstrip()
+        if _raised_in_connector(aborted):
+            result.errors.append(text)
+            result.error_count += 1
+        else:
+            result.harness_errors.append(text)
+            result.harness_error_count += 1
+    if bot is not None and bot.slow_calls:
         result.notes.append(f"awaited calls slower than {SLOW_CALL_S:.0f}s: "
                             + "; ".join(bot.slow_calls[:8]))
     if proxy is not None:
@@ -311,6 +321,13 @@ async def run_seed(settings: RunSettings) -> SeedResult:
     result.details = _explain(result.verdict.orders, bot, proxy, capture.collector, t0_wall)
     result.duration_s = loop.time() - t0
     return result
+
+
+def _raised_in_connector(exc: BaseException) -> bool:
+    """The innermost frame of the library (not the simulator) raised it."""
+    frames = [f for f in traceback.extract_tb(exc.__traceback__)
+              if "/kucoin_connector/" in f.filename]
+    return bool(frames) and "/simulator/" not in frames[-1].filename
 
 
 async def _trade_and_judge(settings: RunSettings, sim: KucoinSimulator, proxy: FaultProxy,
@@ -401,7 +418,8 @@ def _unpolled_note(result: SeedResult, proxy: FaultProxy) -> list[str]:
             f"{'...' if len(unpolled) > 12 else ''}"]
 
 
-def _collect_errors(result: SeedResult, capture: _Capture, bot: Bot, t0_wall: float) -> None:
+def _collect_errors(result: SeedResult, capture: _Capture, bot: Bot | None,
+                    t0_wall: float) -> None:
     """Errors grouped by signature: count, first occurrence, compact traceback."""
     groups: dict[str, _ErrorGroup] = {}
 
@@ -422,7 +440,7 @@ def _collect_errors(result: SeedResult, capture: _Capture, bot: Bot, t0_wall: fl
             result.warnings[str(record.msg)] += 1
     for connector, text in capture.loop_errors:
         add(connector, "loop exception handler: " + text.splitlines()[0], text.splitlines())
-    for text in bot.unexpected:
+    for text in bot.unexpected if bot is not None else []:
         add(True, "bot: " + text.splitlines()[0], text.splitlines())
     for signature, group in groups.items():
         if group.connector:
@@ -433,7 +451,7 @@ def _collect_errors(result: SeedResult, capture: _Capture, bot: Bot, t0_wall: fl
             result.harness_error_count += group.count
 
 
-def _explain(findings: list[OrderFinding], bot: Bot, proxy: FaultProxy | None,
+def _explain(findings: list[OrderFinding], bot: Bot | None, proxy: FaultProxy | None,
              collector: _Collector, t0_wall: float) -> list[str]:
     """Per finding: what differs, what the bot did, which faults touched the order, the
     connector's last log lines about it."""
@@ -449,11 +467,11 @@ def _explain(findings: list[OrderFinding], bot: Bot, proxy: FaultProxy | None,
     out = []
     for finding in findings:
         cid = finding.client_oid
-        record = bot.records.get(cid)
+        record = bot.records.get(cid) if bot is not None else None
         text = [f"{cid} [{finding.category}] " + "; ".join(finding.problems),
                 f"  connector: {finding.connector}",
                 f"  simulator: {finding.simulator}"]
-        if record is not None:
+        if record is not None and bot is not None:
             text.append(f"  bot: {record.describe()}")
             near = [f"{detail} (t={t:.2f}s)" for t, detail in bot.sim_faults
                     if abs(t - record.created_s) <= SIM_FAULT_WINDOW_S]

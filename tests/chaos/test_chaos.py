@@ -17,7 +17,7 @@ CI_ORDERS = 90
 CI_BURST = 24  # more open orders than the connector polls at once (max_orders_per_poll)
 CI_LADDER = 25  # more fills on one order than a first page of HF fills (20)
 CI_SETTLE_S = 16.0
-CI_STEP_S = 0.08  # mean pause between bot steps: about 10 s of faults per run
+CI_STEP_S = 0.07  # mean pause between bot steps: about 10 s of faults per run
 
 
 @pytest.mark.parametrize("account_type", ["trade", "trade_hf"])
