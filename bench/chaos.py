@@ -37,17 +37,28 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--first-seed", type=int, default=1)
     parser.add_argument("--account", choices=sorted(ACCOUNTS), default="both")
     parser.add_argument("--orders", type=int, default=400, help="orders per run")
-    parser.add_argument("--burst", type=int, default=45,
-                        help="far-from-market resting orders placed at once")
-    parser.add_argument("--ladder", type=int, default=25,
-                        help="sells swept by one market buy (0: none)")
-    parser.add_argument("--scale", type=float, default=1.0,
-                        help="multiply every fault probability (0 = no fault)")
+    parser.add_argument(
+        "--burst", type=int, default=45, help="far-from-market resting orders placed at once"
+    )
+    parser.add_argument(
+        "--ladder", type=int, default=25, help="sells swept by one market buy (0: none)"
+    )
+    parser.add_argument(
+        "--scale", type=float, default=1.0, help="multiply every fault probability (0 = no fault)"
+    )
     parser.add_argument("--no-faults", action="store_true", help="the control run")
-    parser.add_argument("--settle-timeout", type=float, default=30.0,
-                        help="seconds allowed to converge once the faults stop")
-    parser.add_argument("-v", "--verbose", action="store_true",
-                        help="print what differed (and why) for every failed run")
+    parser.add_argument(
+        "--settle-timeout",
+        type=float,
+        default=30.0,
+        help="seconds allowed to converge once the faults stop",
+    )
+    parser.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        help="print what differed (and why) for every failed run",
+    )
     args = parser.parse_args(argv)
     if args.seeds < 1 or args.orders < 1:
         parser.error("--seeds and --orders must be >= 1")
@@ -59,8 +70,7 @@ def total_line(results: list[SeedResult]) -> str:
     times = [r.duration_s for r in results]
     sums = {
         "lost": sum(len(r.verdict.of("lost")) for r in results),
-        "doubled": sum(len(r.verdict.of("doubled")) + len(r.verdict.of("orphan"))
-                       for r in results),
+        "doubled": sum(len(r.verdict.of("doubled")) + len(r.verdict.of("orphan")) for r in results),
         "fill_mismatches": sum(len(r.verdict.of("fills")) for r in results),
         "balance_mismatches": sum(len(r.verdict.balances) for r in results),
         "book_differs": sum(1 for r in results if r.verdict.book),
@@ -68,9 +78,11 @@ def total_line(results: list[SeedResult]) -> str:
         "harness_errors": sum(r.harness_error_count for r in results),
     }
     counts = " ".join(f"{k}={v}" for k, v in sums.items())
-    return (f"total: {len(results)} runs, {len(failed)} failed, "
-            f"{sum(r.orders for r in results)} orders; {counts}; time per run median "
-            f"{statistics.median(times):.1f}s max {max(times):.1f}s")
+    return (
+        f"total: {len(results)} runs, {len(failed)} failed, "
+        f"{sum(r.orders for r in results)} orders; {counts}; time per run median "
+        f"{statistics.median(times):.1f}s max {max(times):.1f}s"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -80,9 +92,15 @@ def main(argv: list[str] | None = None) -> int:
     for seed in range(args.first_seed, args.first_seed + args.seeds):
         for account in ACCOUNTS[args.account]:
             settings = RunSettings(
-                seed=seed, account_type=account, orders=args.orders, burst=args.burst,
-                ladder=args.ladder, chaos=chaos, faults=not args.no_faults and args.scale > 0,
-                settle_timeout_s=args.settle_timeout)
+                seed=seed,
+                account_type=account,
+                orders=args.orders,
+                burst=args.burst,
+                ladder=args.ladder,
+                chaos=chaos,
+                faults=not args.no_faults and args.scale > 0,
+                settle_timeout_s=args.settle_timeout,
+            )
             result = asyncio.run(run_seed(settings))
             results.append(result)
             if args.verbose and not result.ok:

@@ -57,8 +57,7 @@ class OrderRecord:
 
     def describe(self) -> str:
         cancels = f"; cancels: {', '.join(self.cancels)}" if self.cancels else ""
-        return (f"{self.kind} via {self.via} at t={self.created_s:.2f}s -> "
-                f"{self.outcome}{cancels}")
+        return f"{self.kind} via {self.via} at t={self.created_s:.2f}s -> {self.outcome}{cancels}"
 
 
 @dataclass(frozen=True)
@@ -81,15 +80,29 @@ class _Kind:
 
 
 KINDS = (
-    _Kind("limit_resting", 0.24), _Kind("limit_crossing", 0.12), _Kind("limit_touch", 0.12),
-    _Kind("maker_resting", 0.12), _Kind("maker_crossing", 0.06), _Kind("market_size", 0.13),
-    _Kind("market_funds", 0.14), _Kind("sweep", 0.03), _Kind("limit_ioc", 0.04),
+    _Kind("limit_resting", 0.24),
+    _Kind("limit_crossing", 0.12),
+    _Kind("limit_touch", 0.12),
+    _Kind("maker_resting", 0.12),
+    _Kind("maker_crossing", 0.06),
+    _Kind("market_size", 0.13),
+    _Kind("market_funds", 0.14),
+    _Kind("sweep", 0.03),
+    _Kind("limit_ioc", 0.04),
 )
 
 
 class Bot:
-    def __init__(self, sim: KucoinSimulator, pair: str, account_type: str, *, seed: int,
-                 settings: BotSettings, t0: float) -> None:
+    def __init__(
+        self,
+        sim: KucoinSimulator,
+        pair: str,
+        account_type: str,
+        *,
+        seed: int,
+        settings: BotSettings,
+        t0: float,
+    ) -> None:
         self.sim = sim
         self.pair = pair
         self.account_type = account_type
@@ -206,16 +219,20 @@ class Bot:
             await asyncio.sleep(0.15)  # placed in the background: let them land
             total = size * count
             self._current = (f"MARKET buy (sweep of the ladder) {total}", "place_order()")
-            task = asyncio.get_running_loop().create_task(self._ex.place_order(
-                TradeType.BUY, self.pair, total, OrderType.MARKET))
+            task = asyncio.get_running_loop().create_task(
+                self._ex.place_order(TradeType.BUY, self.pair, total, OrderType.MARKET)
+            )
             await self._bounded(task, "place_order")
         finally:
             self.sim.market.paused = False
         self._note_open()
 
     async def _cancel_some(self) -> None:
-        open_ids = sorted(cid for cid, order in self._ex.in_flight_orders.items()
-                          if cid in self.records and not order.is_done)
+        open_ids = sorted(
+            cid
+            for cid, order in self._ex.in_flight_orders.items()
+            if cid in self.records and not order.is_done
+        )
         for cid in open_ids:
             if self.rng.random() >= self.settings.end_cancel_share:
                 continue
@@ -244,8 +261,9 @@ class Bot:
             roll -= kind.weight
         return KINDS[-1].name
 
-    def _order_args(self, kind: str) -> tuple[TradeType, Decimal, OrderType, Decimal | None,
-                                              OrderOptions, str]:
+    def _order_args(
+        self, kind: str
+    ) -> tuple[TradeType, Decimal, OrderType, Decimal | None, OrderOptions, str]:
         """(side, amount, type, price, options, description) for one order of ``kind``."""
         rng = self.rng
         side = TradeType.BUY if rng.random() < 0.5 else TradeType.SELL
@@ -272,8 +290,9 @@ class Bot:
             price = None
             order_type = OrderType.MARKET
             if kind == "market_funds":
-                opts = OrderOptions(quote_amount=_quant(
-                    Decimal(str(rng.uniform(20, 400))), Decimal("0.01")))
+                opts = OrderOptions(
+                    quote_amount=_quant(Decimal(str(rng.uniform(20, 400))), Decimal("0.01"))
+                )
                 size = Decimal(0)
             elif kind == "sweep":
                 if buy:
@@ -313,15 +332,19 @@ class Bot:
         side, amount, order_type, price, opts, how = self._order_args(kind)
         self._current = (how, "place_order()")
         task = asyncio.get_running_loop().create_task(
-            self._ex.place_order(side, self.pair, amount, order_type, price, opts))
+            self._ex.place_order(side, self.pair, amount, order_type, price, opts)
+        )
         await self._bounded(task, "place_order")
 
     def _cancel_target(self) -> str | None:
         """Mostly a live order (rarely one of the burst's: they are meant to stay open),
         sometimes any order created so far (done, failed or unknown ones included)."""
         spare_far = self.rng.random() < 0.9
-        live = sorted(cid for cid, order in self._ex.in_flight_orders.items()
-                      if cid in self.records and not (spare_far and cid in self._far))
+        live = sorted(
+            cid
+            for cid, order in self._ex.in_flight_orders.items()
+            if cid in self.records and not (spare_far and cid in self._far)
+        )
         if live and self.rng.random() < 0.8:
             return self.rng.choice(live)
         return self.rng.choice(self.created) if self.created else None
@@ -351,9 +374,13 @@ class Bot:
 
         await self._bounded(task, "cancel_order", on_result=mark, label=cid)
 
-    async def _bounded(self, task: asyncio.Task[Any], what: str,
-                       on_result: Callable[[str], None] | None = None,
-                       label: str = "") -> None:
+    async def _bounded(
+        self,
+        task: asyncio.Task[Any],
+        what: str,
+        on_result: Callable[[str], None] | None = None,
+        label: str = "",
+    ) -> None:
         """Wait for an awaited call up to ``call_timeout_s``; a slower one keeps running
         and is collected at the end. A placement's outcome is recorded on its order.
 
@@ -370,8 +397,10 @@ class Bot:
             result = self._outcome(finished, what)
             took = self._now() - started
             if took > SLOW_CALL_S:
-                self.slow_calls.append(f"{what}({', '.join(cids) or label}) at "
-                                       f"t={started:.2f}s took {took:.1f}s -> {result}")
+                self.slow_calls.append(
+                    f"{what}({', '.join(cids) or label}) at "
+                    f"t={started:.2f}s took {took:.1f}s -> {result}"
+                )
             exc = None if finished.cancelled() else finished.exception()
             for cid in cids:
                 self.records[cid].outcome = result
@@ -411,10 +440,28 @@ class Bot:
         place_path = "/api/v1/hf/orders" if hf else "/api/v1/orders"
         by_oid = "/api/v1/hf/orders/client-order/*" if hf else "/api/v1/order/client-order/*"
         fills = "/api/v1/hf/fills" if hf else "/api/v1/fills"
-        paths = (place_path, by_oid, fills, "/api/v1/accounts", "/api/v1/bullet-private",
-                 "/api/v3/market/orderbook/level2")
-        kind = rng.choice(("drop_order_response", "delay_http", "http_5xx", "http_429",
-                           "ws", "ws", "ws", "close_ws", "expire_tokens", "skew_clock"))
+        paths = (
+            place_path,
+            by_oid,
+            fills,
+            "/api/v1/accounts",
+            "/api/v1/bullet-private",
+            "/api/v3/market/orderbook/level2",
+        )
+        kind = rng.choice(
+            (
+                "drop_order_response",
+                "delay_http",
+                "http_5xx",
+                "http_429",
+                "ws",
+                "ws",
+                "ws",
+                "close_ws",
+                "expire_tokens",
+                "skew_clock",
+            )
+        )
         detail = kind
         if kind == "drop_order_response":
             faults.drop_order_response(1)
@@ -431,8 +478,9 @@ class Bot:
         elif kind == "ws":
             action = rng.choice(("drop", "duplicate", "reorder", "delay"))
             topic = rng.choice(WS_FAULT_TOPICS)
-            faults.ws(action, topic, count=rng.randint(1, 3),
-                      delay_s=round(rng.uniform(0.1, 1.0), 2))
+            faults.ws(
+                action, topic, count=rng.randint(1, 3), delay_s=round(rng.uniform(0.1, 1.0), 2)
+            )
             detail = f"ws {action} {topic}"
         elif kind == "close_ws":
             private = rng.choice((True, False, None))
@@ -450,4 +498,3 @@ class Bot:
 
 def _quant(value: Decimal, step: Decimal) -> Decimal:
     return (value / step).to_integral_value(rounding=ROUND_DOWN) * step
-

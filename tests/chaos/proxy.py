@@ -42,10 +42,22 @@ from yarl import URL
 log = logging.getLogger("chaos.proxy")
 
 BULLET_PATHS = frozenset({"/api/v1/bullet-public", "/api/v1/bullet-private"})
-_DROPPED_HEADERS = frozenset({
-    "connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te",
-    "trailer", "transfer-encoding", "upgrade", "host", "content-length", "date", "server",
-})
+_DROPPED_HEADERS = frozenset(
+    {
+        "connection",
+        "keep-alive",
+        "proxy-authenticate",
+        "proxy-authorization",
+        "te",
+        "trailer",
+        "transfer-encoding",
+        "upgrade",
+        "host",
+        "content-length",
+        "date",
+        "server",
+    }
+)
 _OID_IN_JSON = re.compile(r'"clientOid"\s*:\s*"([^"]+)"')
 _OID_IN_PATH = re.compile(r"/client-order/([^/?]+)")
 _TOPIC_IN_JSON = re.compile(r'"topic"\s*:\s*"([^"]+)"')
@@ -113,8 +125,15 @@ class FaultProxy:
     """``async with FaultProxy(sim.rest_url, seed=..., config=...) as proxy:`` then give the
     connector ``proxy.url`` as its base URL; ``proxy.enabled = True`` starts the faults."""
 
-    def __init__(self, upstream_url: str, *, seed: int, config: ChaosConfig,
-                 host: str = "127.0.0.1", t0: float | None = None) -> None:
+    def __init__(
+        self,
+        upstream_url: str,
+        *,
+        seed: int,
+        config: ChaosConfig,
+        host: str = "127.0.0.1",
+        t0: float | None = None,
+    ) -> None:
         """``t0``: the loop time the journal's times count from (default: the start)."""
         if not upstream_url.startswith("http://127.0.0.1:"):
             raise ValueError("the chaos proxy only forwards to loopback")
@@ -150,11 +169,11 @@ class FaultProxy:
             self._t0 = asyncio.get_running_loop().time()
         self._session = aiohttp.ClientSession(
             auto_decompress=False,
-            timeout=aiohttp.ClientTimeout(total=None, sock_connect=WS_CONNECT_TIMEOUT_S))
+            timeout=aiohttp.ClientTimeout(total=None, sock_connect=WS_CONNECT_TIMEOUT_S),
+        )
         app = web.Application()
         app.router.add_route("*", "/{tail:.*}", self._handle)
-        runner = web.AppRunner(app, handle_signals=False, access_log=None,
-                               shutdown_timeout=1.0)
+        runner = web.AppRunner(app, handle_signals=False, access_log=None, shutdown_timeout=1.0)
         await runner.setup()
         site = web.TCPSite(runner, self.host, 0)
         await site.start()
@@ -212,8 +231,11 @@ class FaultProxy:
         if found is None:
             return
         count = self.calls_by_oid.get(found.group(1), (0, 0.0, ""))[0]
-        self.calls_by_oid[found.group(1)] = (count + 1, self._now(),
-                                             f"{request.method} -> {status}")
+        self.calls_by_oid[found.group(1)] = (
+            count + 1,
+            self._now(),
+            f"{request.method} -> {status}",
+        )
 
     # ------------------------------------------------------------------ REST
     async def _handle(self, request: web.Request) -> web.StreamResponse:
@@ -230,8 +252,11 @@ class FaultProxy:
             _abort(request)
         if fault == "error_before":
             self._note("rest_502_before", what, text)
-            return web.Response(status=502, text="<html><body>502 Bad Gateway</body></html>",
-                                content_type="text/html")
+            return web.Response(
+                status=502,
+                text="<html><body>502 Bad Gateway</body></html>",
+                content_type="text/html",
+            )
         stall = rng.uniform(*self.config.rest_stall_s) if fault == "stall" else 0.0
         stall_before = rng.random() < 0.5
         if fault == "delay":
@@ -257,32 +282,43 @@ class FaultProxy:
         self._note_call(request, status)
         if request.path in BULLET_PATHS and status == 200:
             raw = self._rewrite_bullet(raw)
-        out = CIMultiDict((k, v) for k, v in headers.items()
-                          if k.lower() not in _DROPPED_HEADERS)
+        out = CIMultiDict((k, v) for k, v in headers.items() if k.lower() not in _DROPPED_HEADERS)
         return web.Response(status=status, body=raw, headers=out)
 
     def _rest_fault(self, rng: random.Random) -> str | None:
         c = self.config
         roll = rng.random()
-        for name, probability in (("cut_before", c.rest_cut_before),
-                                  ("error_before", c.rest_error_before),
-                                  ("stall", c.rest_stall), ("cut_after", c.rest_cut_after),
-                                  ("error_after", c.rest_error_after),
-                                  ("delay", c.rest_delay)):
+        for name, probability in (
+            ("cut_before", c.rest_cut_before),
+            ("error_before", c.rest_error_before),
+            ("stall", c.rest_stall),
+            ("cut_after", c.rest_cut_after),
+            ("error_after", c.rest_error_after),
+            ("delay", c.rest_delay),
+        ):
             if roll < probability:
                 return name
             roll -= probability
         return None
 
-    async def _forward(self, request: web.Request, body: bytes
-                       ) -> tuple[int, CIMultiDict[str], bytes]:
+    async def _forward(
+        self, request: web.Request, body: bytes
+    ) -> tuple[int, CIMultiDict[str], bytes]:
         assert self._session is not None
         url = URL(self.upstream + request.raw_path, encoded=True)
-        headers = CIMultiDict((k, v) for k, v in request.headers.items()
-                              if k.lower() not in _DROPPED_HEADERS)
-        async with asyncio.timeout(FORWARD_TIMEOUT_S), self._session.request(
-                request.method, url, data=body if body else None, headers=headers,
-                allow_redirects=False) as resp:
+        headers = CIMultiDict(
+            (k, v) for k, v in request.headers.items() if k.lower() not in _DROPPED_HEADERS
+        )
+        async with (
+            asyncio.timeout(FORWARD_TIMEOUT_S),
+            self._session.request(
+                request.method,
+                url,
+                data=body if body else None,
+                headers=headers,
+                allow_redirects=False,
+            ) as resp,
+        ):
             raw = await resp.read()
             return resp.status, CIMultiDict(resp.headers), raw
 
@@ -296,8 +332,9 @@ class FaultProxy:
     # ------------------------------------------------------------------ WebSocket
     async def _handle_ws(self, request: web.Request) -> web.StreamResponse:
         assert self._session is not None
-        upstream = URL(self.upstream.replace("http://", "ws://", 1) + request.raw_path,
-                       encoded=True)
+        upstream = URL(
+            self.upstream.replace("http://", "ws://", 1) + request.raw_path, encoded=True
+        )
         try:
             async with asyncio.timeout(WS_CONNECT_TIMEOUT_S):
                 up = await self._session.ws_connect(upstream, autoping=True, heartbeat=None)
@@ -311,8 +348,13 @@ class FaultProxy:
             await up.close()
             return down
         self._connections += 1
-        link = _WsLink(self._connections, request, down, up,
-                       random.Random(f"{self.seed}:ws:{self._connections}"))
+        link = _WsLink(
+            self._connections,
+            request,
+            down,
+            up,
+            random.Random(f"{self.seed}:ws:{self._connections}"),
+        )
         self._links.add(link)
         loop = asyncio.get_running_loop()
         writer = loop.create_task(self._write_down(link))

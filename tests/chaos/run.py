@@ -46,7 +46,8 @@ FAST_WS = WsSettings(ping_interval_ms=400, ping_timeout_ms=400, idle_timeout_s=5
 # 0.3 s: 20 look-ups per poll every 0.3 s ask ~70 requests/s of a private pool of 20/s
 # (200 / 10 s), and every user call then queues seconds behind them in the throttler.
 CHAOS_RECONCILE = ReconcileSettings(
-    poll_interval_s=1.0, unknown_placement_retry_s=0.1, unknown_placement_attempts=5)
+    poll_interval_s=1.0, unknown_placement_retry_s=0.1, unknown_placement_attempts=5
+)
 READY_TIMEOUT_S = 20.0
 CONNECTOR_LOGGER = "kucoin_connector"
 SIMULATOR_LOGGER = "kucoin_connector.simulator"
@@ -135,8 +136,9 @@ def _is_connector_context(context: dict[str, Any]) -> bool:
     exc = context.get("exception")
     if isinstance(exc, BaseException) and exc.__traceback__ is not None:
         frames = traceback.extract_tb(exc.__traceback__)
-        return any("/kucoin_connector/" in f.filename and "/simulator/" not in f.filename
-                   for f in frames)
+        return any(
+            "/kucoin_connector/" in f.filename and "/simulator/" not in f.filename for f in frames
+        )
     return False
 
 
@@ -145,8 +147,9 @@ def _is_error(record: logging.LogRecord) -> bool:
 
 
 def _format_record(record: logging.LogRecord, t0_wall: float) -> str:
-    return (f"t={record.created - t0_wall:.2f}s {record.levelname} {record.name}: "
-            f"{record.getMessage()}")
+    return (
+        f"t={record.created - t0_wall:.2f}s {record.levelname} {record.name}: {record.getMessage()}"
+    )
 
 
 def _exc_of(record: logging.LogRecord) -> BaseException | None:
@@ -164,8 +167,9 @@ def _chain(exc: BaseException) -> list[BaseException]:
 
 
 def _our_frames(exc: BaseException) -> list[traceback.FrameSummary]:
-    return [f for f in traceback.extract_tb(exc.__traceback__)
-            if "/kucoin_connector/" in f.filename]
+    return [
+        f for f in traceback.extract_tb(exc.__traceback__) if "/kucoin_connector/" in f.filename
+    ]
 
 
 def _where(frame: traceback.FrameSummary) -> str:
@@ -192,8 +196,9 @@ def compact_traceback(exc: BaseException) -> list[str]:
 
 
 def _is_connector_record(record: logging.LogRecord) -> bool:
-    return (record.name == CONNECTOR_LOGGER or record.name.startswith(CONNECTOR_LOGGER + ".")
-            ) and not record.name.startswith(SIMULATOR_LOGGER)
+    return (
+        record.name == CONNECTOR_LOGGER or record.name.startswith(CONNECTOR_LOGGER + ".")
+    ) and not record.name.startswith(SIMULATOR_LOGGER)
 
 
 # ---------------------------------------------------------------------- the result
@@ -238,19 +243,26 @@ class SeedResult:
             f"harness_errors={self.harness_error_count} converged={converged} "
             f"faults={sum(self.proxy_faults.values())}+{sum(self.sim_faults.values())}sim "
             f"bot={self.bot_s:.1f}s time={self.duration_s:.1f}s "
-            f"{'PASS' if self.ok else 'FAIL'}")
+            f"{'PASS' if self.ok else 'FAIL'}"
+        )
 
     def report(self, max_items: int = 12) -> str:
         """What differs, and what led to it: for whoever reads a red CI."""
         lines = [self.summary_line()]
         s = self.settings
-        lines.append(f"  rerun: .venv/bin/python bench/chaos.py --first-seed {s.seed} "
-                     f"--seeds 1 --account {s.account_type} --orders {s.orders} "
-                     f"--burst {s.burst} --ladder {s.ladder} -v")
-        for title, items in (("ORDERS", self.details), ("BALANCES", self.verdict.balances),
-                             ("BOOK", self.verdict.book), ("ERRORS", self.errors),
-                             ("HARNESS ERRORS", self.harness_errors),
-                             ("NOTES", self.notes)):
+        lines.append(
+            f"  rerun: .venv/bin/python bench/chaos.py --first-seed {s.seed} "
+            f"--seeds 1 --account {s.account_type} --orders {s.orders} "
+            f"--burst {s.burst} --ladder {s.ladder} -v"
+        )
+        for title, items in (
+            ("ORDERS", self.details),
+            ("BALANCES", self.verdict.balances),
+            ("BOOK", self.verdict.book),
+            ("ERRORS", self.errors),
+            ("HARNESS ERRORS", self.harness_errors),
+            ("NOTES", self.notes),
+        ):
             if not items:
                 continue
             lines.append(f"  {title} ({len(items)}):")
@@ -258,8 +270,10 @@ class SeedResult:
                 lines.extend("    " + line for line in item.splitlines())
             if len(items) > max_items:
                 lines.append(f"    ... and {len(items) - max_items} more")
-        lines.append(f"  faults stopped at t={self.faults_off_s:.2f}s, market quiet at "
-                     f"t={self.quiet_s:.2f}s; then: {self.at_quiet}")
+        lines.append(
+            f"  faults stopped at t={self.faults_off_s:.2f}s, market quiet at "
+            f"t={self.quiet_s:.2f}s; then: {self.at_quiet}"
+        )
         lines.append(f"  proxy faults: {dict(sorted(self.proxy_faults.items()))}")
         lines.append(f"  simulator faults: {dict(sorted(self.sim_faults.items()))}")
         lines.append(f"  bot outcomes: {dict(sorted(self.outcomes.items()))}")
@@ -276,23 +290,41 @@ async def run_seed(settings: RunSettings) -> SeedResult:
     t0 = loop.time()
     t0_wall = time.time()
     bot_settings = BotSettings(
-        orders=settings.orders, burst=settings.burst, ladder=settings.ladder,
-        time_limit_s=settings.bot_time_limit_s, max_step_sleep_s=2 * settings.step_s,
-        sim_fault=settings.chaos.sim_fault if settings.faults else 0.0)
+        orders=settings.orders,
+        burst=settings.burst,
+        ladder=settings.ladder,
+        time_limit_s=settings.bot_time_limit_s,
+        max_step_sleep_s=2 * settings.step_s,
+        sim_fault=settings.chaos.sim_fault if settings.faults else 0.0,
+    )
     bot: Bot | None = None
     proxy: FaultProxy | None = None
     aborted: BaseException | None = None
     with _capture(loop) as capture:
         try:
-            async with KucoinSimulator(
-                host="127.0.0.1", port=0, seed=settings.seed, pairs=[PAIR], balances=BALANCES,
-                activity=True, activity_rate_hz=settings.activity_rate_hz,
-                ws_settings=FAST_WS, maker_fee_rate=Decimal("0.001"),
-                taker_fee_rate=Decimal("0.002"),
-            ) as sim, FaultProxy(sim.rest_url, seed=settings.seed, config=settings.chaos,
-                                 t0=t0) as proxy:
-                bot = Bot(sim, PAIR, settings.account_type, seed=settings.seed,
-                          settings=bot_settings, t0=t0)
+            async with (
+                KucoinSimulator(
+                    host="127.0.0.1",
+                    port=0,
+                    seed=settings.seed,
+                    pairs=[PAIR],
+                    balances=BALANCES,
+                    activity=True,
+                    activity_rate_hz=settings.activity_rate_hz,
+                    ws_settings=FAST_WS,
+                    maker_fee_rate=Decimal("0.001"),
+                    taker_fee_rate=Decimal("0.002"),
+                ) as sim,
+                FaultProxy(sim.rest_url, seed=settings.seed, config=settings.chaos, t0=t0) as proxy,
+            ):
+                bot = Bot(
+                    sim,
+                    PAIR,
+                    settings.account_type,
+                    seed=settings.seed,
+                    settings=bot_settings,
+                    t0=t0,
+                )
                 await _trade_and_judge(settings, sim, proxy, bot, result)
         except Exception as exc:  # reported as an error of the run, never swallowed
             aborted = exc
@@ -314,8 +346,9 @@ async def run_seed(settings: RunSettings) -> SeedResult:
             result.harness_errors.append(text)
             result.harness_error_count += 1
     if bot is not None and bot.slow_calls:
-        result.notes.append(f"awaited calls slower than {SLOW_CALL_S:.0f}s: "
-                            + "; ".join(bot.slow_calls[:8]))
+        result.notes.append(
+            f"awaited calls slower than {SLOW_CALL_S:.0f}s: " + "; ".join(bot.slow_calls[:8])
+        )
     if proxy is not None:
         result.notes.extend(_unpolled_note(result, proxy))
     result.details = _explain(result.verdict.orders, bot, proxy, capture.collector, t0_wall)
@@ -325,20 +358,28 @@ async def run_seed(settings: RunSettings) -> SeedResult:
 
 def _raised_in_connector(exc: BaseException) -> bool:
     """The innermost frame of the library (not the simulator) raised it."""
-    frames = [f for f in traceback.extract_tb(exc.__traceback__)
-              if "/kucoin_connector/" in f.filename]
+    frames = [
+        f for f in traceback.extract_tb(exc.__traceback__) if "/kucoin_connector/" in f.filename
+    ]
     return bool(frames) and "/simulator/" not in frames[-1].filename
 
 
-async def _trade_and_judge(settings: RunSettings, sim: KucoinSimulator, proxy: FaultProxy,
-                           bot: Bot, result: SeedResult) -> None:
+async def _trade_and_judge(
+    settings: RunSettings, sim: KucoinSimulator, proxy: FaultProxy, bot: Bot, result: SeedResult
+) -> None:
     loop = asyncio.get_running_loop()
     creds = sim.credentials
     exchange = KucoinExchange(
-        creds.api_key, creds.api_secret, creds.passphrase, trading_pairs=[PAIR],
-        base_url=proxy.url, account_type=settings.account_type,
-        reconcile=settings.reconcile, request_timeout_s=settings.request_timeout_s,
-        client_order_id_factory=bot.new_client_order_id)
+        creds.api_key,
+        creds.api_secret,
+        creds.passphrase,
+        trading_pairs=[PAIR],
+        base_url=proxy.url,
+        account_type=settings.account_type,
+        reconcile=settings.reconcile,
+        request_timeout_s=settings.request_timeout_s,
+        client_order_id_factory=bot.new_client_order_id,
+    )
     bot.exchange = exchange
     async with exchange:
         await exchange.wait_ready(timeout_s=READY_TIMEOUT_S)
@@ -373,26 +414,36 @@ async def _trade_and_judge(settings: RunSettings, sim: KucoinSimulator, proxy: F
         result.notes.extend(_stream_notes(sim, proxy, exchange, settings.reconcile))
 
 
-def _stream_notes(sim: KucoinSimulator, proxy: FaultProxy, exchange: KucoinExchange,
-                  reconcile: ReconcileSettings) -> list[str]:
+def _stream_notes(
+    sim: KucoinSimulator, proxy: FaultProxy, exchange: KucoinExchange, reconcile: ReconcileSettings
+) -> list[str]:
     """Run-level facts that explain whole classes of findings."""
     notes = []
-    for topic, key in (("/spotMarket/tradeOrders", ""), ("/account/balance", ""),
-                       ("/market/level2", PAIR)):
+    for topic, key in (
+        ("/spotMarket/tradeOrders", ""),
+        ("/account/balance", ""),
+        ("/market/level2", PAIR),
+    ):
         count = len(sim.hub.subscribers(topic, key))
         if count != 1:
-            notes.append(f"at the verdict the simulator had {count} subscriptions to "
-                         f"{topic}{':' + key if key else ''} (expected 1)")
+            notes.append(
+                f"at the verdict the simulator had {count} subscriptions to "
+                f"{topic}{':' + key if key else ''} (expected 1)"
+            )
     if proxy.lost_subscriptions:
-        notes.append("subscribe frames lost by the proxy (never acked; the client resends "
-                     "only after a reconnect): " + "; ".join(proxy.lost_subscriptions[:10]))
+        notes.append(
+            "subscribe frames lost by the proxy (never acked; the client resends "
+            "only after a reconnect): " + "; ".join(proxy.lost_subscriptions[:10])
+        )
     lost = exchange.order_tracker.lost_orders
     if lost:
         notes.append(f"tracker lost_orders at the verdict: {sorted(lost)[:10]}")
     active = exchange.order_tracker.active_orders
     if len(active) > reconcile.max_orders_per_poll:
-        notes.append(f"{len(active)} active orders at the verdict, "
-                     f"max_orders_per_poll={reconcile.max_orders_per_poll}")
+        notes.append(
+            f"{len(active)} active orders at the verdict, "
+            f"max_orders_per_poll={reconcile.max_orders_per_poll}"
+        )
     return notes
 
 
@@ -409,23 +460,29 @@ class _ErrorGroup:
 def _unpolled_note(result: SeedResult, proxy: FaultProxy) -> list[str]:
     """Lost orders the connector never looked up once the faults had stopped: their
     reconciliation never came (e.g. more open orders than one poll takes, stalest first)."""
-    unpolled = [f.client_oid for f in result.verdict.orders if f.category in ("lost", "fills")
-                and proxy.calls_by_oid.get(f.client_oid, (0, 0.0, ""))[1] < result.faults_off_s]
+    unpolled = [
+        f.client_oid
+        for f in result.verdict.orders
+        if f.category in ("lost", "fills")
+        and proxy.calls_by_oid.get(f.client_oid, (0, 0.0, ""))[1] < result.faults_off_s
+    ]
     if not unpolled:
         return []
-    return [f"{len(unpolled)} of the orders that differ were never looked up over REST "
-            f"after the faults stopped: {', '.join(unpolled[:12])}"
-            f"{'...' if len(unpolled) > 12 else ''}"]
+    return [
+        f"{len(unpolled)} of the orders that differ were never looked up over REST "
+        f"after the faults stopped: {', '.join(unpolled[:12])}"
+        f"{'...' if len(unpolled) > 12 else ''}"
+    ]
 
 
-def _collect_errors(result: SeedResult, capture: _Capture, bot: Bot | None,
-                    t0_wall: float) -> None:
+def _collect_errors(result: SeedResult, capture: _Capture, bot: Bot | None, t0_wall: float) -> None:
     """Errors grouped by signature: count, first occurrence, compact traceback."""
     groups: dict[str, _ErrorGroup] = {}
 
     def add(connector: bool, signature: str, first: list[str]) -> None:
-        group = groups.setdefault(("" if connector else "harness: ") + signature,
-                                  _ErrorGroup(connector, first))
+        group = groups.setdefault(
+            ("" if connector else "harness: ") + signature, _ErrorGroup(connector, first)
+        )
         group.count += 1
 
     for record in capture.collector.records:
@@ -451,8 +508,13 @@ def _collect_errors(result: SeedResult, capture: _Capture, bot: Bot | None,
             result.harness_error_count += group.count
 
 
-def _explain(findings: list[OrderFinding], bot: Bot | None, proxy: FaultProxy | None,
-             collector: _Collector, t0_wall: float) -> list[str]:
+def _explain(
+    findings: list[OrderFinding],
+    bot: Bot | None,
+    proxy: FaultProxy | None,
+    collector: _Collector,
+    t0_wall: float,
+) -> list[str]:
     """Per finding: what differs, what the bot did, which faults touched the order, the
     connector's last log lines about it."""
     wanted = {f.client_oid for f in findings}
@@ -468,22 +530,30 @@ def _explain(findings: list[OrderFinding], bot: Bot | None, proxy: FaultProxy | 
     for finding in findings:
         cid = finding.client_oid
         record = bot.records.get(cid) if bot is not None else None
-        text = [f"{cid} [{finding.category}] " + "; ".join(finding.problems),
-                f"  connector: {finding.connector}",
-                f"  simulator: {finding.simulator}"]
+        text = [
+            f"{cid} [{finding.category}] " + "; ".join(finding.problems),
+            f"  connector: {finding.connector}",
+            f"  simulator: {finding.simulator}",
+        ]
         if record is not None and bot is not None:
             text.append(f"  bot: {record.describe()}")
-            near = [f"{detail} (t={t:.2f}s)" for t, detail in bot.sim_faults
-                    if abs(t - record.created_s) <= SIM_FAULT_WINDOW_S]
+            near = [
+                f"{detail} (t={t:.2f}s)"
+                for t, detail in bot.sim_faults
+                if abs(t - record.created_s) <= SIM_FAULT_WINDOW_S
+            ]
             if near:
                 text.append("  simulator faults around its placement: " + "; ".join(near))
         journal = proxy.journal.get(cid, []) if proxy is not None else []
         if journal:
             text.append("  proxy faults on it: " + " | ".join(journal[-6:]))
         calls = proxy.calls_by_oid.get(cid) if proxy is not None else None
-        text.append(f"  REST calls naming it (look-ups, cancels): {calls[0]}, the last at "
-                    f"t={calls[1]:.2f}s ({calls[2]})" if calls else
-                    "  REST calls naming it (look-ups, cancels): none")
+        text.append(
+            f"  REST calls naming it (look-ups, cancels): {calls[0]}, the last at "
+            f"t={calls[1]:.2f}s ({calls[2]})"
+            if calls
+            else "  REST calls naming it (look-ups, cancels): none"
+        )
         logs = lines_by_oid.get(cid, [])
         if logs:
             text.append("  last connector log lines:")

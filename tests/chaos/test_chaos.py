@@ -23,9 +23,17 @@ CI_STEP_S = 0.07  # mean pause between bot steps: about 10 s of faults per run
 @pytest.mark.parametrize("account_type", ["trade", "trade_hf"])
 @pytest.mark.parametrize("seed", CI_SEEDS)
 async def test_chaos_never_loses_an_order(seed: int, account_type: str) -> None:
-    result = await run_seed(RunSettings(seed=seed, account_type=account_type,
-                                        orders=CI_ORDERS, burst=CI_BURST, ladder=CI_LADDER,
-                                        settle_timeout_s=CI_SETTLE_S, step_s=CI_STEP_S))
+    result = await run_seed(
+        RunSettings(
+            seed=seed,
+            account_type=account_type,
+            orders=CI_ORDERS,
+            burst=CI_BURST,
+            ladder=CI_LADDER,
+            settle_timeout_s=CI_SETTLE_S,
+            step_s=CI_STEP_S,
+        )
+    )
     print(result.summary_line())
     if not result.ok:
         pytest.fail(result.report(), pytrace=False)
@@ -35,8 +43,17 @@ async def test_chaos_never_loses_an_order(seed: int, account_type: str) -> None:
 async def test_chaos_control_run_without_faults_is_equal(account_type: str) -> None:
     """The same workload without any fault: anything found here is the harness's fault
     (or a bug that needs no fault at all)."""
-    result = await run_seed(RunSettings(seed=1, account_type=account_type, orders=60, burst=22,
-                                        ladder=CI_LADDER, faults=False, step_s=0.02))
+    result = await run_seed(
+        RunSettings(
+            seed=1,
+            account_type=account_type,
+            orders=60,
+            burst=22,
+            ladder=CI_LADDER,
+            faults=False,
+            step_s=0.02,
+        )
+    )
     print(result.summary_line())
     if not result.ok:
         pytest.fail(result.report(), pytrace=False)

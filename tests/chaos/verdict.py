@@ -75,8 +75,10 @@ def describe_connector(order: InFlightOrder | None) -> str:
         return "not tracked"
     extra = ", written off" if order.written_off_ms is not None else ""
     reason = f", reason {order.reason!r}" if order.reason else ""
-    return (f"{order.current_state.name}{extra} id={order.exchange_order_id} "
-            f"executed={order.executed_amount_base} fills={len(order.order_fills)}{reason}")
+    return (
+        f"{order.current_state.name}{extra} id={order.exchange_order_id} "
+        f"executed={order.executed_amount_base} fills={len(order.order_fills)}{reason}"
+    )
 
 
 @dataclass
@@ -103,13 +105,16 @@ def describe_sim(orders: list[Order], view: SimView) -> str:
     parts = []
     for o in orders:
         fills = view.fills_by_order.get(o.id, [])
-        parts.append(f"{expected_state(o).name} ({o.status}/{o.done_reason or '-'}) id={o.id} "
-                     f"executed={o.deal_size} fills={len(fills)}")
+        parts.append(
+            f"{expected_state(o).name} ({o.status}/{o.done_reason or '-'}) id={o.id} "
+            f"executed={o.deal_size} fills={len(fills)}"
+        )
     return "; ".join(parts)
 
 
-def compare_order(cid: str, record: OrderRecord, exchange: KucoinExchange,
-                  view: SimView) -> OrderFinding | None:
+def compare_order(
+    cid: str, record: OrderRecord, exchange: KucoinExchange, view: SimView
+) -> OrderFinding | None:
     sim_orders = view.orders_by_cid.get(cid, [])
     order = exchange.order_tracker.fetch_order(client_order_id=cid)
     problems: list[str] = []
@@ -122,8 +127,10 @@ def compare_order(cid: str, record: OrderRecord, exchange: KucoinExchange,
             if record.sent:
                 problems.append("not tracked (and never received by the simulator)")
         elif order.current_state not in NEVER_PLACED_STATES:
-            problems.append(f"connector {order.current_state.name}, simulator never "
-                            "received it (expected FAILED / WRITTEN_OFF)")
+            problems.append(
+                f"connector {order.current_state.name}, simulator never "
+                "received it (expected FAILED / WRITTEN_OFF)"
+            )
     elif order is None:
         problems.append("not tracked by the connector, the simulator has it")
     else:
@@ -132,8 +139,9 @@ def compare_order(cid: str, record: OrderRecord, exchange: KucoinExchange,
             category = "fills"
     if not problems:
         return None
-    return OrderFinding(cid, category, tuple(problems), describe_connector(order),
-                        describe_sim(sim_orders, view))
+    return OrderFinding(
+        cid, category, tuple(problems), describe_connector(order), describe_sim(sim_orders, view)
+    )
 
 
 def _order_problems(order: InFlightOrder, sim_order: Order, view: SimView) -> list[str]:
@@ -141,39 +149,50 @@ def _order_problems(order: InFlightOrder, sim_order: Order, view: SimView) -> li
     expected = expected_state(sim_order)
     if order.current_state is not expected:
         written_off = " (written off)" if order.written_off_ms is not None else ""
-        problems.append(f"state: connector {order.current_state.name}{written_off}, "
-                        f"simulator {expected.name}")
+        problems.append(
+            f"state: connector {order.current_state.name}{written_off}, simulator {expected.name}"
+        )
     if order.exchange_order_id != sim_order.id:
-        problems.append(f"exchange id: connector {order.exchange_order_id}, "
-                        f"simulator {sim_order.id}")
+        problems.append(
+            f"exchange id: connector {order.exchange_order_id}, simulator {sim_order.id}"
+        )
     fills = {f.trade_id: f for f in view.fills_by_order.get(sim_order.id, [])}
     mine = order.order_fills
     missing = sorted(set(fills) - set(mine))
     extra = sorted(set(mine) - set(fills))
     if missing:
-        problems.append(f"fills missing on the connector: {len(missing)} of {len(fills)} "
-                        f"({', '.join(missing[:5])}{'...' if len(missing) > 5 else ''})")
+        problems.append(
+            f"fills missing on the connector: {len(missing)} of {len(fills)} "
+            f"({', '.join(missing[:5])}{'...' if len(missing) > 5 else ''})"
+        )
     if extra:
         problems.append(f"fills unknown to the simulator: {', '.join(extra[:5])}")
     for trade_id in sorted(set(fills) & set(mine)):
         sim_fill, fill = fills[trade_id], mine[trade_id]
         if (fill.fill_price, fill.fill_base_amount) != (sim_fill.price, sim_fill.size):
-            problems.append(f"fill {trade_id}: connector {fill.fill_base_amount} @ "
-                            f"{fill.fill_price}, simulator {sim_fill.size} @ {sim_fill.price}")
+            problems.append(
+                f"fill {trade_id}: connector {fill.fill_base_amount} @ "
+                f"{fill.fill_price}, simulator {sim_fill.size} @ {sim_fill.price}"
+            )
         if (fill.fee.amount, fill.fee.asset) != (sim_fill.fee, sim_fill.fee_currency):
-            problems.append(f"fill {trade_id} fee: connector {fill.fee.amount} "
-                            f"{fill.fee.asset}, simulator {sim_fill.fee} "
-                            f"{sim_fill.fee_currency}")
+            problems.append(
+                f"fill {trade_id} fee: connector {fill.fee.amount} "
+                f"{fill.fee.asset}, simulator {sim_fill.fee} "
+                f"{sim_fill.fee_currency}"
+            )
     if order.executed_amount_base != sim_order.deal_size:
-        problems.append(f"executed: connector {order.executed_amount_base}, "
-                        f"simulator {sim_order.deal_size}")
+        problems.append(
+            f"executed: connector {order.executed_amount_base}, simulator {sim_order.deal_size}"
+        )
     return problems
 
 
-def compare_balances(exchange: KucoinExchange, sim: KucoinSimulator,
-                     account_type: str) -> list[str]:
-    accounts = {a.currency: a for a in sim.accounts.list_accounts(
-        sim.user_id, account_type=account_type)}
+def compare_balances(
+    exchange: KucoinExchange, sim: KucoinSimulator, account_type: str
+) -> list[str]:
+    accounts = {
+        a.currency: a for a in sim.accounts.list_accounts(sim.user_id, account_type=account_type)
+    }
     problems = []
     for currency in sorted(set(accounts) | set(exchange.get_all_balances())):
         account = accounts.get(currency)
@@ -181,8 +200,10 @@ def compare_balances(exchange: KucoinExchange, sim: KucoinSimulator,
         available = account.available if account is not None else Decimal(0)
         mine = (exchange.get_balance(currency), exchange.get_available_balance(currency))
         if mine != (total, available):
-            problems.append(f"{currency}: connector total {mine[0]} available {mine[1]}, "
-                            f"simulator total {total} available {available}")
+            problems.append(
+                f"{currency}: connector total {mine[0]} available {mine[1]}, "
+                f"simulator total {total} available {available}"
+            )
     return problems
 
 
@@ -195,12 +216,16 @@ def compare_book(exchange: KucoinExchange, sim: KucoinSimulator, pair: str) -> l
     for side, mine, theirs in (("bids", book.bids(), bids), ("asks", book.asks(), asks)):
         if mine == theirs:
             continue
-        first = next((i for i, (a, b) in enumerate(zip(mine, theirs, strict=False)) if a != b),
-                     min(len(mine), len(theirs)))
+        first = next(
+            (i for i, (a, b) in enumerate(zip(mine, theirs, strict=False)) if a != b),
+            min(len(mine), len(theirs)),
+        )
         here = mine[first] if first < len(mine) else None
         there = theirs[first] if first < len(theirs) else None
-        problems.append(f"{side}: {len(mine)} vs {len(theirs)} levels, first difference at "
-                        f"#{first}: connector {_level(here)}, simulator {_level(there)}")
+        problems.append(
+            f"{side}: {len(mine)} vs {len(theirs)} levels, first difference at "
+            f"#{first}: connector {_level(here)}, simulator {_level(there)}"
+        )
     if book.is_crossed():
         problems.append("connector book is crossed")
     return problems
@@ -210,8 +235,13 @@ def _level(level: tuple[Decimal, Decimal] | None) -> str:
     return "none" if level is None else f"{level[1]} @ {level[0]}"
 
 
-def judge(exchange: KucoinExchange, sim: KucoinSimulator, pair: str, account_type: str,
-          records: dict[str, OrderRecord]) -> Verdict:
+def judge(
+    exchange: KucoinExchange,
+    sim: KucoinSimulator,
+    pair: str,
+    account_type: str,
+    records: dict[str, OrderRecord],
+) -> Verdict:
     view = SimView.of(sim)
     verdict = Verdict()
     for cid, record in records.items():
@@ -219,10 +249,15 @@ def judge(exchange: KucoinExchange, sim: KucoinSimulator, pair: str, account_typ
         if finding is not None:
             verdict.orders.append(finding)
     for cid in sorted(set(view.orders_by_cid) - set(records)):
-        verdict.orders.append(OrderFinding(
-            cid, "orphan", ("a simulator order with a client oid the bot never created",),
-            describe_connector(exchange.order_tracker.fetch_order(client_order_id=cid)),
-            describe_sim(view.orders_by_cid[cid], view)))
+        verdict.orders.append(
+            OrderFinding(
+                cid,
+                "orphan",
+                ("a simulator order with a client oid the bot never created",),
+                describe_connector(exchange.order_tracker.fetch_order(client_order_id=cid)),
+                describe_sim(view.orders_by_cid[cid], view),
+            )
+        )
     verdict.balances = compare_balances(exchange, sim, account_type)
     verdict.book = compare_book(exchange, sim, pair)
     return verdict
