@@ -143,7 +143,23 @@ def _is_connector_context(context: dict[str, Any]) -> bool:
 
 
 def _is_error(record: logging.LogRecord) -> bool:
+    if _is_aiohttp_shutdown_race(record):
+        return False
     return record.levelno >= logging.ERROR or record.exc_info is not None
+
+
+def _is_aiohttp_shutdown_race(record: logging.LogRecord) -> bool:
+    """aiohttp's server (the simulator's or the proxy's, never the connector) may log
+    "Unhandled exception" with InvalidStateError when a client goes away as a request
+    handler finishes (its own ``_handler_waiter.set_result`` in ``web_protocol.py``; a
+    known upstream race, seen once in 115 runs). Only that exact case is left out."""
+    exc = _exc_of(record)
+    if record.name != "aiohttp.server" or not isinstance(exc, asyncio.InvalidStateError):
+        return False
+    frames = traceback.extract_tb(exc.__traceback__)
+    return bool(frames) and frames[-1].filename.replace("\\", "/").endswith(
+        "aiohttp/web_protocol.py"
+    )
 
 
 def _format_record(record: logging.LogRecord, t0_wall: float) -> str:
