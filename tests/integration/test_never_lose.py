@@ -205,6 +205,19 @@ async def test_failed_background_cancel_is_an_event_and_a_warning(
 
 
 # ------------------------------------------------------------------ crash recovery
+def _simulator(seed: int) -> KucoinSimulator:
+    """A quiet simulator (no market activity) two bot lives can share."""
+    return KucoinSimulator(
+        host="127.0.0.1",
+        port=0,
+        seed=seed,
+        pairs=[PAIR],
+        balances=BALANCES,
+        ws_settings=FAST_WS,
+        activity=False,
+    )
+
+
 def _exchange(sim: KucoinSimulator, account_type: str) -> KucoinExchange:
     creds = sim.credentials
     return KucoinExchange(
@@ -220,15 +233,7 @@ def _exchange(sim: KucoinSimulator, account_type: str) -> KucoinExchange:
 
 @pytest.mark.parametrize("account_type", ACCOUNT_TYPES)
 async def test_restart_restores_saved_state_and_reconciles(account_type: str) -> None:
-    async with KucoinSimulator(
-        host="127.0.0.1",
-        port=0,
-        seed=3,
-        pairs=[PAIR],
-        balances=BALANCES,
-        ws_settings=FAST_WS,
-        activity=False,
-    ) as sim:
+    async with _simulator(seed=3) as sim:
         first = _exchange(sim, account_type)
         async with first:
             await first.wait_ready(timeout_s=WAIT_S)
@@ -264,15 +269,7 @@ async def test_restart_restores_saved_state_and_reconciles(account_type: str) ->
 
 @pytest.mark.parametrize("account_type", ACCOUNT_TYPES)
 async def test_restart_without_state_adopts_own_open_orders(account_type: str) -> None:
-    async with KucoinSimulator(
-        host="127.0.0.1",
-        port=0,
-        seed=4,
-        pairs=[PAIR],
-        balances=BALANCES,
-        ws_settings=FAST_WS,
-        activity=False,
-    ) as sim:
+    async with _simulator(seed=4) as sim:
         first = _exchange(sim, account_type)
         async with first:
             await first.wait_ready(timeout_s=WAIT_S)
