@@ -48,20 +48,9 @@ def trading_rule_from_symbol(info: SymbolInfo, trading_pair: str) -> TradingRule
 def order_status_from_detail(
     detail: OrderDetail | HfOrderDetail, order: InFlightOrder, now_ms: int
 ) -> OrderStatus:
-    state = state_from_flags(
-        is_active=detail.is_open,
-        cancel_exist=detail.cancel_exist,
-        deal_size=detail.deal_size,
-        size=detail.size,
-    )
-    update = OrderUpdate(
-        trading_pair=order.trading_pair,
-        update_timestamp_ms=now_ms,
-        new_state=state,
-        client_order_id=order.client_order_id,
-        exchange_order_id=detail.id,
-    )
-    return OrderStatus(update=update, filled_base=detail.deal_size)
+    """A look-up's answer about ``order`` (the same reading as an order list's item)."""
+    listed = exchange_order_from_detail(detail, order.trading_pair)
+    return listed.status(order.client_order_id, now_ms)
 
 
 def exchange_order_from_detail(
