@@ -457,11 +457,7 @@ class ExchangeBase(ABC):
         status completes it at once). Raises OrderNotFoundError when the exchange does not
         know the order."""
         status = await self._fetch_order_status(order)
-        # An order whose placement answer was lost learns its exchange id here: its fills
-        # can only be fetched with it.
-        order.update_exchange_order_id(status.update.exchange_order_id)
-        if status.filled_base > order.executed_amount_base:
-            self.order_tracker.expect_fills(order.client_order_id, status.filled_base)
+        self._reconciler.note_status(order, status)
         if status.filled_base > order.executed_amount_base or (
             order.quote_amount is not None and status.filled_base > 0 and not order.order_fills
         ):
@@ -495,11 +491,9 @@ class ExchangeBase(ABC):
         """Track the account's open orders (on this connector's trading pairs) whose client
         order id starts with the prefix (default: this connector's own), when no saved
         state is at hand. Orders already tracked are left alone. Returns the adopted ones."""
-        prefix = (
-            self.client_order_id_prefix
-            if client_order_id_prefix is None
-            else (client_order_id_prefix)
-        )
+        prefix = client_order_id_prefix
+        if prefix is None:
+            prefix = self.client_order_id_prefix
         adopted = await self._reconciler.adopt_open_orders(self.trading_pairs, prefix)
         if adopted:
             self.request_reconcile()

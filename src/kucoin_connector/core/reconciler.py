@@ -142,7 +142,6 @@ class Reconciler:
         self._fills_window_max_ms = fills_window_max_ms
         self._list_margin_ms = list_margin_ms
         self._last_polled_ms: dict[str, int] = {}  # client order id -> last per-order poll
-        self.passes = 0
 
     async def run_once(self) -> None:
         """One pass over every target (module docstring)."""
@@ -155,7 +154,6 @@ class Reconciler:
             leftovers.extend(await self._pass_pair(pair, orders))
         await self._poll_in_rotation(leftovers)
         self._forget_polls(targets)
-        self.passes += 1
 
     async def adopt_open_orders(self, pairs: Iterable[str], prefix: str) -> list[InFlightOrder]:
         """Track the exchange's open orders of ``pairs`` whose client order id starts with
@@ -231,10 +229,15 @@ class Reconciler:
 
     def apply_status(self, order: InFlightOrder, status: OrderStatus) -> None:
         """A state from the exchange: learn the id, note missing fills, then the state."""
+        self.note_status(order, status)
+        self._tracker.process_order_update(status.update)
+
+    def note_status(self, order: InFlightOrder, status: OrderStatus) -> None:
+        """What a status teaches before its state is applied: the exchange order id (fills
+        can only be fetched with it) and fills still to be seen."""
         order.update_exchange_order_id(status.update.exchange_order_id)
         if status.filled_base > order.executed_amount_base:
             self._tracker.expect_fills(order.client_order_id, status.filled_base)
-        self._tracker.process_order_update(status.update)
 
     async def _read_fills(self, pair: str) -> None:
         """One time-window read for the pair's recent orders missing fills (older ones are

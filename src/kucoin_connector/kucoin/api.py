@@ -162,7 +162,7 @@ class KucoinApi:
     async def fills_between(self, symbol: str, start_ms: int, end_ms: int) -> list[Fill]:
         """Every fill of the symbol in [start_ms, end_ms] (exchange time; KuCoin allows a
         window of at most 24 h), all pages read."""
-        params = {"symbol": symbol, "startAt": start_ms, "endAt": end_ms}
+        params = _window(symbol, start_ms, end_ms)
         if self.is_hf:
             items = await self._hf_pages("hf_fills", params)
         else:
@@ -182,7 +182,7 @@ class KucoinApi:
     ) -> list[OrderDetail | HfOrderDetail]:
         """Every done order of the symbol created in [start_ms, end_ms] (KuCoin allows a
         window of at most 24 h), all pages read."""
-        params = {"symbol": symbol, "startAt": start_ms, "endAt": end_ms}
+        params = _window(symbol, start_ms, end_ms)
         if self.is_hf:
             items = await self._hf_pages("hf_done_orders", params)
             return [parse_model(HfOrderDetail, item) for item in items]
@@ -230,6 +230,13 @@ class KucoinApi:
                 raise ParseError(f"{name}: bad lastId {next_id!r}")
             last_id = next_id
         raise ParseError(f"{name}: more than {MAX_PAGES} pages")
+
+
+def _window(symbol: str, start_ms: int, end_ms: int) -> dict[str, Any]:
+    """Query of a time-window list, its start clamped into KuCoin's 24 h window (with a
+    minute to spare); what is older is looked up order by order."""
+    start_ms = max(start_ms, end_ms - MAX_WINDOW_MS + 60_000)
+    return {"symbol": symbol, "startAt": start_ms, "endAt": end_ms}
 
 
 def _as_list(data: Any) -> list[Any]:

@@ -42,7 +42,7 @@ from kucoin_connector.core.urls import require_secure_url
 from kucoin_connector.core.ws import DEFAULT_WS_TRANSPORT
 from kucoin_connector.core.ws_transport import WsTransportName
 
-from .api import MAX_WINDOW_MS, KucoinApi
+from .api import KucoinApi
 from .auth import KucoinAuth
 from .config import KUCOIN_BASE_URL
 from .endpoints import rate_limits as kucoin_rate_limits
@@ -53,7 +53,6 @@ from .private_messages import BalanceMessage, OrderChangeMessage
 from .translate import (
     balance_from_message,
     exchange_order_from_detail,
-    fill_trade_update,
     order_status_from_detail,
     trade_update_from_fill,
     trading_rule_from_symbol,
@@ -369,7 +368,7 @@ class KucoinExchange(ExchangeBase):
         symbol = self.symbol_for_pair(order.trading_pair)
         fills = await self.api.fills(order.exchange_order_id, symbol)
         return [
-            trade_update_from_fill(fill, order)
+            trade_update_from_fill(fill, order.trading_pair, order.client_order_id)
             for fill in fills
             if fill.order_id == order.exchange_order_id
         ]
@@ -381,18 +380,16 @@ class KucoinExchange(ExchangeBase):
 
     async def _fetch_done_orders(self, trading_pair: str, since_ms: int) -> list[ExchangeOrder]:
         self._require_auth()
-        end_ms = self._exchange_time_ms()
-        start_ms = max(since_ms, end_ms - MAX_WINDOW_MS + 60_000)  # older: looked up singly
-        details = await self.api.done_orders(self.symbol_for_pair(trading_pair), start_ms, end_ms)
+        symbol = self.symbol_for_pair(trading_pair)
+        details = await self.api.done_orders(symbol, since_ms, self._exchange_time_ms())
         return [exchange_order_from_detail(d, trading_pair) for d in details]
 
     async def _fetch_fills(
         self, trading_pair: str, start_ms: int, end_ms: int
     ) -> list[TradeUpdate]:
         self._require_auth()
-        start_ms = max(start_ms, end_ms - MAX_WINDOW_MS + 60_000)
         fills = await self.api.fills_between(self.symbol_for_pair(trading_pair), start_ms, end_ms)
-        return [fill_trade_update(fill, trading_pair) for fill in fills]
+        return [trade_update_from_fill(fill, trading_pair) for fill in fills]
 
     def _exchange_time_ms(self) -> int:
         return self._time.time_ms()

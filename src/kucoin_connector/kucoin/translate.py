@@ -85,22 +85,6 @@ def exchange_order_from_detail(
     )
 
 
-def fill_trade_update(fill: Fill, trading_pair: str) -> TradeUpdate:
-    """A fill of a time-window read: its order is matched by exchange order id."""
-    return TradeUpdate(
-        trade_id=fill.trade_id,
-        client_order_id="",
-        exchange_order_id=fill.order_id,
-        trading_pair=trading_pair,
-        fill_timestamp_ms=fill.created_at_ms,
-        fill_price=fill.price,
-        fill_base_amount=fill.size,
-        fill_quote_amount=fill.funds,
-        fee=TradeFee(asset=fill.fee_currency, amount=fill.fee),
-        is_maker=_is_maker(fill.liquidity),
-    )
-
-
 def waiting_stop_order_status(
     stop: StopOrderDetail, order: InFlightOrder, now_ms: int
 ) -> OrderStatus:
@@ -115,12 +99,14 @@ def waiting_stop_order_status(
     return OrderStatus(update=update, filled_base=Decimal(0))
 
 
-def trade_update_from_fill(fill: Fill, order: InFlightOrder) -> TradeUpdate:
+def trade_update_from_fill(fill: Fill, trading_pair: str, client_order_id: str = "") -> TradeUpdate:
+    """A REST fill; without ``client_order_id`` (a time-window read) its order is matched
+    by exchange order id."""
     return TradeUpdate(
         trade_id=fill.trade_id,
-        client_order_id=order.client_order_id,
+        client_order_id=client_order_id,
         exchange_order_id=fill.order_id,
-        trading_pair=order.trading_pair,
+        trading_pair=trading_pair,
         fill_timestamp_ms=fill.created_at_ms,
         fill_price=fill.price,
         fill_base_amount=fill.size,
