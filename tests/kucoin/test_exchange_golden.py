@@ -198,7 +198,7 @@ async def recorder() -> AsyncIterator[tuple[Recorder, str]]:
     app = web.Application()
     app.router.add_route("*", "/{tail:.*}", rec.handle)
     server = TestServer(app, host="127.0.0.1", port=0)
-    await server.start_server()
+    await server.start_server(shutdown_timeout=1.0)
     try:
         yield rec, str(server.make_url("")).rstrip("/")
     finally:

@@ -362,7 +362,7 @@ async def _lose_response(request: web.Request, body: Any) -> web.StreamResponse:
 async def fake() -> AsyncIterator[FakeKucoin]:
     state = FakeKucoin()
     server = TestServer(state.app(), host="127.0.0.1", port=0)
-    await server.start_server()
+    await server.start_server(shutdown_timeout=1.0)
     state.url = str(server.make_url("")).rstrip("/")
     try:
         yield state

@@ -102,7 +102,7 @@ async def server() -> AsyncIterator[tuple[Server, str]]:
     app = web.Application()
     app.router.add_get("/ws", srv_state.handle)
     srv = TestServer(app, host="127.0.0.1")
-    await srv.start_server()
+    await srv.start_server(shutdown_timeout=1.0)
     try:
         yield srv_state, str(srv.make_url("/ws").with_scheme("ws"))
     finally:

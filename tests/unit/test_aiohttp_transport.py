@@ -96,7 +96,7 @@ async def server() -> AsyncIterator[Loopback]:
     app.router.add_get("/cut", cut)
     app.router.add_post("/moved", moved)
     srv = TestServer(app, host="127.0.0.1")
-    await srv.start_server()
+    await srv.start_server(shutdown_timeout=1.0)
     try:
         yield Loopback(str(srv.make_url("")).rstrip("/"), seen)
     finally:
@@ -193,7 +193,7 @@ async def test_redirects_are_not_followed(server: Loopback) -> None:
 # ----------------------------------------------------------------------------- real failures
 async def test_connection_refused_never_left() -> None:
     probe = TestServer(web.Application(), host="127.0.0.1")
-    await probe.start_server()
+    await probe.start_server(shutdown_timeout=1.0)
     url = str(probe.make_url("")).rstrip("/")
     await probe.close()  # the port is now closed
     transport = AiohttpTransport()

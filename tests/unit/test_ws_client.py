@@ -154,7 +154,7 @@ async def exchange() -> AsyncIterator[tuple[FakeExchange, str]]:
     app = web.Application()
     app.router.add_get("/ws", fx.handle)
     srv = TestServer(app, host="127.0.0.1")
-    await srv.start_server()
+    await srv.start_server(shutdown_timeout=1.0)
     try:
         yield fx, str(srv.make_url("/ws").with_scheme("ws"))
     finally:
@@ -403,7 +403,7 @@ class RecordingRandom(random.Random):
 
 async def test_backoff_grows_while_connects_keep_failing(make: MakeHarness) -> None:
     probe = TestServer(web.Application(), host="127.0.0.1")
-    await probe.start_server()
+    await probe.start_server(shutdown_timeout=1.0)
     dead_url = str(probe.make_url("/ws").with_scheme("ws"))
     await probe.close()  # connection refused from now on
     rng = RecordingRandom()
@@ -614,7 +614,7 @@ async def test_tls_certificates_are_verified(make: MakeHarness, tmp_path: Path) 
     fx = FakeExchange()
     app = web.Application()
     app.router.add_get("/ws", fx.handle)
-    runner = web.AppRunner(app)
+    runner = web.AppRunner(app, shutdown_timeout=1.0)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0, ssl_context=_self_signed_context(tmp_path))
     await site.start()
