@@ -43,7 +43,7 @@ from kucoin_connector.core.types import OrderType, TradeType
 from kucoin_connector.kucoin.auth import KucoinAuth
 from kucoin_connector.kucoin.endpoints import rate_limits
 from kucoin_connector.kucoin.exchange import KucoinExchange
-from kucoin_connector.simulator.server import KucoinSimulator
+from kucoin_connector.simulator.kucoin_spot.server import KucoinSimulator
 
 PAIR = "BTC-USDT"
 

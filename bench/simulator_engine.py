@@ -17,9 +17,14 @@ import sys
 import time
 from decimal import Decimal
 
-from kucoin_connector.simulator.accounts import Accounts
-from kucoin_connector.simulator.engine import MatchingEngine, NullListener
-from kucoin_connector.simulator.models import EngineError, OrderRequest, SequentialIds, SymbolSpec
+from kucoin_connector.simulator.engine.accounts import Accounts
+from kucoin_connector.simulator.engine.engine import MatchingEngine, NullListener
+from kucoin_connector.simulator.engine.models import (
+    EngineError,
+    OrderRequest,
+    SequentialIds,
+    SymbolSpec,
+)
 
 SPEC = SymbolSpec(
     symbol="BTC-USDT",

@@ -17,7 +17,7 @@ import pytest
 from kucoin_connector.cli import build_parser
 from kucoin_connector.connect import Console, run_connect
 from kucoin_connector.secrets_store import ScryptParams, SecretsStore
-from kucoin_connector.simulator.server import KucoinSimulator
+from kucoin_connector.simulator.kucoin_spot.server import KucoinSimulator
 
 FAST = ScryptParams(n=2**4, r=1, p=1)
 PASSWORD = "correct horse"

@@ -22,7 +22,7 @@ from kucoin_connector.registry import (
     connector_ids,
     get_connector,
 )
-from kucoin_connector.simulator.server import KucoinSimulator
+from kucoin_connector.simulator.kucoin_spot.server import KucoinSimulator
 
 SECRETS = {"api_key": "the-key", "api_secret": "s3cr3t-value", "passphrase": "p4ss-value"}
 HERE = __name__

@@ -35,7 +35,7 @@ from kucoin_connector import (
     TimeInForce,
     TradeType,
 )
-from kucoin_connector.simulator.server import KucoinSimulator
+from kucoin_connector.simulator.kucoin_spot.server import KucoinSimulator
 
 PRICE_STEP = Decimal("0.1")
 SIZE_STEP = Decimal("0.0001")

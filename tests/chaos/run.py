@@ -32,8 +32,8 @@ from typing import Any
 
 from kucoin_connector import KucoinExchange
 from kucoin_connector.core.exchange import ReconcileSettings
-from kucoin_connector.simulator.server import KucoinSimulator
-from kucoin_connector.simulator.ws import WsSettings
+from kucoin_connector.simulator.kucoin_spot.server import KucoinSimulator
+from kucoin_connector.simulator.kucoin_spot.ws import WsSettings
 
 from .bot import SLOW_CALL_S, Bot, BotSettings
 from .proxy import ChaosConfig, FaultProxy

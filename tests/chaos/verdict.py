@@ -21,8 +21,8 @@ from decimal import Decimal
 
 from kucoin_connector import KucoinExchange, OrderState
 from kucoin_connector.core.in_flight_order import InFlightOrder
-from kucoin_connector.simulator.models import Fill, Order
-from kucoin_connector.simulator.server import KucoinSimulator
+from kucoin_connector.simulator.engine.models import Fill, Order
+from kucoin_connector.simulator.kucoin_spot.server import KucoinSimulator
 
 from .bot import OrderRecord
 

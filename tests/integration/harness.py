@@ -17,9 +17,9 @@ from kucoin_connector import KucoinExchange
 from kucoin_connector.core.exchange import ReconcileSettings
 from kucoin_connector.core.in_flight_order import InFlightOrder
 from kucoin_connector.core.types import OrderState
-from kucoin_connector.simulator.models import Order
-from kucoin_connector.simulator.server import KucoinSimulator
-from kucoin_connector.simulator.ws import WsSettings
+from kucoin_connector.simulator.engine.models import Order
+from kucoin_connector.simulator.kucoin_spot.server import KucoinSimulator
+from kucoin_connector.simulator.kucoin_spot.ws import WsSettings
 
 PAIR = "BTC-USDT"
 BALANCES = {"USDT": "100000", "BTC": "5"}

@@ -11,7 +11,7 @@ from decimal import Decimal
 import pytest
 
 from kucoin_connector import OrderOptions, OrderType, TradeType
-from kucoin_connector.simulator.server import KucoinSimulator
+from kucoin_connector.simulator.kucoin_spot.server import KucoinSimulator
 
 from .harness import PAIR, Harness, harness, wait_for
 

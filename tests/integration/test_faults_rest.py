@@ -18,7 +18,7 @@ from kucoin_connector import (
     TradeType,
 )
 from kucoin_connector.core.exchange import ReconcileSettings
-from kucoin_connector.simulator.models import OrderRequest
+from kucoin_connector.simulator.engine.models import OrderRequest
 
 from .harness import PAIR, Harness, drive, harness, wait_for
 

@@ -14,9 +14,9 @@ from kucoin_connector import (
     OrderType,
     TradeType,
 )
-from kucoin_connector.simulator.models import OrderRequest
-from kucoin_connector.simulator.server import KucoinSimulator
-from kucoin_connector.simulator.ws_hub import WsConnection
+from kucoin_connector.simulator.engine.models import OrderRequest
+from kucoin_connector.simulator.kucoin_spot.server import KucoinSimulator
+from kucoin_connector.simulator.kucoin_spot.ws_hub import WsConnection
 
 from .harness import FAST_WS, PAIR, WAIT_S, Harness, drive, harness, wait_for
 

@@ -20,8 +20,8 @@ from kucoin_connector import (
 )
 from kucoin_connector.core.exchange import ReconcileSettings
 from kucoin_connector.core.in_flight_order import InFlightOrder
-from kucoin_connector.simulator.models import OrderRequest
-from kucoin_connector.simulator.server import KucoinSimulator
+from kucoin_connector.simulator.engine.models import OrderRequest
+from kucoin_connector.simulator.kucoin_spot.server import KucoinSimulator
 
 from .harness import BALANCES, FAST_RECONCILE, FAST_WS, PAIR, WAIT_S, Harness, harness, wait_for
 

@@ -15,7 +15,7 @@ from kucoin_connector import (
     TimeInForce,
     TradeType,
 )
-from kucoin_connector.simulator.models import OrderRequest
+from kucoin_connector.simulator.engine.models import OrderRequest
 
 from .harness import PAIR, Harness, harness, wait_for
 

@@ -12,7 +12,7 @@ from kucoin_connector import (
     OrderBookResyncedEvent,
     UnknownTradingPairError,
 )
-from kucoin_connector.simulator.server import KucoinSimulator
+from kucoin_connector.simulator.kucoin_spot.server import KucoinSimulator
 
 from .harness import FAST_WS, wait_for
 

@@ -28,10 +28,10 @@ from kucoin_connector.demo import DemoSettings, run_demo
 from kucoin_connector.kucoin.config import KucoinConfig
 from kucoin_connector.kucoin.key_check import verify_kucoin_keys
 from kucoin_connector.kucoin.ws_adapter import BulletToken
-from kucoin_connector.simulator import routing
-from kucoin_connector.simulator.auth import verify_request
-from kucoin_connector.simulator.server import KucoinSimulator
-from kucoin_connector.simulator.tokens import TokenStore
+from kucoin_connector.simulator.kucoin_spot import routing
+from kucoin_connector.simulator.kucoin_spot.auth import verify_request
+from kucoin_connector.simulator.kucoin_spot.server import KucoinSimulator
+from kucoin_connector.simulator.kucoin_spot.tokens import TokenStore
 
 from .harness import FAST_RECONCILE, FAST_WS, PAIR, wait_for
 

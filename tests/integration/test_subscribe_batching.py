@@ -12,9 +12,9 @@ import pytest
 from kucoin_connector import KucoinExchange
 from kucoin_connector.core.throttler import RateLimit
 from kucoin_connector.kucoin.endpoints import WS_CONNECT_LIMIT_ID, WS_SUBSCRIBE_LIMIT_ID
-from kucoin_connector.simulator.server import KucoinSimulator
-from kucoin_connector.simulator.ws import WsSettings
-from kucoin_connector.simulator.ws_hub import WsConnection
+from kucoin_connector.simulator.kucoin_spot.server import KucoinSimulator
+from kucoin_connector.simulator.kucoin_spot.ws import WsSettings
+from kucoin_connector.simulator.kucoin_spot.ws_hub import WsConnection
 
 from .harness import wait_for
 

@@ -13,7 +13,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from kucoin_connector.simulator.server import KucoinSimulator, SimCredentials
+from kucoin_connector.simulator.kucoin_spot.server import KucoinSimulator, SimCredentials
 
 
 def b64_hmac(secret: str, message: str) -> str:

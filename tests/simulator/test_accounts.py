@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from kucoin_connector.simulator.accounts import Accounts
-from kucoin_connector.simulator.models import BalanceChange, EngineError, SequentialIds
+from kucoin_connector.simulator.engine.accounts import Accounts
+from kucoin_connector.simulator.engine.models import (
+    BalanceChange,
+    EngineError,
+    Reject,
+    SequentialIds,
+)
 
 from .test_engine_support import Clock, D, make_env
 
@@ -69,19 +74,19 @@ def test_inner_transfer_moves_available_funds_with_ledgers_and_events() -> None:
 @pytest.mark.parametrize(
     ("src", "dst", "amount", "code"),
     [
-        ("main", "trade", "101", "200004"),
-        ("main", "main", "1", "400100"),
-        ("main", "margin", "1", "400100"),
-        ("main", "trade", "-1", "400100"),
+        ("main", "trade", "101", Reject.INSUFFICIENT_FUNDS),
+        ("main", "main", "1", Reject.INVALID_PARAMETER),
+        ("main", "margin", "1", Reject.INVALID_PARAMETER),
+        ("main", "trade", "-1", Reject.INVALID_PARAMETER),
     ],
 )
-def test_inner_transfer_errors(src: str, dst: str, amount: str, code: str) -> None:
+def test_inner_transfer_errors(src: str, dst: str, amount: str, code: Reject) -> None:
     accounts, sink, _ = _accounts()
     accounts.deposit("u", "USDT", D("100"))
     sink.changes.clear()
     with pytest.raises(EngineError) as info:
         accounts.inner_transfer("u", "USDT", src, dst, D(amount))
-    assert info.value.code == code and sink.changes == []
+    assert info.value.reason == code and sink.changes == []
     assert accounts.account("u", "USDT", "main").balance == D("100")
 
 
@@ -91,7 +96,7 @@ def test_held_funds_cannot_be_transferred() -> None:
     env.limit("u", "buy", "50", "1")  # holds 50.1
     with pytest.raises(EngineError) as info:
         env.accounts.inner_transfer("u", "USDT", "trade", "main", D("50"))
-    assert info.value.code == "200004"
+    assert info.value.reason == Reject.INSUFFICIENT_FUNDS
     env.accounts.inner_transfer("u", "USDT", "trade", "main", D("49.9"))
 
 

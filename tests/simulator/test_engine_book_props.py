@@ -7,7 +7,7 @@ from decimal import Decimal
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kucoin_connector.simulator.models import EngineError, OrderRequest
+from kucoin_connector.simulator.engine.models import EngineError, OrderRequest, Reject
 
 from .test_engine_support import D, Env, Recorder, make_env
 
@@ -142,7 +142,7 @@ def _apply(env: Env, op: tuple[object, ...], placed: list[tuple[str, str]]) -> N
             try:
                 env.engine.cancel_order(user, order_id)
             except EngineError as exc:
-                assert exc.code == "400100"
+                assert exc.reason == Reject.ORDER_NOT_FOUND
         return
     user = str(op[1])
     if kind == "limit":
@@ -162,7 +162,11 @@ def _apply(env: Env, op: tuple[object, ...], placed: list[tuple[str, str]]) -> N
     try:
         placed.append((user, env.engine.place_order(user, req).id))
     except EngineError as exc:
-        assert exc.code in ("400100", "200004")
+        assert exc.reason in (
+            Reject.INVALID_PARAMETER,
+            Reject.INSUFFICIENT_FUNDS,
+            Reject.TOO_MANY_ORDERS,
+        )
 
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from kucoin_connector.simulator.models import OrderRequest
+from kucoin_connector.simulator.engine.models import EngineError, OrderRequest, Reject
 
 from .test_engine_support import D, make_env
 
@@ -174,16 +174,16 @@ def test_insufficient_balance_changes_nothing() -> None:
     env = make_env()
     env.fund("dave", "USDT", "100")
     env.rec.clear()
-    with pytest.raises(Exception) as info:
+    with pytest.raises(EngineError) as info:
         env.limit("dave", "buy", "100", "1")  # needs 100.2 with the fee hold
-    assert getattr(info.value, "code", None) == "200004"
+    assert info.value.reason == Reject.INSUFFICIENT_FUNDS
     assert env.rec.log == [] and env.engine.list_orders("dave") == []
-    with pytest.raises(Exception) as info:
+    with pytest.raises(EngineError) as info:
         env.limit("dave", "sell", "100", "1")
-    assert getattr(info.value, "code", None) == "200004"
-    with pytest.raises(Exception) as info:
+    assert info.value.reason == Reject.INSUFFICIENT_FUNDS
+    with pytest.raises(EngineError) as info:
         env.market("dave", "sell", funds="10")  # no BTC at all
-    assert getattr(info.value, "code", None) == "200004"
+    assert info.value.reason == Reject.INSUFFICIENT_FUNDS
     assert env.bal("dave", "USDT") == (D("100"), D("100"), D("0"))
 
 
@@ -194,9 +194,9 @@ def test_orders_use_their_account_type() -> None:
     order = env.limit("erin", "buy", "100", "1", account_type="trade_hf")
     assert env.bal("erin", "USDT", "trade_hf")[2] == D("100.2")
     assert env.rec.balances[0].account_type == "trade_hf"
-    with pytest.raises(Exception) as info:
+    with pytest.raises(EngineError) as info:
         env.limit("erin", "buy", "100", "1")
-    assert getattr(info.value, "code", None) == "200004"
+    assert info.value.reason == Reject.INSUFFICIENT_FUNDS
     assert order.account_type == "trade_hf"
 
 
@@ -219,16 +219,16 @@ def test_cancel_errors_and_cancel_by_client_oid() -> None:
         lambda: env.engine.get_order_by_client_oid("alice", "zz"),
     )
     for call in calls:
-        with pytest.raises(Exception) as info:
+        with pytest.raises(EngineError) as info:
             call()
-        assert getattr(info.value, "code", None) == "400100"
+        assert info.value.reason == Reject.ORDER_NOT_FOUND
     env.rec.clear()
     assert env.engine.cancel_by_client_oid("alice", "c1") is order
     assert env.rec.order_events(order.id) == ["canceled"]
     assert env.rec.l2[-1][2:] == (D("100"), D("0"), 2)
-    with pytest.raises(Exception) as info:
+    with pytest.raises(EngineError) as info:
         env.engine.cancel_order("alice", order.id)
-    assert getattr(info.value, "code", None) == "400100"
+    assert info.value.reason == Reject.ORDER_NOT_FOUND
     assert env.engine.get_order_by_client_oid("alice", "c1").done_reason == "canceled"
 
 

@@ -6,15 +6,15 @@ from typing import Any
 
 import pytest
 
-from kucoin_connector.simulator.models import EngineError, OrderRequest
+from kucoin_connector.simulator.engine.models import EngineError, OrderRequest, Reject
 
 from .test_engine_support import D, Env, make_env
 
 
-def _code(env: Env, user: str, req: OrderRequest) -> str:
+def _code(env: Env, user: str, req: OrderRequest) -> Reject:
     with pytest.raises(EngineError) as info:
         env.engine.place_order(user, req)
-    return info.value.code
+    return info.value.reason
 
 
 # ---- time in force ---------------------------------------------------------------------
@@ -204,7 +204,7 @@ def test_invalid_limit_orders_are_rejected_with_400100(changes: dict[str, Any]) 
         "size": D("1"),
     }
     values.update(changes)
-    assert _code(env, "alice", OrderRequest(**values)) == "400100"
+    assert _code(env, "alice", OrderRequest(**values)) == Reject.INVALID_PARAMETER
     assert env.rec.log == []
 
 
@@ -227,19 +227,19 @@ def test_invalid_market_orders_are_rejected_with_400100(changes: dict[str, Any])
     env = make_env()
     values: dict[str, Any] = {"symbol": "BTC-USDT", "side": "buy", "type": "market"}
     values.update(changes)
-    assert _code(env, "alice", OrderRequest(**values)) == "400100"
+    assert _code(env, "alice", OrderRequest(**values)) == Reject.INVALID_PARAMETER
 
 
 def test_unknown_symbol_and_disabled_trading() -> None:
     env = make_env()
     req = OrderRequest("ETH-USDT", "buy", price=D("1"), size=D("1"))
-    assert _code(env, "alice", req) == "900001"
+    assert _code(env, "alice", req) == Reject.UNKNOWN_SYMBOL
     with pytest.raises(EngineError) as info:
         env.engine.symbol_spec("ETH-USDT")
-    assert info.value.code == "900001"
+    assert info.value.reason == Reject.UNKNOWN_SYMBOL
     env.engine.set_trading_enabled("BTC-USDT", False)
     req = OrderRequest("BTC-USDT", "buy", price=D("100"), size=D("1"))
-    assert _code(env, "alice", req) == "400100"
+    assert _code(env, "alice", req) == Reject.TRADING_DISABLED
     env.engine.set_trading_enabled("BTC-USDT", True)
     assert env.engine.place_order("alice", req).status == "open"
 
@@ -248,9 +248,9 @@ def test_duplicate_client_oid_rejected_even_after_done() -> None:
     env = make_env()
     first = env.limit("alice", "buy", "100", "1", client_oid="abc")
     req = OrderRequest("BTC-USDT", "buy", price=D("100"), size=D("1"), client_oid="abc")
-    assert _code(env, "alice", req) == "400100"
+    assert _code(env, "alice", req) == Reject.DUPLICATE_CLIENT_ID
     env.engine.cancel_order("alice", first.id)
-    assert _code(env, "alice", req) == "400100"
+    assert _code(env, "alice", req) == Reject.DUPLICATE_CLIENT_ID
     assert env.engine.place_order("bob", req).client_oid == "abc"  # another user may
 
 
@@ -259,6 +259,6 @@ def test_max_active_orders_per_symbol() -> None:
     env.limit("alice", "buy", "100", "1")
     second = env.limit("alice", "buy", "99", "1")
     req = OrderRequest("BTC-USDT", "buy", price=D("98"), size=D("1"))
-    assert _code(env, "alice", req) == "400100"
+    assert _code(env, "alice", req) == Reject.TOO_MANY_ORDERS
     env.engine.cancel_order("alice", second.id)
     assert env.engine.place_order("alice", req).is_active

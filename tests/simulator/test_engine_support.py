@@ -6,9 +6,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from kucoin_connector.simulator.accounts import Accounts
-from kucoin_connector.simulator.engine import MatchingEngine
-from kucoin_connector.simulator.models import (
+from kucoin_connector.simulator.engine.accounts import Accounts
+from kucoin_connector.simulator.engine.engine import MatchingEngine
+from kucoin_connector.simulator.engine.models import (
     BalanceChange,
     Fill,
     Order,

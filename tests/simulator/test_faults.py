@@ -8,7 +8,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from kucoin_connector.simulator.server import KucoinSimulator
+from kucoin_connector.simulator.kucoin_spot.server import KucoinSimulator
 
 from .conftest import Client, next_message, open_ws, sign_headers, subscribe
 
@@ -195,7 +195,7 @@ async def test_admin_route(client: Client, sim: KucoinSimulator) -> None:
 
 
 def test_signer_helper_matches_seed_vector() -> None:
-    from kucoin_connector.simulator.server import SimCredentials
+    from kucoin_connector.simulator.kucoin_spot.server import SimCredentials
 
     creds = SimCredentials(
         "5c2db93503aa674c74a31734",

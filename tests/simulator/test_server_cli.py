@@ -10,8 +10,8 @@ from decimal import Decimal
 import aiohttp
 import pytest
 
-from kucoin_connector.simulator import cli
-from kucoin_connector.simulator.server import KucoinSimulator
+from kucoin_connector.simulator.kucoin_spot import cli
+from kucoin_connector.simulator.kucoin_spot.server import KucoinSimulator
 
 
 def _parse(argv: list[str]) -> argparse.Namespace:

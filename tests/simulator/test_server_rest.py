@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from kucoin_connector.simulator.server import KucoinSimulator
+from kucoin_connector.simulator.kucoin_spot.server import KucoinSimulator
 
 from .conftest import Client
 

@@ -7,9 +7,14 @@ import time
 import aiohttp
 import pytest
 
-from kucoin_connector.simulator.auth import ApiKey, AuthFailure, KeyStore, verify_request
-from kucoin_connector.simulator.ratelimit import RateLimitConfig
-from kucoin_connector.simulator.server import KucoinSimulator
+from kucoin_connector.simulator.kucoin_spot.auth import (
+    ApiKey,
+    AuthFailure,
+    KeyStore,
+    verify_request,
+)
+from kucoin_connector.simulator.kucoin_spot.ratelimit import RateLimitConfig
+from kucoin_connector.simulator.kucoin_spot.server import KucoinSimulator
 
 from .conftest import Client, sign_headers
 

@@ -7,8 +7,8 @@ from typing import Any
 import aiohttp
 import pytest
 
-from kucoin_connector.simulator.server import KucoinSimulator
-from kucoin_connector.simulator.ws import WsSettings
+from kucoin_connector.simulator.kucoin_spot.server import KucoinSimulator
+from kucoin_connector.simulator.kucoin_spot.ws import WsSettings
 
 from .conftest import Client, next_message, open_ws, subscribe
 

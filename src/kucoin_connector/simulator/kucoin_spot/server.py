@@ -22,19 +22,19 @@ from typing import Any
 
 from aiohttp import web
 
-from .accounts import Accounts
+from ..engine.accounts import Accounts
+from ..engine.clock import SimClock
+from ..engine.engine import MatchingEngine
+from ..engine.faults import FaultInjector
+from ..engine.market import MarketActivity
+from ..engine.models import SequentialIds
+from ..engine.specs import default_spec, initial_price
 from .app import WS_PATH, build_app
 from .auth import ALL_PERMISSIONS, ApiKey, KeyStore
 from .candles import TradeTape
-from .clock import SimClock
-from .engine import MatchingEngine
-from .faults import FaultInjector
-from .market import MarketActivity
-from .models import SequentialIds
 from .publisher import Publisher
 from .ratelimit import RateLimitConfig, RateLimiter
 from .snapshots import SnapshotFeed
-from .specs import default_spec, initial_price
 from .state import SimState
 from .tokens import TokenStore
 from .ws import WsSettings

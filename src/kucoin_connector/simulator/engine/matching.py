@@ -9,9 +9,9 @@ from __future__ import annotations
 import heapq
 from decimal import Decimal
 
-from kucoin_connector.simulator.accounts import Accounts
-from kucoin_connector.simulator.book import BookSide, SymbolBook
-from kucoin_connector.simulator.execution import (
+from kucoin_connector.simulator.engine.accounts import Accounts
+from kucoin_connector.simulator.engine.book import BookSide, SymbolBook
+from kucoin_connector.simulator.engine.execution import (
     ONE,
     apply_fill,
     check_rates,
@@ -20,12 +20,9 @@ from kucoin_connector.simulator.execution import (
     settle_fill,
     taker_capacity,
 )
-from kucoin_connector.simulator.listener import EngineListener, NullListener
-from kucoin_connector.simulator.models import (
+from kucoin_connector.simulator.engine.listener import EngineListener, NullListener
+from kucoin_connector.simulator.engine.models import (
     BUY,
-    CODE_BALANCE_INSUFFICIENT,
-    CODE_PARAMETER,
-    CODE_SYMBOL_NOT_EXISTS,
     LIMIT,
     MARKET,
     ZERO,
@@ -36,11 +33,12 @@ from kucoin_connector.simulator.models import (
     IdFactory,
     Order,
     OrderRequest,
+    Reject,
     SequentialIds,
     SymbolSpec,
     Trade,
 )
-from kucoin_connector.simulator.validation import validate_request
+from kucoin_connector.simulator.engine.validation import validate_request
 
 # why the matching loop stopped
 _STOP_DONE = 0  # the taker has nothing left it can execute
@@ -91,7 +89,7 @@ class EngineCore:
     def _book(self, symbol: str) -> SymbolBook:
         book = self._books.get(symbol)
         if book is None:
-            raise EngineError(CODE_SYMBOL_NOT_EXISTS, f"symbol {symbol} not exists")
+            raise EngineError(Reject.UNKNOWN_SYMBOL, f"symbol {symbol} not exists")
         return book
 
     def _rates(self, user_id: str) -> tuple[Decimal, Decimal]:
@@ -121,7 +119,7 @@ class EngineCore:
         spec = book.spec
         validate_request(spec, req)
         if req.client_oid and (user_id, req.client_oid) in self._client_oids:
-            raise EngineError(CODE_PARAMETER, "The clientOid already exists")
+            raise EngineError(Reject.DUPLICATE_CLIENT_ID, "The clientOid already exists")
         self._check_active_limit(user_id, req)
         order = self._new_order(user_id, req, spec, now)
         deferred = bool(order.stop) and self._hold_is_all_available(order)
@@ -146,7 +144,9 @@ class EngineCore:
             if o.symbol == req.symbol and o.account_type == req.account_type
         )
         if count >= limit:
-            raise EngineError(CODE_PARAMETER, f"the maximum of {limit} active orders is reached")
+            raise EngineError(
+                Reject.TOO_MANY_ORDERS, f"the maximum of {limit} active orders is reached"
+            )
 
     def _new_order(self, user_id: str, req: OrderRequest, spec: SymbolSpec, now: int) -> Order:
         self._seq += 1
@@ -202,7 +202,7 @@ class EngineCore:
         if self._hold_is_all_available(order):
             amount = available
             if amount <= 0:
-                raise EngineError(CODE_BALANCE_INSUFFICIENT, "Balance insufficient!")
+                raise EngineError(Reject.INSUFFICIENT_FUNDS, "Balance insufficient!")
             return acc, amount
         if not buy:
             amount = order.size
@@ -212,7 +212,7 @@ class EngineCore:
         else:
             amount = order.funds
         if amount > available:
-            raise EngineError(CODE_BALANCE_INSUFFICIENT, "Balance insufficient!")
+            raise EngineError(Reject.INSUFFICIENT_FUNDS, "Balance insufficient!")
         return acc, amount
 
     def _register(self, order: Order) -> None:

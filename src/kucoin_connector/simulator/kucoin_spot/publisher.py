@@ -14,10 +14,10 @@ from decimal import Decimal
 from functools import partial
 from typing import Any
 
+from ..engine.clock import SimClock
+from ..engine.engine import MatchingEngine
+from ..engine.models import BalanceChange, Fill, Order, Trade
 from .candles import CANDLE_TYPES, TradeTape
-from .clock import SimClock
-from .engine import MatchingEngine
-from .models import BalanceChange, Fill, Order, Trade
 from .payloads import balance_payload, order_change_payload
 from .wire import dec
 from .ws_hub import WsHub

@@ -78,7 +78,7 @@ class MarketActivity:
             else:
                 self._quote(spec, self.rng.choice(("buy", "sell")), 0)  # may cross
         except EngineError as exc:
-            log.debug("market action refused: %s", exc.code)
+            log.debug("market action refused: %s", exc.reason)
 
     def _walk(self, spec: SymbolSpec) -> None:
         mid = self.mids[spec.symbol]

@@ -54,13 +54,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from decimal import Decimal
 
-from kucoin_connector.simulator.accounts import Accounts
-from kucoin_connector.simulator.book import SymbolBook
-from kucoin_connector.simulator.execution import check_rates
-from kucoin_connector.simulator.listener import EngineListener, NullListener
-from kucoin_connector.simulator.matching import EngineCore
-from kucoin_connector.simulator.models import (
-    CODE_PARAMETER,
+from kucoin_connector.simulator.engine.accounts import Accounts
+from kucoin_connector.simulator.engine.book import SymbolBook
+from kucoin_connector.simulator.engine.execution import check_rates
+from kucoin_connector.simulator.engine.listener import EngineListener, NullListener
+from kucoin_connector.simulator.engine.matching import EngineCore
+from kucoin_connector.simulator.engine.models import (
     ZERO,
     ClockMs,
     EngineError,
@@ -69,6 +68,7 @@ from kucoin_connector.simulator.models import (
     Level3Entry,
     Order,
     OrderRequest,
+    Reject,
     Stats24h,
     SymbolSpec,
     Trade,
@@ -161,14 +161,14 @@ class MatchingEngine(EngineCore):
         exist for that user or is already done."""
         order = self._orders.get(order_id)
         if order is None or order.user_id != user_id or not order.is_active:
-            raise EngineError(CODE_PARAMETER, "order_not_exist_or_not_allow_to_cancel")
+            raise EngineError(Reject.ORDER_NOT_FOUND, "order_not_exist_or_not_allow_to_cancel")
         self._cancel_active(order, self._clock_ms())
         return order
 
     def cancel_by_client_oid(self, user_id: str, client_oid: str) -> Order:
         order = self._client_oids.get((user_id, client_oid))
         if order is None or not order.is_active:
-            raise EngineError(CODE_PARAMETER, "order_not_exist_or_not_allow_to_cancel")
+            raise EngineError(Reject.ORDER_NOT_FOUND, "order_not_exist_or_not_allow_to_cancel")
         self._cancel_active(order, self._clock_ms())
         return order
 
@@ -198,13 +198,13 @@ class MatchingEngine(EngineCore):
         """EngineError 400100 "order not exist." when unknown for that user."""
         order = self._orders.get(order_id)
         if order is None or order.user_id != user_id:
-            raise EngineError(CODE_PARAMETER, "order not exist.")
+            raise EngineError(Reject.ORDER_NOT_FOUND, "order not exist.")
         return order
 
     def get_order_by_client_oid(self, user_id: str, client_oid: str) -> Order:
         order = self._client_oids.get((user_id, client_oid))
         if order is None:
-            raise EngineError(CODE_PARAMETER, "order not exist.")
+            raise EngineError(Reject.ORDER_NOT_FOUND, "order not exist.")
         return order
 
     def active_orders(self, user_id: str) -> list[Order]:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from decimal import ROUND_FLOOR, Decimal
 
 from kucoin_connector.core.errors import ConfigurationError
-from kucoin_connector.simulator.accounts import Accounts
-from kucoin_connector.simulator.book import BookSide
-from kucoin_connector.simulator.models import BUY, LIMIT, ZERO, Order, SymbolSpec
+from kucoin_connector.simulator.engine.accounts import Accounts
+from kucoin_connector.simulator.engine.book import BookSide
+from kucoin_connector.simulator.engine.models import BUY, LIMIT, ZERO, Order, SymbolSpec
 
 ONE = Decimal(1)
 

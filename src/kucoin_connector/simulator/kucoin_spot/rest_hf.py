@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..engine.models import EngineError, Order, Reject
 from .auth import PERMISSION_TRADE
-from .models import EngineError, Order
 from .orderparse import parse_order
 from .payloads import fill_payload, order_payload
 from .routing import Ctx, Route
@@ -17,7 +17,7 @@ ACCOUNT = "trade_hf"
 def _check_symbol(ctx: Ctx, order: Order) -> Order:
     symbol = require(ctx.query, "symbol")
     if order.symbol != symbol or order.account_type != ACCOUNT:
-        raise EngineError("400100", "order not exist.")
+        raise EngineError(Reject.ORDER_NOT_FOUND, "order not exist.")
     return order
 
 

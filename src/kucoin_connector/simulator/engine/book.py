@@ -14,7 +14,7 @@ from bisect import bisect_left, insort
 from collections import deque
 from decimal import Decimal
 
-from kucoin_connector.simulator.models import BUY, ZERO, Order, SymbolSpec, Trade
+from kucoin_connector.simulator.engine.models import BUY, ZERO, Order, SymbolSpec, Trade
 
 
 class BookSide:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from ..engine.models import Stats24h
 from .auth import PERMISSION_GENERAL
 from .candles import CANDLE_TYPES
-from .models import Stats24h
 from .payloads import currency_payload, symbol_payload
 from .routing import Ctx, Route
 from .wire import ApiError, bad_param, dec, int_param, require

@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from enum import StrEnum
 
 ZERO = Decimal(0)
 
@@ -32,23 +33,26 @@ TIME_IN_FORCES = ("GTC", "GTT", "IOC", "FOK")
 STP_MODES = ("", "CN", "CO", "CB", "DC")
 STOP_TYPES = ("", "loss", "entry")
 
-# KuCoin error codes the engine raises (EngineError.code).
-CODE_PARAMETER = "400100"  # invalid parameter, order not exist, duplicate clientOid, ...
-CODE_BALANCE_INSUFFICIENT = "200004"
-CODE_SYMBOL_NOT_EXISTS = "900001"
-CODE_TRADING_DISABLED = "400100"  # KuCoin answers a suspended pair with a parameter error
+
+class Reject(StrEnum):
+    """Why the engine refuses a request. Each front-end words it in its own protocol
+    (KuCoin's codes, Kraken's error strings)."""
+
+    INVALID_PARAMETER = "invalid_parameter"
+    ORDER_NOT_FOUND = "order_not_found"
+    DUPLICATE_CLIENT_ID = "duplicate_client_id"
+    TOO_MANY_ORDERS = "too_many_orders"
+    INSUFFICIENT_FUNDS = "insufficient_funds"
+    UNKNOWN_SYMBOL = "unknown_symbol"
+    TRADING_DISABLED = "trading_disabled"
 
 
 class EngineError(Exception):
-    """A request the engine refuses, with KuCoin's business code and message.
+    """A request the engine refuses: a :class:`Reject` reason and a human message."""
 
-    ``code``: "400100" parameters / order not exist / duplicate clientOid / trading disabled,
-    "200004" balance insufficient, "900001" symbol not exists.
-    """
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(f"{code}: {message}")
-        self.code = code
+    def __init__(self, reason: Reject, message: str) -> None:
+        super().__init__(f"{reason}: {message}")
+        self.reason = reason
         self.message = message
 
 

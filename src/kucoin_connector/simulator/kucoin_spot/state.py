@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from .accounts import Accounts
+from ..engine.accounts import Accounts
+from ..engine.clock import SimClock
+from ..engine.engine import MatchingEngine
+from ..engine.faults import FaultInjector
 from .auth import KeyStore
 from .candles import TradeTape
-from .clock import SimClock
-from .engine import MatchingEngine
-from .faults import FaultInjector
 from .publisher import Publisher
 from .ratelimit import RateLimiter
 from .tokens import TokenStore

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Protocol
 
-from kucoin_connector.simulator.models import BalanceChange, Fill, Order, Trade
+from kucoin_connector.simulator.engine.models import BalanceChange, Fill, Order, Trade
 
 
 class EngineListener(Protocol):

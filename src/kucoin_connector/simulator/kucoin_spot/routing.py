@@ -10,8 +10,8 @@ from typing import Any
 from aiohttp import web
 from multidict import MultiMapping
 
+from ..engine.models import EngineError, Reject
 from .auth import PERMISSION_GENERAL, AuthFailure, verify_request
-from .models import EngineError
 from .state import SimState
 from .wire import ApiError, bad_param, error_response, ok
 
@@ -87,7 +87,8 @@ def wrap(route: Route) -> Callable[[web.Request], Awaitable[web.StreamResponse]]
         try:
             data = await route.handler(ctx)
         except EngineError as exc:
-            return error_response(exc.code, exc.message, engine_status(exc.code), headers)
+            code = KUCOIN_CODES[exc.reason]
+            return error_response(code, exc.message, engine_status(code), headers)
         except ApiError as exc:
             return error_response(exc.code, exc.message, exc.status, headers)
         if state.faults.take_order_response_drop(request.method, request.path):
@@ -99,6 +100,18 @@ def wrap(route: Route) -> Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 class ResponseDropped(Exception):
     """Raised after an order was placed to lose its HTTP response (fault)."""
+
+
+# How KuCoin words each engine refusal (a suspended pair is a parameter error on KuCoin).
+KUCOIN_CODES: dict[Reject, str] = {
+    Reject.INVALID_PARAMETER: "400100",
+    Reject.ORDER_NOT_FOUND: "400100",
+    Reject.DUPLICATE_CLIENT_ID: "400100",
+    Reject.TOO_MANY_ORDERS: "400100",
+    Reject.TRADING_DISABLED: "400100",
+    Reject.INSUFFICIENT_FUNDS: "200004",
+    Reject.UNKNOWN_SYMBOL: "900001",
+}
 
 
 def engine_status(code: str) -> int:

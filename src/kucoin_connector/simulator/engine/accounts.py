@@ -12,10 +12,8 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Protocol
 
-from kucoin_connector.simulator.models import (
+from kucoin_connector.simulator.engine.models import (
     ACCOUNT_TYPES,
-    CODE_BALANCE_INSUFFICIENT,
-    CODE_PARAMETER,
     ZERO,
     Account,
     BalanceChange,
@@ -24,6 +22,7 @@ from kucoin_connector.simulator.models import (
     HoldEntry,
     IdFactory,
     LedgerEntry,
+    Reject,
     SequentialIds,
 )
 
@@ -64,7 +63,7 @@ class Accounts:
         acc = self._accounts.get(key)
         if acc is None:
             if account_type not in ACCOUNT_TYPES:
-                raise EngineError(CODE_PARAMETER, f"invalid account type: {account_type}")
+                raise EngineError(Reject.INVALID_PARAMETER, f"invalid account type: {account_type}")
             acc = Account(self._ids(), user_id, currency, account_type)
             self._accounts[key] = acc
             self._by_id[acc.id] = acc
@@ -78,7 +77,7 @@ class Accounts:
         """EngineError 400100 when unknown or another user's."""
         acc = self._by_id.get(account_id)
         if acc is None or acc.user_id != user_id:
-            raise EngineError(CODE_PARAMETER, "account not exist")
+            raise EngineError(Reject.INVALID_PARAMETER, "account not exist")
         return acc
 
     def list_accounts(
@@ -135,7 +134,7 @@ class Accounts:
     ) -> LedgerEntry:
         """Credit ``amount`` (admin helper for seeding); relation event "<type>.deposit"."""
         if amount <= 0:
-            raise EngineError(CODE_PARAMETER, "amount must be positive")
+            raise EngineError(Reject.INVALID_PARAMETER, "amount must be positive")
         acc = self.account(user_id, currency, account_type)
         dep_id = self._ids()
         self.deposited[currency] = self.deposited.get(currency, ZERO) + amount
@@ -154,14 +153,14 @@ class Accounts:
         """Move available funds between two account types of a user; returns the
         transfer order id. 400100 on bad types/amount, 200004 when not enough available."""
         if from_type not in ACCOUNT_TYPES or to_type not in ACCOUNT_TYPES:
-            raise EngineError(CODE_PARAMETER, "invalid account type")
+            raise EngineError(Reject.INVALID_PARAMETER, "invalid account type")
         if from_type == to_type:
-            raise EngineError(CODE_PARAMETER, "payer and receiver accounts are the same")
+            raise EngineError(Reject.INVALID_PARAMETER, "payer and receiver accounts are the same")
         if amount <= 0:
-            raise EngineError(CODE_PARAMETER, "amount must be positive")
+            raise EngineError(Reject.INVALID_PARAMETER, "amount must be positive")
         src = self.account(user_id, currency, from_type)
         if src.available < amount:
-            raise EngineError(CODE_BALANCE_INSUFFICIENT, "Balance insufficient!")
+            raise EngineError(Reject.INSUFFICIENT_FUNDS, "Balance insufficient!")
         dst = self.account(user_id, currency, to_type)
         transfer_id = self._ids()
         ctx = {"orderId": transfer_id}

@@ -8,7 +8,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from .models import (
+from ..engine.models import (
     Account,
     BalanceChange,
     Fill,

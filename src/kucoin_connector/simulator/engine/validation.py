@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from kucoin_connector.simulator.models import (
+from kucoin_connector.simulator.engine.models import (
     BUY,
-    CODE_PARAMETER,
-    CODE_TRADING_DISABLED,
     LIMIT,
     MARKET,
     ORDER_ACCOUNT_TYPES,
@@ -17,6 +15,7 @@ from kucoin_connector.simulator.models import (
     TIME_IN_FORCES,
     EngineError,
     OrderRequest,
+    Reject,
     SymbolSpec,
 )
 
@@ -25,7 +24,7 @@ MAX_REMARK_LEN = 100
 
 
 def _bad(message: str) -> EngineError:
-    return EngineError(CODE_PARAMETER, message)
+    return EngineError(Reject.INVALID_PARAMETER, message)
 
 
 def _check_multiple(value: Decimal, increment: Decimal, name: str) -> None:
@@ -56,7 +55,7 @@ def _check_funds(spec: SymbolSpec, funds: Decimal) -> None:
 def validate_request(spec: SymbolSpec, req: OrderRequest) -> None:
     """Raise EngineError (400100) unless ``req`` is a valid order for ``spec``."""
     if not spec.enable_trading:
-        raise EngineError(CODE_TRADING_DISABLED, f"trading is disabled for {spec.symbol}")
+        raise EngineError(Reject.TRADING_DISABLED, f"trading is disabled for {spec.symbol}")
     _check_common(req)
     if req.type == LIMIT:
         _check_limit(spec, req)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .models import SymbolSpec
+from ..engine.models import SymbolSpec
 from .publisher import message
 from .state import SimState
 

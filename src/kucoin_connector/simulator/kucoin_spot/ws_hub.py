@@ -16,7 +16,7 @@ from typing import Any
 
 from aiohttp import web
 
-from .faults import FaultInjector
+from ..engine.faults import FaultInjector
 from .tokens import TokenStore
 from .wire import dumps
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from .models import OrderRequest
+from ..engine.models import OrderRequest
 from .wire import bad_param
 
 MAX_CLIENT_OID = 40

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..engine.models import EngineError, Order, Reject
 from .auth import PERMISSION_TRADE
-from .models import EngineError, Order
 from .orderparse import parse_order
 from .payloads import fill_payload, order_payload, stop_order_payload
 from .routing import Ctx, Route
@@ -81,7 +81,7 @@ async def get_by_client_oid(ctx: Ctx) -> Any:
 # ---- stop orders -------------------------------------------------------------------------
 def _stop_order(ctx: Ctx, order: Order) -> dict[str, Any]:
     if not order.stop:
-        raise EngineError("400100", "order not exist.")
+        raise EngineError(Reject.ORDER_NOT_FOUND, "order not exist.")
     return stop_order_payload(order, ctx.user_id)
 
 
