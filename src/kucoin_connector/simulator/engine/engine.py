@@ -73,6 +73,7 @@ from kucoin_connector.simulator.engine.models import (
     SymbolSpec,
     Trade,
 )
+from kucoin_connector.simulator.engine.settlement import Settlement
 
 __all__ = ["EngineListener", "MatchingEngine", "NullListener"]
 
@@ -102,6 +103,7 @@ class MatchingEngine(EngineCore):
         max_active_orders_per_symbol: int | None = None,
         recent_trades: int = 1000,
         initial_sequence: int = 0,
+        settlement: Settlement | None = None,
     ) -> None:
         super().__init__(
             accounts,
@@ -113,6 +115,7 @@ class MatchingEngine(EngineCore):
             max_active_orders_per_symbol=max_active_orders_per_symbol,
             recent_trades=recent_trades,
             initial_sequence=initial_sequence,
+            settlement=settlement,
         )
         for spec in symbols:
             self.add_symbol(spec)

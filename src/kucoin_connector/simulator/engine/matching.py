@@ -12,13 +12,10 @@ from decimal import Decimal
 from kucoin_connector.simulator.engine.accounts import Accounts
 from kucoin_connector.simulator.engine.book import BookSide, SymbolBook
 from kucoin_connector.simulator.engine.execution import (
-    ONE,
     apply_fill,
     check_rates,
     crosses,
     fok_fillable,
-    settle_fill,
-    taker_capacity,
 )
 from kucoin_connector.simulator.engine.listener import EngineListener, NullListener
 from kucoin_connector.simulator.engine.models import (
@@ -26,7 +23,6 @@ from kucoin_connector.simulator.engine.models import (
     LIMIT,
     MARKET,
     ZERO,
-    Account,
     ClockMs,
     EngineError,
     Fill,
@@ -38,6 +34,7 @@ from kucoin_connector.simulator.engine.models import (
     SymbolSpec,
     Trade,
 )
+from kucoin_connector.simulator.engine.settlement import Settlement, SpotSettlement
 from kucoin_connector.simulator.engine.validation import validate_request
 
 # why the matching loop stopped
@@ -61,9 +58,13 @@ class EngineCore:
         max_active_orders_per_symbol: int | None,
         recent_trades: int,
         initial_sequence: int,
+        settlement: Settlement | None = None,
     ) -> None:
         check_rates(maker_fee_rate, taker_fee_rate)
         self._accounts = accounts
+        self._settlement: Settlement = (
+            settlement if settlement is not None else SpotSettlement(accounts)
+        )
         self._clock_ms = clock_ms
         self._listener: EngineListener = listener if listener is not None else NullListener()
         if accounts.listener is None and listener is not None:
@@ -122,16 +123,16 @@ class EngineCore:
             raise EngineError(Reject.DUPLICATE_CLIENT_ID, "The clientOid already exists")
         self._check_active_limit(user_id, req)
         order = self._new_order(user_id, req, spec, now)
-        deferred = bool(order.stop) and self._hold_is_all_available(order)
-        acc, amount = (None, ZERO) if deferred else self._hold_plan(order, spec)
+        deferred = bool(order.stop) and self._settlement.defers_hold(order)
+        currency, amount = ("", ZERO) if deferred else self._hold_plan(book, order)
         self._register(order)
         if order.stop:
-            if acc is not None:
-                self._hold(order, acc, amount)
+            if currency:
+                self._settlement.hold(order, currency, amount)
             book.stops.append(order)
             self._emit(order, "stop", now)
             return order
-        self._start(book, order, now, acc, amount)
+        self._start(book, order, now, currency, amount)
         return order
 
     def _check_active_limit(self, user_id: str, req: OrderRequest) -> None:
@@ -182,38 +183,20 @@ class EngineCore:
             remain_size=size,
             remain_funds=funds,
             status="stop" if req.stop else "new",
+            position_side=req.position_side,
+            leverage=req.leverage if req.leverage is not None else ZERO,
+            margin_mode=req.margin_mode,
+            reduce_only=req.reduce_only,
+            close_order=req.close_order,
         )
         if req.time_in_force == "GTT":
             order.expire_at_ms = now + req.cancel_after_s * 1000
         return order
 
-    def _hold_is_all_available(self, order: Order) -> bool:
-        """Market buy by size / market sell by funds hold the whole available balance."""
-        if order.type != MARKET:
-            return False
-        return not order.funds if order.side == BUY else not order.size
-
-    def _hold_plan(self, order: Order, spec: SymbolSpec) -> tuple[Account, Decimal]:
-        """The account and amount to hold; EngineError 200004 when not available."""
-        buy = order.side == BUY
-        currency = spec.quote_currency if buy else spec.base_currency
-        acc = self._accounts.account(order.user_id, currency, order.account_type)
-        available = acc.balance - acc.holds
-        if self._hold_is_all_available(order):
-            amount = available
-            if amount <= 0:
-                raise EngineError(Reject.INSUFFICIENT_FUNDS, "Balance insufficient!")
-            return acc, amount
-        if not buy:
-            amount = order.size
-        elif order.type == LIMIT:
-            order.hold_unit = order.price * (ONE + self._rates(order.user_id)[1])
-            amount = order.size * order.hold_unit
-        else:
-            amount = order.funds
-        if amount > available:
-            raise EngineError(Reject.INSUFFICIENT_FUNDS, "Balance insufficient!")
-        return acc, amount
+    def _hold_plan(self, book: SymbolBook, order: Order) -> tuple[str, Decimal]:
+        """The currency and amount to hold; EngineError when it may not be placed."""
+        taker_rate = self._rates(order.user_id)[1]
+        return self._settlement.plan_hold(order, book.spec, taker_rate, book.opposite(order.side))
 
     def _register(self, order: Order) -> None:
         uid = order.user_id
@@ -231,18 +214,8 @@ class EngineCore:
         if order.expire_at_ms:
             heapq.heappush(self._gtt, (order.expire_at_ms, order.seq, order))
 
-    def _hold(self, order: Order, acc: Account, amount: Decimal) -> None:
-        order.hold_currency = acc.currency
-        order.hold_remaining = amount
-        self._accounts.hold(acc, amount, order.id)
-
     def _release_hold(self, order: Order, amount: Decimal) -> None:
-        if amount <= 0 or not order.hold_currency:
-            return
-        amount = min(amount, order.hold_remaining)
-        order.hold_remaining -= amount
-        acc = self._accounts.account(order.user_id, order.hold_currency, order.account_type)
-        self._accounts.release(acc, amount, order.id)
+        self._settlement.release(order, amount)
 
     # ---- lifecycle -----------------------------------------------------------------
     def _start(
@@ -250,23 +223,24 @@ class EngineCore:
         book: SymbolBook,
         order: Order,
         now: int,
-        acc: Account | None = None,
+        currency: str = "",
         amount: Decimal = ZERO,
     ) -> None:
-        """Run an accepted (or just triggered) order through the book. ``acc``/``amount``:
-        the hold to place first (a triggered stop computes its own if it has none)."""
+        """Run an accepted (or just triggered) order through the book. ``currency``/
+        ``amount``: the hold to place first (a triggered stop computes its own if it has
+        none)."""
         rejected = False
         if order.stop and not order.hold_currency:
             try:
-                acc, amount = self._hold_plan(order, book.spec)
+                currency, amount = self._hold_plan(book, order)
             except EngineError:
                 rejected = True
         if rejected or not self._can_execute(book, order):
             self._emit(order, "received", now)
             self._finish(order, "canceled", now)
             return
-        if acc is not None:
-            self._hold(order, acc, amount)
+        if currency:
+            self._settlement.hold(order, currency, amount)
         self._emit(order, "received", now)
         traded_before = book.trade_sequence
         reason = self._match(book, order, now)
@@ -387,7 +361,7 @@ class EngineCore:
             best = side_book.best_price()
             if best is None or (limit is not None and (best > limit if buy else best < limit)):
                 return _STOP_BOOK
-            qty = taker_capacity(book.spec, taker, best, taker_rate)
+            qty = self._settlement.capacity(book.spec, taker, best, taker_rate)
             if qty <= 0:
                 return _STOP_DONE
             maker = levels[best][0]
@@ -447,7 +421,7 @@ class EngineCore:
         now: int,
     ) -> None:
         spec = book.spec
-        funds = price * qty
+        funds = price * qty if spec.multiplier == 1 else price * qty * spec.multiplier
         maker_rates = self._rates(maker.user_id)
         maker_rate = maker_rates[1] if (maker.hidden or maker.iceberg) else maker_rates[0]
         taker_rate = self._rates(taker.user_id)[1]
@@ -481,13 +455,11 @@ class EngineCore:
         if changed is not None:
             self._l2(book, maker.side, maker.price, changed, now)
         if taker.side == BUY:
-            settle_fill(
-                self._accounts, spec, taker, maker, qty, funds, taker_fee, maker_fee, trade_id
-            )
+            fees = (taker_fee, maker_fee)
+            self._settlement.settle(spec, taker, maker, qty, price, funds, fees, trade_id, now)
         else:
-            settle_fill(
-                self._accounts, spec, maker, taker, qty, funds, maker_fee, taker_fee, trade_id
-            )
+            fees = (maker_fee, taker_fee)
+            self._settlement.settle(spec, maker, taker, qty, price, funds, fees, trade_id, now)
         if not maker.remain_size:
             self._finish(maker, "filled", now)
 

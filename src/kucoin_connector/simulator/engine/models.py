@@ -76,6 +76,7 @@ class SymbolSpec:
     price_limit_rate: Decimal = Decimal("0.1")
     min_funds: Decimal = Decimal("0.1")  # minimum price*size (limit) or funds (market)
     enable_trading: bool = True
+    multiplier: Decimal = Decimal(1)  # a contract's base units per lot (1 on spot)
 
     def __post_init__(self) -> None:
         if not self.name:
@@ -111,6 +112,14 @@ class OrderRequest:
     remark: str = ""
     tags: str = ""
     account_type: str = "trade"
+    # derivatives (MarginSettlement): the position acted on ("" / BOTH in one-way mode,
+    # LONG / SHORT in hedge mode), leverage (None: the user's setting for the symbol),
+    # margin mode asked ("": the user's), reduce-only, close the whole position
+    position_side: str = ""
+    leverage: Decimal | None = None
+    margin_mode: str = ""
+    reduce_only: bool = False
+    close_order: bool = False
 
 
 @dataclass(slots=True, eq=False)
@@ -165,6 +174,11 @@ class Order:
     hold_remaining: Decimal = ZERO
     hold_unit: Decimal = ZERO  # limit buy: quote held per unit of size (price*(1+taker))
     expire_at_ms: int = 0  # GTT deadline, 0 = none
+    position_side: str = ""  # derivatives: see OrderRequest
+    leverage: Decimal = ZERO
+    margin_mode: str = ""
+    reduce_only: bool = False
+    close_order: bool = False
 
     @property
     def op_type(self) -> str:
