@@ -96,7 +96,7 @@ def test_modes_cannot_change_with_a_position_or_orders() -> None:
     book, ledger, _ = _setup()
     with pytest.raises(EngineError) as info:
         book.set_position_mode("alice", PositionMode.HEDGE, has_orders=True)
-    assert info.value.reason is Reject.INVALID_PARAMETER
+    assert info.value.reason is Reject.POSITION_MODE_LOCKED
     _trade(book, ledger, "alice", BOTH, "buy", "10", "100")
     with pytest.raises(EngineError):
         book.set_position_mode("alice", PositionMode.HEDGE, has_orders=False)

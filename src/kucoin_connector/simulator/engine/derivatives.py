@@ -89,7 +89,7 @@ class MarginSettlement:
         mode = book.margin_mode(order.user_id, spec.symbol)
         if order.margin_mode and order.margin_mode != mode.value:
             raise EngineError(
-                Reject.INVALID_PARAMETER,
+                Reject.MARGIN_MODE_MISMATCH,
                 f"the order's margin mode {order.margin_mode} differs from the symbol's {mode}",
             )
         order.margin_mode = mode.value

@@ -45,6 +45,8 @@ class Reject(StrEnum):
     INSUFFICIENT_FUNDS = "insufficient_funds"
     UNKNOWN_SYMBOL = "unknown_symbol"
     TRADING_DISABLED = "trading_disabled"
+    MARGIN_MODE_MISMATCH = "margin_mode_mismatch"  # derivatives: order vs the symbol's mode
+    POSITION_MODE_LOCKED = "position_mode_locked"  # derivatives: positions or orders exist
 
 
 class EngineError(Exception):

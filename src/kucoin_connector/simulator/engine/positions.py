@@ -144,7 +144,7 @@ class PositionBook:
             return
         if has_orders or any(p.qty for p in self.positions(user_id)):
             raise EngineError(
-                Reject.INVALID_PARAMETER,
+                Reject.POSITION_MODE_LOCKED,
                 "position mode cannot be changed with open positions or orders",
             )
         self._modes[user_id] = mode
@@ -167,7 +167,7 @@ class PositionBook:
             return
         if any(p.qty for p in self.positions(user_id) if p.symbol == symbol):
             raise EngineError(
-                Reject.INVALID_PARAMETER, "margin mode cannot be changed with an open position"
+                Reject.POSITION_MODE_LOCKED, "margin mode cannot be changed with an open position"
             )
         self._margin_modes[(user_id, symbol)] = mode
 

@@ -111,6 +111,9 @@ KUCOIN_CODES: dict[Reject, str] = {
     Reject.TRADING_DISABLED: "400100",
     Reject.INSUFFICIENT_FUNDS: "200004",
     Reject.UNKNOWN_SYMBOL: "900001",
+    # spot has no derivatives: never raised here, worded as a parameter error
+    Reject.MARGIN_MODE_MISMATCH: "400100",
+    Reject.POSITION_MODE_LOCKED: "400100",
 }
 
 
