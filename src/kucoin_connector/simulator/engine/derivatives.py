@@ -38,6 +38,7 @@ from kucoin_connector.simulator.engine.models import (
 )
 from kucoin_connector.simulator.engine.positions import (
     ContractTerms,
+    FillEffect,
     MarginMode,
     Position,
     PositionBook,
@@ -65,6 +66,8 @@ class MarginSettlement:
         self.ledger = ledger
         self.listener = listener
         self._terms: dict[str, ContractTerms] = {}
+        # (order id, trade id) -> what that fill did to the order's position
+        self.effects: dict[tuple[str, str], FillEffect] = {}
 
     def add_contract(self, terms: ContractTerms) -> None:
         self._terms[terms.symbol] = terms
@@ -166,6 +169,7 @@ class MarginSettlement:
             order.hold_remaining -= reserved
             wallet = self.ledger.wallet(order.user_id, terms.settle_currency)
             self.ledger.settle_fill(wallet, terms, effect, price, fee, reserved, now_ms)
+            self.effects[(order.id, trade_id)] = effect
             if self.listener is not None:
                 self.listener.on_position_change(effect.position, "fill", now_ms)
 
