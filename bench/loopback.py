@@ -144,7 +144,9 @@ async def _serve() -> None:
         pairs=[PAIR], balances={"USDT": "10000000", "BTC": "100"}, activity=False
     ) as sim:
         # the bare client is another user: its orders never reach our private stream
-        other = sim.add_api_key("bench-bare-key", "bench-bare-secret", "bench-bare-pass")
+        other = sim.add_api_key(
+            "bench-bare-key", "bench-bare-secret", "bench-bare-pass", user_id="bench-bare-user"
+        )
         sim.deposit("USDT", "10000000", user_id=other.user_id)
         keys = [[c.api_key, c.api_secret, c.passphrase] for c in (sim.credentials, other)]
         print(json.dumps({"rest_url": sim.rest_url, "keys": keys}), flush=True)

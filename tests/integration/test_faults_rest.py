@@ -3,6 +3,11 @@ lost private order messages: every order resolves to the simulator's truth, once
 
 from __future__ import annotations
 
+import asyncio
+import base64
+import hashlib
+import hmac
+import json
 from decimal import Decimal
 
 import aiohttp
@@ -18,7 +23,8 @@ from kucoin_connector import (
     TradeType,
 )
 from kucoin_connector.core.exchange import ReconcileSettings
-from kucoin_connector.simulator.engine.models import OrderRequest
+from kucoin_connector.simulator.engine.models import EngineError, OrderRequest
+from kucoin_connector.simulator.kucoin_spot.server import KucoinSimulator, SimCredentials
 
 from .harness import PAIR, Harness, drive, harness, wait_for
 
@@ -263,3 +269,62 @@ async def test_faults_through_the_admin_route() -> None:
         assert state is OrderState.PLACEMENT_UNKNOWN or order.exchange_order_id is not None
         await wait_for(lambda: order.is_filled, "the order to be found filled")
         await finish(h)
+
+
+def _signed_headers(
+    creds: SimCredentials, ts_ms: int, method: str, path: str, body: str
+) -> dict[str, str]:
+    """KuCoin's v2 headers, written here from the API docs (neither side's code)."""
+
+    def b64_hmac(message: str) -> str:
+        digest = hmac.new(creds.api_secret.encode(), message.encode(), hashlib.sha256).digest()
+        return base64.b64encode(digest).decode()
+
+    return {
+        "KC-API-KEY": creds.api_key,
+        "KC-API-SIGN": b64_hmac(f"{ts_ms}{method}{path}{body}"),
+        "KC-API-TIMESTAMP": str(ts_ms),
+        "KC-API-PASSPHRASE": b64_hmac(creds.passphrase),
+        "KC-API-KEY-VERSION": "2",
+        "Content-Type": "application/json",
+    }
+
+
+async def test_order_executed_after_the_client_gave_up() -> None:
+    """KuCoin checks the timestamp on receipt: a placement held up longer than the client's
+    timeout and longer than the 5 s window (simulated: the clock jumps 6 s meanwhile) is
+    still executed; before the fix it was refused as too old when the delay ended."""
+    async with (
+        KucoinSimulator(pairs=[PAIR], activity=False) as sim,
+        aiohttp.ClientSession() as session,
+    ):
+        creds, path = sim.credentials, "/api/v1/orders"
+        body = json.dumps(
+            {"clientOid": "late-1", "symbol": PAIR, "side": "buy", "price": "1000", "size": "0.01"}
+        )
+        sim.faults.delay_http(path, 1.0, method="POST")
+        sent_ms = sim.clock.now_ms()
+        headers = _signed_headers(creds, sent_ms, "POST", path, body)
+        with pytest.raises(TimeoutError):
+            async with session.post(
+                sim.rest_url + path,
+                data=body,
+                headers=headers,
+                timeout=aiohttp.ClientTimeout(total=0.3),
+            ):
+                pass
+        sim.faults.skew_clock(6_000)  # the request is still held: 6 s pass on the server
+        order = None
+        for _ in range(100):  # bounded wait for the late processing (~0.7 s)
+            try:
+                order = sim.engine.get_order_by_client_oid(sim.user_id, "late-1")
+                break
+            except EngineError:
+                await asyncio.sleep(0.05)
+        assert order is not None, "the delayed placement was never executed"
+        assert order.created_at_ms - sent_ms > 5_000 and order.is_active
+        lookup = "/api/v1/order/client-order/late-1"
+        fresh = _signed_headers(creds, sim.clock.now_ms(), "GET", lookup, "")
+        async with session.get(sim.rest_url + lookup, headers=fresh) as response:
+            payload = await response.json()
+        assert payload["code"] == "200000" and payload["data"]["id"] == order.id

@@ -166,7 +166,7 @@ async def test_private_fill_events(client: Client) -> None:
 
 
 async def test_private_events_only_for_owner(client: Client, sim: KucoinSimulator) -> None:
-    other = sim.add_api_key("k2", "s2", "p2")
+    other = sim.add_api_key("k2", "s2", "p2", user_id="sim-user-2")
     sim.deposit("USDT", "1000", user_id=other.user_id)
     mine = await open_ws(client, private=True, connect_id="mine")
     theirs = await open_ws(Client(client.session, sim, other), private=True, connect_id="theirs")

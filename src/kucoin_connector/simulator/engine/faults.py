@@ -175,6 +175,10 @@ class FaultInjector:
     def delay_http(
         self, path: str, delay_s: float, *, count: int = 1, method: str | None = None
     ) -> None:
+        """Answer the next ``count`` requests of ``path`` normally but ``delay_s`` late.
+
+        The request is authenticated (timestamp included) on receipt, then processed after
+        the delay even if the client gave up: "executed after the client timed out"."""
         self.http(path, status=None, count=count, delay_s=delay_s, method=method)
 
     def http_fault_for(self, method: str, path: str) -> HttpFault | None:

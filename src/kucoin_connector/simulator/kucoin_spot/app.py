@@ -11,7 +11,7 @@ from typing import Any
 from aiohttp import web
 
 from . import rest_accounts, rest_hf, rest_orders, rest_public
-from .routing import STATE_KEY, ResponseDropped, add_routes
+from .routing import FAULT_DELAY_KEY, STATE_KEY, ResponseDropped, add_routes
 from .state import SimState
 from .wire import error_response
 from .ws import WsEndpoint
@@ -47,13 +47,14 @@ async def faults_middleware(request: web.Request, handler: HandlerT) -> web.Stre
     fault = state.faults.http_fault_for(request.method, request.path)
     if fault is None:
         return await handler(request)
+    if fault.status is None:
+        # A late answer: the route authenticates the request (and its timestamp) on
+        # receipt, then waits, then processes it even if the client gave up waiting.
+        request[FAULT_DELAY_KEY] = fault.delay_s
+        return await handler(request)
     if fault.delay_s > 0:
-        # The request arrived whole: read it first, so that a late answer is still
-        # processed even if the client gives up waiting (as a real server would).
         await request.read()
         await asyncio.sleep(fault.delay_s)
-    if fault.status is None:
-        return await handler(request)
     if fault.status == 429:
         limit = state.limiter.config.public_per_window or 100
         headers = {

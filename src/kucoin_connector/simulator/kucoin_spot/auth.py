@@ -1,8 +1,12 @@
 """KuCoin request authentication, written from the API docs (no connector code).
 
 prehash = KC-API-TIMESTAMP + METHOD + path-with-raw-query + raw body bytes;
-KC-API-SIGN = base64(HMAC-SHA256(secret, prehash)). Key version 1 sends the passphrase in
-clear; versions 2 and 3 send base64(HMAC-SHA256(secret, passphrase)).
+KC-API-SIGN = base64(HMAC-SHA256(secret, prehash)).
+
+Key versions, as on KuCoin: a version 1 key takes the passphrase in clear, with no
+KC-API-KEY-VERSION header or the header "1"; a version 2 or 3 key takes
+base64(HMAC-SHA256(secret, passphrase)) with the header "2" or "3". Any other combination
+is 400004 "Invalid KC-API-PASSPHRASE" (HTTP 401).
 """
 
 from __future__ import annotations
@@ -10,10 +14,13 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
+from kucoin_connector.core.errors import ConfigurationError
+
+KEY_VERSIONS = (1, 2, 3)
 TIMESTAMP_WINDOW_MS = 5_000
 
 PERMISSION_GENERAL = "General"
@@ -36,6 +43,14 @@ class ApiKey:
     permissions: frozenset[str] = ALL_PERMISSIONS
     ip_whitelist: frozenset[str] = frozenset()
 
+    def __post_init__(self) -> None:
+        if self.key_version not in KEY_VERSIONS:
+            raise ConfigurationError(
+                f"API key version must be one of {KEY_VERSIONS}, not {self.key_version!r}"
+            )
+        if not self.key or not self.secret or not self.passphrase or not self.user_id:
+            raise ConfigurationError("an API key needs a key, a secret, a passphrase, a user")
+
 
 class AuthFailure(Exception):
     """A KuCoin authentication error: code 40000x with its HTTP status."""
@@ -52,26 +67,35 @@ def b64_hmac(secret: str, message: bytes) -> str:
     return base64.b64encode(digest).decode("ascii")
 
 
-def expected_passphrase(key: ApiKey, version: int) -> str:
-    if version >= 2:
+def expected_passphrase(key: ApiKey) -> str:
+    """What KC-API-PASSPHRASE must carry for this key (signed from version 2 on)."""
+    if key.key_version >= 2:
         return b64_hmac(key.secret, key.passphrase.encode("utf-8"))
     return key.passphrase
 
 
 class KeyStore:
-    """The API keys the simulator accepts."""
+    """The API keys the simulator accepts, each key string at most once."""
 
     def __init__(self) -> None:
         self._keys: dict[str, ApiKey] = {}
 
     def add(self, key: ApiKey) -> None:
+        if key.key in self._keys:
+            raise ConfigurationError(f"API key {key.key!r} is already accepted")
         self._keys[key.key] = key
+
+    def user_ids(self) -> set[str]:
+        return {key.user_id for key in self._keys.values()}
 
     def get(self, key: str) -> ApiKey | None:
         return self._keys.get(key)
 
     def keys(self) -> list[ApiKey]:
         return list(self._keys.values())
+
+    def __iter__(self) -> Iterator[ApiKey]:
+        return iter(list(self._keys.values()))
 
 
 def _parse_timestamp_ms(raw: str) -> Decimal | None:
@@ -108,10 +132,7 @@ def verify_request(
     key = store.get(headers["KC-API-KEY"])
     if key is None:
         raise AuthFailure("400003", "KC-API-KEY not exists", 401)
-    version = _header_version(headers.get("KC-API-KEY-VERSION"))
-    if (version >= 2) != (key.key_version >= 2) or not hmac.compare_digest(
-        headers["KC-API-PASSPHRASE"], expected_passphrase(key, version)
-    ):
+    if not _passphrase_accepted(key, headers):
         raise AuthFailure("400004", "Invalid KC-API-PASSPHRASE", 401)
     prehash = ts_raw.encode("utf-8") + method.upper().encode("ascii")
     prehash += path_with_query.encode("utf-8") + body
@@ -126,7 +147,19 @@ def verify_request(
     return key
 
 
-def _header_version(raw: str | None) -> int:
-    if raw is None or not raw.strip().isdigit():
+def _passphrase_accepted(key: ApiKey, headers: Mapping[str, str]) -> bool:
+    """The header version must be of the key's kind (1, or 2/3) and the passphrase its own."""
+    version = _header_version(headers.get("KC-API-KEY-VERSION"))
+    if version is None or (version == 1) != (key.key_version == 1):
+        return False
+    return hmac.compare_digest(
+        headers["KC-API-PASSPHRASE"].encode("utf-8"), expected_passphrase(key).encode("utf-8")
+    )
+
+
+def _header_version(raw: str | None) -> int | None:
+    """No header (or an empty one) means version 1; an unknown value, None."""
+    if raw is None or not raw.strip():
         return 1
-    return int(raw.strip())
+    text = raw.strip()
+    return int(text) if text in ("1", "2", "3") else None

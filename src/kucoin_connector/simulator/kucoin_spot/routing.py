@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -18,6 +19,10 @@ from .wire import ApiError, bad_param, error_response, ok
 STATE_KEY: web.AppKey[SimState] = web.AppKey("kucoin_sim_state", SimState)
 
 RATE_LIMITED_MSG = "Too Many Requests"
+
+# Set by the faults middleware on a request to delay: the route sleeps this long after
+# authenticating it (timestamp checked on receipt, as KuCoin does) and before processing.
+FAULT_DELAY_KEY: web.RequestKey[float] = web.RequestKey("kucoin_sim_fault_delay_s", float)
 
 
 @dataclass
@@ -83,6 +88,7 @@ def wrap(route: Route) -> Callable[[web.Request], Awaitable[web.StreamResponse]]
         headers = decision.headers() if decision is not None else {}
         if decision is not None and not decision.allowed:
             return error_response("429000", RATE_LIMITED_MSG, 429, headers)
+        await _fault_delay(request)
         ctx = Ctx(state, request, user_id, request.query, body)
         try:
             data = await route.handler(ctx)
@@ -96,6 +102,12 @@ def wrap(route: Route) -> Callable[[web.Request], Awaitable[web.StreamResponse]]
         return ok(data, headers)
 
     return endpoint
+
+
+async def _fault_delay(request: web.Request) -> None:
+    delay_s = request.get(FAULT_DELAY_KEY, 0.0)
+    if delay_s > 0:
+        await asyncio.sleep(delay_s)
 
 
 class ResponseDropped(Exception):

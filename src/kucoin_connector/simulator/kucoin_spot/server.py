@@ -5,6 +5,10 @@
 
 ``balances`` are credited to the default user's ``trade`` and ``trade_hf`` accounts
 (each gets the full amount) so both classic and HF trading work out of the box.
+
+Any number of API keys: ``add_api_key(key, secret, passphrase, key_version=1|2|3,
+user_id=...)``; a key belongs to the default user unless ``user_id`` names another (whose
+accounts start empty: ``fund_user`` credits them).
 """
 
 from __future__ import annotations
@@ -143,9 +147,13 @@ class KucoinSimulator:
         self.ws_url = ""
 
     def _deposit_initial(self, balances: Mapping[str, str | Decimal]) -> None:
+        self.fund_user(DEFAULT_USER, balances)
+
+    def fund_user(self, user_id: str, balances: Mapping[str, str | Decimal]) -> None:
+        """Credit each amount to the user's ``trade`` and ``trade_hf`` accounts."""
         for currency, amount in balances.items():
             for account_type in BALANCE_ACCOUNT_TYPES:
-                self.accounts.deposit(DEFAULT_USER, currency, Decimal(str(amount)), account_type)
+                self.accounts.deposit(user_id, currency, Decimal(str(amount)), account_type)
 
     # ---- convenience --------------------------------------------------------------------
     @property
@@ -167,8 +175,12 @@ class KucoinSimulator:
         permissions: Iterable[str] = ALL_PERMISSIONS,
         ip_whitelist: Iterable[str] = (),
     ) -> SimCredentials:
-        """Accept another key (a new user unless ``user_id`` names an existing one)."""
-        uid = user_id or f"sim-user-{len(self.state.keys.keys()) + 1}"
+        """Accept another key, of the default user unless ``user_id`` names another user.
+
+        Raises ``ConfigurationError`` for a key version other than 1, 2 or 3, an empty
+        field, or a key string already accepted.
+        """
+        uid = user_id or DEFAULT_USER
         self.state.keys.add(
             ApiKey(
                 api_key,
@@ -181,6 +193,18 @@ class KucoinSimulator:
             )
         )
         return SimCredentials(api_key, api_secret, passphrase, key_version, uid)
+
+    @property
+    def api_keys(self) -> list[SimCredentials]:
+        """Every key the simulator accepts, the default one first."""
+        return [
+            SimCredentials(k.key, k.secret, k.passphrase, k.key_version, k.user_id)
+            for k in self.state.keys
+        ]
+
+    def user_ids(self) -> set[str]:
+        """The users that own at least one API key."""
+        return self.state.keys.user_ids()
 
     def deposit(
         self,
