@@ -13,6 +13,7 @@ from typing import Any
 import aiohttp
 import pytest
 
+from kucoin_connector.simulator.kucoin_futures.server import KucoinFuturesSimulator
 from kucoin_connector.simulator.kucoin_spot.server import KucoinSimulator, SimCredentials
 
 
@@ -56,7 +57,7 @@ class Client:
     def __init__(
         self,
         session: aiohttp.ClientSession,
-        sim: KucoinSimulator,
+        sim: KucoinSimulator | KucoinFuturesSimulator,
         creds: SimCredentials | None = None,
     ) -> None:
         self.session = session

@@ -10,6 +10,7 @@ import asyncio
 import logging
 import random
 from collections import deque
+from collections.abc import Callable
 from decimal import ROUND_DOWN, Decimal
 
 from .accounts import Accounts
@@ -32,9 +33,13 @@ class MarketActivity:
         *,
         mids: dict[str, Decimal],
         levels: int = 10,
+        fund: Callable[[str, str], None] | None = None,
     ) -> None:
+        """``fund(bot, currency)`` credits a bot user (default: a large deposit in its spot
+        ``trade`` account; a derivatives front-end credits its margin wallet instead)."""
         self.engine = engine
         self.accounts = accounts
+        self._fund_bot = fund if fund is not None else self._deposit
         self.rng = rng
         self.mids = dict(mids)
         self.levels = levels
@@ -50,7 +55,10 @@ class MarketActivity:
                 continue
             self._funded.add(currency)
             for bot in (MAKER_BOT, TAKER_BOT):
-                self.accounts.deposit(bot, currency, BOT_FUNDS, "trade")
+                self._fund_bot(bot, currency)
+
+    def _deposit(self, bot: str, currency: str) -> None:
+        self.accounts.deposit(bot, currency, BOT_FUNDS, "trade")
 
     def seed_books(self) -> None:
         for spec in self.engine.symbols():
@@ -130,7 +138,7 @@ class MarketActivity:
 
     def _size(self, spec: SymbolSpec, price: Decimal) -> Decimal:
         value = Decimal(str(round(self.rng.uniform(50, 2000), 2)))
-        size = _round(value / price, spec.base_increment)
+        size = _round(value / (price * spec.multiplier), spec.base_increment)
         return min(max(size, spec.base_min_size), spec.base_max_size)
 
     # ---- loop ---------------------------------------------------------------------------

@@ -153,6 +153,3 @@ def contract_payload(
         "fundingRateFloor": -0.003,
         "period": 480,
     }
-
-
-

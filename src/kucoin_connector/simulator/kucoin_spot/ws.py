@@ -9,7 +9,7 @@ import asyncio
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from aiohttp import WSMsgType, web
 
@@ -82,6 +82,12 @@ def parse_topic(
     return subs
 
 
+class TopicParser(Protocol):
+    def __call__(
+        self, topic: str, *, symbols: Iterable[str], markets: Iterable[str], private_allowed: bool
+    ) -> list[Subscription]: ...
+
+
 def _valid_key(base: str, key: str, symbols: set[str], markets: set[str]) -> bool:
     if base == "/market/ticker" and key == "all":
         return True
@@ -91,6 +97,9 @@ def _valid_key(base: str, key: str, symbols: set[str], markets: set[str]) -> boo
         symbol, _, ctype = key.rpartition("_")
         return symbol in symbols and ctype in CANDLE_TYPES
     return key in symbols
+
+
+_spot_topics: TopicParser = parse_topic
 
 
 class WsEndpoint:
@@ -103,11 +112,14 @@ class WsEndpoint:
         *,
         symbols: Callable[[], list[str]],
         markets: Callable[[], list[str]],
+        parse_topic: TopicParser | None = None,
     ) -> None:
+        """``parse_topic``: the front-end's topic grammar (default: KuCoin spot's)."""
         self.hub = hub
         self.settings = settings
         self._symbols = symbols
         self._markets = markets
+        self._parse_topic: TopicParser = parse_topic if parse_topic is not None else _spot_topics
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         ws = web.WebSocketResponse(autoping=True)
@@ -220,7 +232,7 @@ class WsEndpoint:
         self, conn: WsConnection, frame: dict[str, Any], req_id: str, *, subscribe: bool
     ) -> None:
         try:
-            subs = parse_topic(
+            subs = self._parse_topic(
                 str(frame.get("topic", "")),
                 symbols=self._symbols(),
                 markets=self._markets(),

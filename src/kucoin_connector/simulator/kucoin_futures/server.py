@@ -1,0 +1,282 @@
+"""``KucoinFuturesSimulator``: a KuCoin-Futures-compatible exchange on its own port.
+
+    async with KucoinFuturesSimulator(balances={"USDT": "10000"}) as sim:
+        sim.rest_url, sim.ws_url, sim.credentials, sim.engine, sim.margin
+
+It runs the shared matching engine with a :class:`MarginSettlement` (positions, margin,
+funding), KuCoin's signature check, the futures paths (which collide with spot's, hence
+its own base URL), and the futures WebSocket topics. Mark prices follow the last trade
+(or are set with :meth:`set_mark_price`, which also liquidates); funding is settled every
+8 hours of the simulator's clock, or at once with :meth:`settle_funding`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import random
+import time
+from collections.abc import Callable, Iterable, Mapping
+from decimal import Decimal
+from types import TracebackType
+from typing import Any
+
+from aiohttp import web
+
+from ...core.errors import ConfigurationError
+from ..engine.accounts import Accounts
+from ..engine.clock import SimClock
+from ..engine.derivatives import MarginSettlement
+from ..engine.engine import MatchingEngine
+from ..engine.faults import FaultInjector
+from ..engine.margin import FundingPayment, MarginLedger
+from ..engine.market import BOT_FUNDS, MarketActivity
+from ..engine.models import SequentialIds
+from ..engine.positions import Position, PositionBook
+from ..kucoin_spot.auth import ALL_PERMISSIONS, ApiKey, KeyStore
+from ..kucoin_spot.server import SimCredentials
+from ..kucoin_spot.tokens import TokenStore
+from ..kucoin_spot.wire import error_response
+from ..kucoin_spot.ws import WsEndpoint, WsSettings
+from ..kucoin_spot.ws_hub import WsHub
+from . import rest_market, rest_orders, rest_positions, ws_topics
+from .contracts import DEFAULT_CONTRACTS, ContractDef
+from .publisher import FuturesPublisher
+from .routing import STATE_KEY, add_routes
+from .state import FuturesState
+
+WS_PATH = "/endpoint"
+DEFAULT_USER = "sim-futures-user"
+DEFAULT_BALANCES: Mapping[str, str] = {"USDT": "100000"}
+
+
+@web.middleware
+async def _not_found(
+    request: web.Request,
+    handler: Callable[[web.Request], Any],
+) -> web.StreamResponse:
+    try:
+        response: web.StreamResponse = await handler(request)
+    except (web.HTTPNotFound, web.HTTPMethodNotAllowed):
+        return error_response("404000", "Url Not Found", 404)
+    return response
+
+
+class KucoinFuturesSimulator:
+    """Serves KuCoin Futures' REST + WebSocket API on loopback from the shared engine."""
+
+    def __init__(
+        self,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        seed: int = 1,
+        contracts: Iterable[str] | None = None,
+        balances: Mapping[str, str | Decimal] | None = None,
+        api_key: str = "sim-futures-key",
+        api_secret: str = "sim-futures-secret",
+        passphrase: str = "sim-futures-passphrase",
+        key_version: int = 2,
+        activity: bool = True,
+        activity_rate_hz: float = 3.0,
+        book_levels: int = 10,
+        maker_fee_rate: Decimal = Decimal("0.0002"),
+        taker_fee_rate: Decimal = Decimal("0.0006"),
+        default_leverage: Decimal = Decimal(5),
+        ws_settings: WsSettings | None = None,
+        time_s: Callable[[], float] = time.time,
+    ) -> None:
+        names = list(contracts) if contracts is not None else list(DEFAULT_CONTRACTS)
+        unknown = [n for n in names if n not in DEFAULT_CONTRACTS]
+        if unknown:
+            raise ConfigurationError(
+                f"unknown contracts {unknown}; the simulator serves {sorted(DEFAULT_CONTRACTS)}"
+            )
+        chosen: dict[str, ContractDef] = {n: DEFAULT_CONTRACTS[n] for n in names}
+        self.host, self.port, self.seed = host, port, seed
+        self.activity, self.activity_rate_hz = activity, activity_rate_hz
+        self.clock = SimClock(time_s)
+        self.credentials = SimCredentials(api_key, api_secret, passphrase, key_version)
+        keys = KeyStore()
+        keys.add(ApiKey(api_key, api_secret, passphrase, DEFAULT_USER, key_version))
+        tokens = TokenStore()
+        self.faults = FaultInjector(self.clock, seed=seed)
+        hub = WsHub(tokens, self.faults)
+        self.faults.attach(hub)
+        publisher = FuturesPublisher(hub, self.clock, chosen, self._mark_price)
+        positions = PositionBook(default_leverage=default_leverage)
+        self.margin = MarginSettlement(positions, MarginLedger(publisher), publisher)
+        publisher.positions = positions
+        for contract in chosen.values():
+            self.margin.add_contract(contract.terms())
+        ids = SequentialIds()
+        self.engine = MatchingEngine(
+            [c.spec() for c in chosen.values()],
+            Accounts(clock_ms=self.clock.now_ms, id_factory=ids),
+            clock_ms=self.clock.now_ms,
+            listener=publisher,
+            maker_fee_rate=maker_fee_rate,
+            taker_fee_rate=taker_fee_rate,
+            id_factory=ids,
+            settlement=self.margin,
+        )
+        publisher.engine = self.engine
+        self.state = FuturesState(
+            clock=self.clock,
+            keys=keys,
+            tokens=tokens,
+            faults=self.faults,
+            hub=hub,
+            engine=self.engine,
+            margin=self.margin,
+            contracts=chosen,
+            ws_settings=ws_settings or WsSettings(),
+            base_fee=(maker_fee_rate, taker_fee_rate),
+        )
+        self.market = MarketActivity(
+            self.engine,
+            self.engine.accounts,
+            random.Random(seed),
+            mids={c.symbol: c.initial_price for c in chosen.values()},
+            levels=book_levels,
+            fund=self._fund_bot,
+        )
+        for currency, amount in (DEFAULT_BALANCES if balances is None else balances).items():
+            self.margin.ledger.deposit(DEFAULT_USER, currency, Decimal(str(amount)), 0)
+        self._runner: web.AppRunner | None = None
+        self._tasks: list[asyncio.Task[None]] = []
+        self.rest_url = ""
+        self.ws_url = ""
+
+    # ---- accounts ------------------------------------------------------------------
+    @property
+    def user_id(self) -> str:
+        return DEFAULT_USER
+
+    def add_api_key(
+        self,
+        api_key: str,
+        api_secret: str,
+        passphrase: str,
+        *,
+        user_id: str | None = None,
+        key_version: int = 2,
+    ) -> SimCredentials:
+        """Accept another key; ``user_id`` names its user (default: the default user)."""
+        if key_version not in (1, 2, 3):
+            raise ConfigurationError("key_version must be 1, 2 or 3")
+        if self.state.keys.get(api_key) is not None:
+            raise ConfigurationError(f"API key {api_key!r} is already accepted")
+        uid = user_id or DEFAULT_USER
+        self.state.keys.add(
+            ApiKey(api_key, api_secret, passphrase, uid, key_version, ALL_PERMISSIONS)
+        )
+        return SimCredentials(api_key, api_secret, passphrase, key_version, uid)
+
+    def deposit(self, currency: str, amount: str | Decimal, *, user_id: str | None = None) -> None:
+        self.margin.ledger.deposit(
+            user_id or DEFAULT_USER, currency, Decimal(str(amount)), self.clock.now_ms()
+        )
+
+    def _fund_bot(self, bot: str, currency: str) -> None:
+        self.margin.ledger.deposit(bot, currency, BOT_FUNDS, self.clock.now_ms())
+
+    # ---- mark price and funding ----------------------------------------------------
+    def _mark_price(self, symbol: str) -> Decimal:
+        return self.state.mark_price(symbol)
+
+    def set_mark_price(self, symbol: str, price: Decimal) -> list[Position]:
+        """Set the mark price of ``symbol`` and liquidate what it breaks."""
+        self.state.mark_prices[symbol] = price
+        liquidated = self.margin.mark(symbol, price, self.clock.now_ms())
+        return liquidated
+
+    def settle_funding(self, symbol: str | None = None) -> list[FundingPayment]:
+        """Settle funding now for ``symbol`` (default: every contract) at its rate and
+        mark price; payments are kept for ``/api/v1/funding-history``."""
+        now = self.clock.now_ms()
+        payments: list[FundingPayment] = []
+        for name in [symbol] if symbol else list(self.state.contracts):
+            rate, mark = self.state.funding_rate(name), self.state.mark_price(name)
+            payments += self.margin.settle_funding(name, rate, mark, now)
+        self.state.funding_history.extend(payments)
+        return payments
+
+    def engine_listener(self) -> FuturesPublisher:
+        listener = self.margin.listener
+        assert isinstance(listener, FuturesPublisher)
+        return listener
+
+    # ---- lifecycle -----------------------------------------------------------------
+    async def start(self) -> None:
+        if self._runner is not None:
+            return
+        self.market.seed_books()
+        self.engine_listener().flush()
+        app = web.Application(middlewares=[_not_found])
+        app[STATE_KEY] = self.state
+        endpoint = WsEndpoint(
+            self.state.hub,
+            self.state.ws_settings,
+            symbols=lambda: list(self.state.contracts),
+            markets=lambda: [],
+            parse_topic=ws_topics.parse_topic,
+        )
+        app.router.add_get(WS_PATH, endpoint.handle)
+        for module in (rest_market, rest_orders, rest_positions):
+            add_routes(app, module.ROUTES)
+        runner = web.AppRunner(app, handle_signals=False, access_log=None, shutdown_timeout=1.0)
+        await runner.setup()
+        site = web.TCPSite(runner, self.host, self.port)
+        await site.start()
+        self._runner = runner
+        self.port = _bound_port(runner) or self.port
+        self.rest_url = f"http://{self.host}:{self.port}"
+        self.ws_url = f"ws://{self.host}:{self.port}{WS_PATH}"
+        self.state.ws_url = self.ws_url
+        loop = asyncio.get_running_loop()
+        self._tasks.append(loop.create_task(self._funding_loop()))
+        if self.activity:
+            self._tasks.append(loop.create_task(self.market.run(self.activity_rate_hz)))
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks.clear()
+        await self.state.hub.close_all()
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def __aenter__(self) -> KucoinFuturesSimulator:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.stop()
+
+    async def _funding_loop(self) -> None:
+        """Settle funding at each 8-hour boundary of the simulator's clock."""
+        due = self.state.next_funding(self.clock.now_ms())
+        while True:
+            await asyncio.sleep(1.0)
+            now = self.clock.now_ms()
+            if now >= due:
+                self.settle_funding()
+                due = self.state.next_funding(now + 1)
+
+
+def _bound_port(runner: web.AppRunner) -> int | None:
+    for address in runner.addresses:
+        if isinstance(address, tuple) and len(address) >= 2:
+            port: Any = address[1]
+            return int(port)
+    return None
