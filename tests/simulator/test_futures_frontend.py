@@ -85,7 +85,7 @@ async def test_contracts_and_public_market_data_parse_with_the_sdk(fclient: Clie
 async def test_a_fill_opens_a_position_with_margin_and_the_fill_splits_its_fee(
     fsim: KucoinFuturesSimulator, fclient: Client
 ) -> None:
-    bid, ask = fsim.engine.best_bid_ask(SYMBOL)
+    _, ask = fsim.engine.best_bid_ask(SYMBOL)
     assert ask is not None
     placed = await fclient.post("/api/v1/orders", _order("buy", 5))
     order = await fclient.get(f"/api/v1/orders/{placed['orderId']}")
@@ -116,7 +116,7 @@ async def test_position_mode_switch_is_refused_with_a_position_then_hedge_orders
 ) -> None:
     assert await fclient.get("/api/v2/position/getPositionMode") == {"positionMode": 0}
     await fclient.post("/api/v1/orders", _order("buy", 2))
-    status, _, body = await fclient.raw(
+    _, _, body = await fclient.raw(
         "POST", "/api/v2/position/switchPositionMode", body={"positionMode": "1"}, signed=True
     )
     assert body["code"] != "200000"
