@@ -234,3 +234,24 @@ async def test_refusals(client: Client) -> None:
     assert (status, body["code"]) == (400, "400100")
     btc = await _account(client, "BTC")
     assert D(btc["holds"]) == D(0)  # nothing refused left a hold behind
+
+
+async def test_canceling_the_limit_leg_directly_cancels_the_pair_and_frees_the_reserve(
+    client: Client,
+) -> None:
+    bid, ask, _ = await _book(client)
+    oco_id = await _place(
+        client,
+        side="buy",
+        price=str(bid - 400),
+        size="0.2",
+        stopPrice=str(ask + 100),
+        limitPrice=str(ask + 150),
+    )
+    limit_leg_id = (await _detail(client, oco_id)).orders[0].id
+    await client.delete(f"/api/v1/orders/{limit_leg_id}")
+    detail = await _detail(client, oco_id)
+    assert detail.status == "CANCELLED"
+    assert [o.status for o in detail.orders] == ["CANCELLED", "CANCELLED"]
+    usdt = await _account(client, "USDT")
+    assert D(usdt["holds"]) == D(0)
