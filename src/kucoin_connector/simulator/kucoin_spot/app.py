@@ -10,8 +10,18 @@ from typing import Any
 
 from aiohttp import web
 
-from . import rest_accounts, rest_hf, rest_orders, rest_public
+from . import (
+    rest_account_mode,
+    rest_accounts,
+    rest_dcp,
+    rest_hf,
+    rest_oco,
+    rest_orders,
+    rest_public,
+    rest_transfers,
+)
 from .routing import FAULT_DELAY_KEY, STATE_KEY, ResponseDropped, add_routes
+from .services import SERVICES_KEY, SpotServices
 from .state import SimState
 from .wire import error_response
 from .ws import WsEndpoint
@@ -96,9 +106,10 @@ async def admin_state(request: web.Request) -> web.StreamResponse:
     )
 
 
-def build_app(state: SimState) -> web.Application:
+def build_app(state: SimState, services: SpotServices) -> web.Application:
     app = web.Application(middlewares=[errors_middleware, faults_middleware])
     app[STATE_KEY] = state
+    app[SERVICES_KEY] = services
     endpoint = WsEndpoint(
         state.hub,
         state.ws_settings,
@@ -111,6 +122,9 @@ def build_app(state: SimState) -> web.Application:
     app.router.add_get(WS_PATH, endpoint.handle)
     app.router.add_post("/admin/faults", admin_faults)
     app.router.add_get("/admin/state", admin_state)
-    for module in (rest_public, rest_orders, rest_hf, rest_accounts):
+    # Fixed paths before the modules whose {placeholders} would catch them
+    # (/api/v1/accounts/transferable vs /api/v1/accounts/{accountId}).
+    extra = (rest_account_mode, rest_transfers, rest_dcp, rest_oco)
+    for module in (*extra, rest_public, rest_orders, rest_hf, rest_accounts):
         add_routes(app, module.ROUTES)
     return app

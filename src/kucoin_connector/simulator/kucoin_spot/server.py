@@ -28,6 +28,7 @@ from aiohttp import web
 
 from ..engine.accounts import Accounts
 from ..engine.clock import SimClock
+from ..engine.dead_man import MonotonicTime
 from ..engine.engine import MatchingEngine
 from ..engine.faults import FaultInjector
 from ..engine.market import MarketActivity
@@ -38,6 +39,7 @@ from .auth import ALL_PERMISSIONS, ApiKey, KeyStore
 from .candles import TradeTape
 from .publisher import Publisher
 from .ratelimit import RateLimitConfig, RateLimiter
+from .services import SpotServices
 from .snapshots import SnapshotFeed
 from .state import SimState
 from .tokens import TokenStore
@@ -88,6 +90,7 @@ class KucoinSimulator:
         housekeeping_interval_s: float = 0.5,
         snapshot_interval_s: float = 2.0,
         time_s: Callable[[], float] = time.time,
+        monotonic: MonotonicTime | None = None,
     ) -> None:
         self.host = host
         self.port = port
@@ -109,16 +112,24 @@ class KucoinSimulator:
         ids = SequentialIds()
         self.accounts = Accounts(clock_ms=self.clock.now_ms, id_factory=ids, listener=publisher)
         pair_list = list(pairs)
+        self.services = SpotServices.create(
+            self.accounts,
+            publisher,
+            clock_ms=self.clock.now_ms,
+            id_factory=ids,
+            monotonic=monotonic,
+        )
         self.engine = MatchingEngine(
             [default_spec(p) for p in pair_list],
             self.accounts,
             clock_ms=self.clock.now_ms,
-            listener=publisher,
+            listener=self.services.linked,
             maker_fee_rate=maker_fee_rate,
             taker_fee_rate=taker_fee_rate,
             id_factory=ids,
         )
         publisher.engine = self.engine
+        self.services.attach(self.engine)
         self.state = SimState(
             clock=self.clock,
             keys=keys,
@@ -223,7 +234,10 @@ class KucoinSimulator:
         self.market.seed_books()
         self.state.publisher.flush()
         runner = web.AppRunner(
-            build_app(self.state), handle_signals=False, access_log=None, shutdown_timeout=1.0
+            build_app(self.state, self.services),
+            handle_signals=False,
+            access_log=None,
+            shutdown_timeout=1.0,
         )
         await runner.setup()
         site = web.TCPSite(runner, self.host, self.port)
@@ -236,6 +250,7 @@ class KucoinSimulator:
         loop = asyncio.get_running_loop()
         feed = SnapshotFeed(self.state)
         self._tasks.append(loop.create_task(self._housekeeping(feed)))
+        self._tasks.append(loop.create_task(self.services.dcp_timer.run()))
         if self.activity:
             self._tasks.append(loop.create_task(self.market.run(self.activity_rate_hz)))
 
