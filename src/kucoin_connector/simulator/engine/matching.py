@@ -115,24 +115,49 @@ class EngineCore:
         now = self._clock_ms()
         if self._gtt:
             self._expire(now)
+        book, order, acc, amount = self._admit(user_id, req, now)
+        self._enter(book, order, now, acc, amount)
+        return order
+
+    def _admit(
+        self,
+        user_id: str,
+        req: OrderRequest,
+        now: int,
+        *,
+        probe: bool = False,
+        replacing: Order | None = None,
+    ) -> tuple[SymbolBook, Order, Account | None, Decimal]:
+        """Every check of a placement; EngineError and nothing changed when one fails.
+        ``probe``: a test order (no id or arrival sequence used). ``replacing``: the order
+        an amend replaces (its clientOid may be reused, its hold counts as available and
+        it does not count against the active-order limit)."""
         book = self._book(req.symbol)
         spec = book.spec
         validate_request(spec, req)
-        if req.client_oid and (user_id, req.client_oid) in self._client_oids:
-            raise EngineError(Reject.DUPLICATE_CLIENT_ID, "The clientOid already exists")
-        self._check_active_limit(user_id, req)
-        order = self._new_order(user_id, req, spec, now)
-        deferred = bool(order.stop) and self._hold_is_all_available(order)
-        acc, amount = (None, ZERO) if deferred else self._hold_plan(order, spec)
+        if replacing is None:
+            if req.client_oid and (user_id, req.client_oid) in self._client_oids:
+                raise EngineError(Reject.DUPLICATE_CLIENT_ID, "The clientOid already exists")
+            self._check_active_limit(user_id, req)
+        order = self._new_order(user_id, req, spec, now, probe=probe)
+        if order.stop and self._hold_is_all_available(order):
+            return book, order, None, ZERO
+        extra = replacing.hold_remaining if replacing is not None else ZERO
+        acc, amount = self._hold_plan(order, spec, extra)
+        return book, order, acc, amount
+
+    def _enter(
+        self, book: SymbolBook, order: Order, now: int, acc: Account | None, amount: Decimal
+    ) -> None:
+        """Register an admitted order and run it (or park it when it is a stop order)."""
         self._register(order)
         if order.stop:
             if acc is not None:
                 self._hold(order, acc, amount)
             book.stops.append(order)
             self._emit(order, "stop", now)
-            return order
+            return
         self._start(book, order, now, acc, amount)
-        return order
 
     def _check_active_limit(self, user_id: str, req: OrderRequest) -> None:
         limit = self._max_active
@@ -148,13 +173,16 @@ class EngineCore:
                 Reject.TOO_MANY_ORDERS, f"the maximum of {limit} active orders is reached"
             )
 
-    def _new_order(self, user_id: str, req: OrderRequest, spec: SymbolSpec, now: int) -> Order:
-        self._seq += 1
+    def _new_order(
+        self, user_id: str, req: OrderRequest, spec: SymbolSpec, now: int, *, probe: bool = False
+    ) -> Order:
+        if not probe:
+            self._seq += 1
         size = req.size if req.size is not None else ZERO
         funds = req.funds if req.funds is not None else ZERO
         fok = req.time_in_force == "FOK"
         order = Order(
-            id=self._ids(),
+            id="" if probe else self._ids(),
             user_id=user_id,
             symbol=spec.symbol,
             side=req.side,
@@ -193,12 +221,15 @@ class EngineCore:
             return False
         return not order.funds if order.side == BUY else not order.size
 
-    def _hold_plan(self, order: Order, spec: SymbolSpec) -> tuple[Account, Decimal]:
-        """The account and amount to hold; EngineError 200004 when not available."""
+    def _hold_plan(
+        self, order: Order, spec: SymbolSpec, extra_available: Decimal = ZERO
+    ) -> tuple[Account, Decimal]:
+        """The account and amount to hold; EngineError 200004 when not available.
+        ``extra_available``: a hold about to be released (an amended order's)."""
         buy = order.side == BUY
         currency = spec.quote_currency if buy else spec.base_currency
         acc = self._accounts.account(order.user_id, currency, order.account_type)
-        available = acc.balance - acc.holds
+        available = acc.balance - acc.holds + extra_available
         if self._hold_is_all_available(order):
             amount = available
             if amount <= 0:
@@ -414,21 +445,29 @@ class EngineCore:
             self._decrease(taker, m_left, now)
             return True
         if t_left < m_left:
-            self._decrease(maker, t_left, now)
-            old_visible = maker.visible
-            if maker.iceberg:
-                maker.visible = min(maker.visible, maker.remain_size)
-            elif not maker.hidden:
-                maker.visible = maker.remain_size
-            changed = side_book.change_visible(maker.price, maker.visible - old_visible)
-            if changed is not None:
-                self._l2(book, maker.side, maker.price, changed, now)
+            self._shrink(book, maker, t_left, now)
             return False
         self._cancel_active(maker, now)
         return False
 
+    def _shrink(self, book: SymbolBook, order: Order, amount: Decimal, now: int) -> None:
+        """Decrease an active order's size by ``amount`` (< its remaining size) in place:
+        it keeps its place in the queue; the level's visible size follows."""
+        self._decrease(order, amount, now)
+        if order.status != "open":
+            return
+        old_visible = order.visible
+        if order.iceberg:
+            order.visible = min(order.visible, order.remain_size)
+        elif not order.hidden:
+            order.visible = order.remain_size
+        changed = book.side(order.side).change_visible(order.price, order.visible - old_visible)
+        if changed is not None:
+            self._l2(book, order.side, order.price, changed, now)
+
     def _decrease(self, order: Order, amount: Decimal, now: int) -> None:
-        """STP DC: shrink an order's size by ``amount`` and release that part's hold."""
+        """Shrink an order's size by ``amount`` and release that part's hold (STP DC,
+        partial cancel)."""
         old_size = order.size
         order.size -= amount
         order.remain_size -= amount
