@@ -10,7 +10,7 @@ from typing import Any
 
 from aiohttp import web
 
-from . import rest_accounts, rest_hf, rest_orders, rest_public
+from . import rest_accounts, rest_batch, rest_hf, rest_orders, rest_public
 from .routing import STATE_KEY, ResponseDropped, add_routes
 from .state import SimState
 from .wire import error_response
@@ -29,10 +29,9 @@ HandlerT = Callable[[web.Request], Awaitable[web.StreamResponse]]
 async def errors_middleware(request: web.Request, handler: HandlerT) -> web.StreamResponse:
     try:
         return await handler(request)
-    except web.HTTPNotFound:
+    except (web.HTTPNotFound, web.HTTPMethodNotAllowed):
+        # KuCoin answers any route it does not serve, a wrong method included, this way.
         return error_response("404000", "Url Not Found", 404)
-    except web.HTTPMethodNotAllowed:
-        return error_response("405000", "Method Not Allowed", 405)
     except ResponseDropped:
         if request.transport is not None:
             request.transport.abort()
@@ -110,6 +109,6 @@ def build_app(state: SimState) -> web.Application:
     app.router.add_get(WS_PATH, endpoint.handle)
     app.router.add_post("/admin/faults", admin_faults)
     app.router.add_get("/admin/state", admin_state)
-    for module in (rest_public, rest_orders, rest_hf, rest_accounts):
+    for module in (rest_public, rest_orders, rest_hf, rest_batch, rest_accounts):
         add_routes(app, module.ROUTES)
     return app
