@@ -13,10 +13,8 @@ from .conftest import Client, next_message, open_ws, subscribe
 
 with warnings.catch_warnings():  # the SDK's models use a pydantic feature deprecated in v2
     warnings.simplefilter("ignore", DeprecationWarning)
-    from kucoin_universal_sdk.generate.spot.order.model_cancel_partial_order_resp import (  # type: ignore[import-untyped]
+    from kucoin_universal_sdk.generate.spot.order import (  # type: ignore[import-untyped]
         CancelPartialOrderResp,
-    )
-    from kucoin_universal_sdk.generate.spot.order.model_modify_order_resp import (  # type: ignore[import-untyped]
         ModifyOrderResp,
     )
 
@@ -183,3 +181,38 @@ async def _bid_changes(ws: Any, price: str, count: int) -> list[str]:
         changes = (await next_message(ws, "/market/level2"))["data"]["changes"]["bids"]
         sizes += [s for p, s, _ in changes if Decimal(p) == Decimal(price)]
     return sizes[:count]
+
+
+async def test_partial_cancel_of_an_iceberg_sell(client: Client) -> None:
+    """The base hold shrinks; the visible slice shrinks once the rest is below it."""
+    ask = "40000"
+    body = {
+        "symbol": SYMBOL,
+        "side": "sell",
+        "price": ask,
+        "size": "0.1",
+        "iceberg": True,
+        "visibleSize": "0.04",
+    }
+    mine = (await client.post("/api/v1/hf/orders", body))["orderId"]
+
+    async def ask_level() -> Decimal:
+        book = await client.get(f"/api/v3/market/orderbook/level2?symbol={SYMBOL}")
+        return sum((Decimal(s) for p, s in book["asks"] if Decimal(p) == Decimal(ask)), Decimal(0))
+
+    async def btc_holds() -> Decimal:
+        return Decimal(
+            (await client.get("/api/v1/accounts?currency=BTC&type=trade_hf"))[0]["holds"]
+        )
+
+    assert (await ask_level(), await btc_holds()) == (Decimal("0.04"), Decimal("0.1"))
+    path = f"/api/v1/hf/orders/cancel/{mine}?symbol={SYMBOL}"
+    await client.delete(f"{path}&cancelSize=0.05")
+    assert (await ask_level(), await btc_holds()) == (Decimal("0.04"), Decimal("0.05"))
+    await client.delete(f"{path}&cancelSize=0.02")
+    assert (await ask_level(), await btc_holds()) == (Decimal("0.03"), Decimal("0.03"))
+    status, _, payload = await client.raw("DELETE", f"{path}&cancelSize=0.000000001", signed=True)
+    assert (status, payload["code"]) == (400, "400100")
+    status, _, payload = await client.raw("DELETE", path, signed=True)
+    assert (status, payload["code"]) == (400, "400100")
+    assert (await order(client, mine))["remainSize"] == "0.03"

@@ -423,15 +423,13 @@ class EngineCore:
                 return _STOP_DONE
             maker = levels[best][0]
             if stp and maker.user_id == taker.user_id:
-                if not self._self_trade(book, side_book, taker, maker, now):
+                if not self._self_trade(book, taker, maker, now):
                     return _STOP_STP
                 continue
             avail = maker.visible if maker.iceberg else maker.remain_size
             self._execute(book, side_book, taker, maker, best, min(qty, avail), now)
 
-    def _self_trade(
-        self, book: SymbolBook, side_book: BookSide, taker: Order, maker: Order, now: int
-    ) -> bool:
+    def _self_trade(self, book: SymbolBook, taker: Order, maker: Order, now: int) -> bool:
         """Apply the taker's STP mode; True when the taker goes on matching."""
         mode = taker.stp
         if mode == "CN":

@@ -6,6 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 from ..engine.models import Order
+from .payloads import order_payload
 from .wire import dec
 
 
@@ -90,3 +91,12 @@ def classic_batch_item(
 def modify_payload(new_order: Order | None, client_oid: str) -> dict[str, Any]:
     """``/api/v1/hf/orders/alter``: the replacement's id (None when only canceled)."""
     return {"newOrderId": new_order.id if new_order is not None else None, "clientOid": client_oid}
+
+
+def open_order_item(order: Order) -> dict[str, Any]:
+    """An item of ``/api/v1/hf/orders/active/page``: the order detail, with no STP mode
+    as null (KuCoin's enum has no empty value)."""
+    item = order_payload(order)
+    if not item.get("stp"):
+        item["stp"] = None
+    return item

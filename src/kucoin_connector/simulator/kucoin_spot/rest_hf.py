@@ -10,6 +10,7 @@ from .orderparse import decimal_field, parse_order
 from .payloads import fill_payload, order_payload
 from .payloads_orders import (
     modify_payload,
+    open_order_item,
     sync_cancel_payload,
     sync_place_payload,
 )
@@ -133,13 +134,18 @@ async def active(ctx: Ctx) -> Any:
     return [order_payload(o) for o in orders]
 
 
+def _int_or(ctx: Ctx, name: str, default: int) -> int:
+    value = int_param(ctx.query, name)
+    return default if value is None else value
+
+
 async def active_page(ctx: Ctx) -> Any:
     """Active orders of a symbol, newest first, by ``pageNum``/``pageSize``."""
     orders = ctx.state.engine.list_orders(
         ctx.user_id, status="active", symbol=require(ctx.query, "symbol"), account_type=ACCOUNT
     )
-    page = int_param(ctx.query, "pageNum") or 1
-    size = int_param(ctx.query, "pageSize") or DEFAULT_PAGE_SIZE
+    page = _int_or(ctx, "pageNum", 1)
+    size = _int_or(ctx, "pageSize", DEFAULT_PAGE_SIZE)
     if page < 1 or not 1 <= size <= MAX_PAGE_SIZE:
         raise bad_param(f"pageNum must be >= 1 and pageSize between 1 and {MAX_PAGE_SIZE}")
     start = (page - 1) * size
@@ -148,7 +154,7 @@ async def active_page(ctx: Ctx) -> Any:
         "pageSize": size,
         "totalNum": len(orders),
         "totalPage": -(-len(orders) // size),
-        "items": [order_payload(o) for o in orders[start : start + size]],
+        "items": [open_order_item(o) for o in orders[start : start + size]],
     }
 
 
