@@ -14,9 +14,11 @@ from kucoin_connector.simulator.engine.book import BookSide, SymbolBook
 from kucoin_connector.simulator.engine.execution import (
     ONE,
     apply_fill,
+    build_order,
     check_rates,
     crosses,
     fok_fillable,
+    make_fill,
     settle_fill,
     taker_capacity,
 )
@@ -178,42 +180,8 @@ class EngineCore:
     ) -> Order:
         if not probe:
             self._seq += 1
-        size = req.size if req.size is not None else ZERO
-        funds = req.funds if req.funds is not None else ZERO
-        fok = req.time_in_force == "FOK"
-        order = Order(
-            id="" if probe else self._ids(),
-            user_id=user_id,
-            symbol=spec.symbol,
-            side=req.side,
-            type=req.type,
-            client_oid=req.client_oid,
-            price=req.price if req.price is not None else ZERO,
-            size=size,
-            funds=funds,
-            time_in_force=req.time_in_force,
-            cancel_after_s=req.cancel_after_s,
-            post_only=req.post_only,
-            hidden=req.hidden,
-            iceberg=req.iceberg,
-            visible_size=req.visible_size if req.visible_size is not None else ZERO,
-            stp="CN" if fok and req.stp else req.stp,
-            stop=req.stop,
-            stop_price=req.stop_price if req.stop_price is not None else ZERO,
-            remark=req.remark,
-            tags=req.tags,
-            account_type=req.account_type,
-            fee_currency=spec.quote_currency,
-            created_at_ms=now,
-            updated_at_ms=now,
-            seq=self._seq,
-            remain_size=size,
-            remain_funds=funds,
-            status="stop" if req.stop else "new",
-        )
-        if req.time_in_force == "GTT":
-            order.expire_at_ms = now + req.cancel_after_s * 1000
-        return order
+        order_id = "" if probe else self._ids()
+        return build_order(order_id, self._seq, user_id, req, spec, now)
 
     def _hold_is_all_available(self, order: Order) -> bool:
         """Market buy by size / market sell by funds hold the whole available balance."""
@@ -537,26 +505,7 @@ class EngineCore:
         fee: Decimal,
         rate: Decimal,
     ) -> Fill:
-        fill = Fill(
-            trade.trade_id,
-            order.id,
-            counter.id,
-            order.user_id,
-            order.symbol,
-            order.side,
-            liquidity,
-            trade.price,
-            trade.size,
-            trade.price * trade.size,
-            fee,
-            rate,
-            order.fee_currency,
-            order.stop,
-            order.type,
-            trade.time_ms,
-            order.account_type,
-            liquidity == "taker" and order.type == LIMIT,
-        )
+        fill = make_fill(order, counter, trade, liquidity, fee, rate)
         fills = self._fills.get(order.user_id)
         if fills is None:
             fills = self._fills[order.user_id] = []

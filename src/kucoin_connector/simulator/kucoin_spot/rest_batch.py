@@ -5,7 +5,9 @@ earlier order's hold counts against a later one) and the answer lists every orde
 request order with its own status and failure message. KuCoin documents at most 5 orders
 per batch for all three routes; a larger or empty list refuses the whole request (400100).
 The classic batch takes limit orders (stop limit included) of the one ``symbol`` of the
-body; the HF batches validate each order exactly as a single HF placement does.
+body; the HF batches validate each order exactly as a single HF placement does (an order
+without ``symbol`` takes the body's, as ccxt sends it; orders of several symbols are
+accepted, as in KuCoin's own example).
 """
 
 from __future__ import annotations
@@ -73,9 +75,11 @@ async def place_classic(ctx: Ctx) -> Any:
 
 
 def _hf_batch(ctx: Ctx, accepted: Callable[[Order], dict[str, Any]]) -> list[dict[str, Any]]:
-    _, items = _order_list(ctx)
+    body, items = _order_list(ctx)
     answers = []
     for item in items:
+        if not item.get("symbol") and body.get("symbol"):
+            item = {**item, "symbol": body["symbol"]}  # ccxt also sends a top-level symbol
         result = _try_place(ctx, item, "trade_hf")
         answers.append(
             accepted(result) if isinstance(result, Order) else hf_batch_failure(item, result)
