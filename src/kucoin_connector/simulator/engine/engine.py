@@ -165,8 +165,9 @@ class MatchingEngine(EngineCore):
     def check_order(self, user_id: str, req: OrderRequest) -> str:
         """A test order: every check ``place_order`` makes (rules, clientOid, active-order
         limit, funds), the same EngineError when one fails, and nothing placed: no hold,
-        no event, no book change, no order to look up. Returns a fresh id for the answer
-        (KuCoin's test endpoints answer an orderId that no query ever finds)."""
+        no event, no book change, no order to look up (GTT orders already due still expire
+        first, as before any placement). Returns a fresh id for the answer (KuCoin's test
+        endpoints answer an orderId that no query ever finds)."""
         now = self._clock_ms()
         if self._gtt:
             self._expire(now)
