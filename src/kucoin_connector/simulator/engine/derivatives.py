@@ -83,7 +83,12 @@ class MarginSettlement:
         return False
 
     def plan_hold(
-        self, order: Order, spec: SymbolSpec, taker_rate: Decimal, opposite: BookSide
+        self,
+        order: Order,
+        spec: SymbolSpec,
+        taker_rate: Decimal,
+        opposite: BookSide,
+        extra_available: Decimal = ZERO,
     ) -> tuple[str, Decimal]:
         terms = self.terms(spec.symbol)
         book = self.positions
@@ -113,7 +118,7 @@ class MarginSettlement:
         order.hold_unit = self.ledger.order_cost(terms, Decimal(1), price, leverage, taker_rate)
         amount = opening * order.hold_unit
         wallet = self.ledger.wallet(order.user_id, terms.settle_currency)
-        if amount > wallet.available:
+        if amount > wallet.available + extra_available:
             raise EngineError(Reject.INSUFFICIENT_FUNDS, "Balance insufficient!")
         return terms.settle_currency, amount
 

@@ -40,6 +40,10 @@ Behaviour choices (from the seed docs; server authors rely on these):
   (contiguous, starting at ``initial_sequence`` + 1) and reports the absolute visible size
   (0 = level removed). Public trades have their own per-symbol sequence.
 - Duplicate clientOid (any earlier order of the same user, active or done) -> 400100.
+- Amend (``amend``) is cancel + new order, as KuCoin documents its alter: a new id, queue
+  priority lost, ``size`` is the new total size (filled part included). Partial cancel
+  (``reduce_size``) is a size decrease in place: queue priority kept, ``update`` event.
+  Test orders (``check_order``) run every placement check and place nothing.
 - GTT: ``expire_due_orders(now_ms)`` cancels due orders; ``place_order`` first expires what
   is due at ``clock_ms()``.
 
@@ -60,6 +64,7 @@ from kucoin_connector.simulator.engine.execution import check_rates
 from kucoin_connector.simulator.engine.listener import EngineListener, NullListener
 from kucoin_connector.simulator.engine.matching import EngineCore
 from kucoin_connector.simulator.engine.models import (
+    LIMIT,
     ZERO,
     ClockMs,
     EngineError,
@@ -74,6 +79,7 @@ from kucoin_connector.simulator.engine.models import (
     Trade,
 )
 from kucoin_connector.simulator.engine.settlement import Settlement
+from kucoin_connector.simulator.engine.validation import check_increment
 
 __all__ = ["EngineListener", "MatchingEngine", "NullListener"]
 
@@ -159,6 +165,69 @@ class MatchingEngine(EngineCore):
         then nothing changed and no event was emitted."""
         return self._place(user_id, req)
 
+    def check_order(self, user_id: str, req: OrderRequest) -> str:
+        """A test order: every check ``place_order`` makes (rules, clientOid, active-order
+        limit, funds), the same EngineError when one fails, and nothing placed: no hold,
+        no event, no book change, no order to look up (GTT orders already due still expire
+        first, as before any placement). Returns a fresh id for the answer (KuCoin's test
+        endpoints answer an orderId that no query ever finds)."""
+        now = self._clock_ms()
+        if self._gtt:
+            self._expire(now)
+        self._admit(user_id, req, now, probe=True)
+        return self._ids()
+
+    def reduce_size(self, user_id: str, order_id: str, amount: Decimal) -> Decimal:
+        """Partial cancel: take ``amount`` off an active order's open size. The order keeps
+        its place in the queue (size, remaining size and hold shrink; ``update`` event;
+        level2 change of its level). ``amount`` >= the remaining size cancels the order.
+        Returns the size actually removed. EngineError 400100 for an unknown/done order or
+        an amount that is not a positive multiple of the symbol's base increment."""
+        order = self._active_order(user_id, order_id)
+        book = self._book(order.symbol)
+        check_increment(book.spec, amount, "cancelSize")
+        now = self._clock_ms()
+        if amount >= order.remain_size:
+            removed = order.remain_size
+            self._cancel_active(order, now)
+            return removed
+        self._shrink(book, order, amount, now)
+        return amount
+
+    def amend(
+        self,
+        user_id: str,
+        order_id: str,
+        *,
+        price: Decimal | None = None,
+        size: Decimal | None = None,
+    ) -> Order | None:
+        """Modify a resting limit order the way KuCoin's alter does: cancel it and place a
+        new order (new id, the same clientOid, side and options) at the new price and/or
+        size. Queue priority is therefore LOST even for a pure size decrease (the new
+        order joins the back of its level, and may trade at once if its price crosses):
+        KuCoin documents alter as cancel + new order and answers a new orderId.
+        ``size`` is the new total size, filled part included: the new order is for
+        ``size - dealSize``; when that is <= 0 the order is only canceled (None returned).
+        The replacement is checked first (rules, funds counting the old order's hold as
+        available): on EngineError the old order is untouched. A GTT replacement starts a
+        new ``cancelAfter`` period."""
+        old = self._active_order(user_id, order_id)
+        if old.status != "open":
+            raise EngineError(Reject.INVALID_PARAMETER, "only resting orders can be modified")
+        if price is None and size is None:
+            raise EngineError(Reject.INVALID_PARAMETER, "newPrice or newSize is required")
+        now = self._clock_ms()
+        remaining = (size if size is not None else old.size) - old.deal_size
+        if remaining <= 0:
+            self._cancel_active(old, now)
+            return None
+        req = _replacement(old, price if price is not None else old.price, remaining)
+        book, new, acc, amount = self._admit(user_id, req, now, replacing=old)
+        self._cancel_active(old, now)
+        self._enter(book, new, now, acc, amount)
+        return new
+
     def cancel_order(self, user_id: str, order_id: str) -> Order:
         """Cancel an active (or untriggered stop) order. EngineError 400100 if it does not
         exist for that user or is already done."""
@@ -208,6 +277,12 @@ class MatchingEngine(EngineCore):
         order = self._client_oids.get((user_id, client_oid))
         if order is None:
             raise EngineError(Reject.ORDER_NOT_FOUND, "order not exist.")
+        return order
+
+    def _active_order(self, user_id: str, order_id: str) -> Order:
+        order = self._orders.get(order_id)
+        if order is None or order.user_id != user_id or not order.is_active:
+            raise EngineError(Reject.ORDER_NOT_FOUND, "order_not_exist_or_not_allow_to_cancel")
         return order
 
     def active_orders(self, user_id: str) -> list[Order]:
@@ -331,6 +406,28 @@ class MatchingEngine(EngineCore):
             (change / first).quantize(Decimal("0.0001")),
             now_ms,
         )
+
+
+def _replacement(old: Order, price: Decimal, size: Decimal) -> OrderRequest:
+    """The order that replaces ``old`` in an amend."""
+    return OrderRequest(
+        symbol=old.symbol,
+        side=old.side,
+        type=LIMIT,
+        client_oid=old.client_oid,
+        price=price,
+        size=size,
+        time_in_force=old.time_in_force,
+        cancel_after_s=old.cancel_after_s,
+        post_only=old.post_only,
+        hidden=old.hidden,
+        iceberg=old.iceberg,
+        visible_size=min(old.visible_size, size) if old.iceberg else None,
+        stp=old.stp,
+        remark=old.remark,
+        tags=old.tags,
+        account_type=old.account_type,
+    )
 
 
 def _type_matches(order_type: str, stop: str, wanted: str) -> bool:

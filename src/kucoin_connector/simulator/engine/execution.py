@@ -7,7 +7,16 @@ from decimal import ROUND_FLOOR, Decimal
 from kucoin_connector.core.errors import ConfigurationError
 from kucoin_connector.simulator.engine.accounts import Accounts
 from kucoin_connector.simulator.engine.book import BookSide
-from kucoin_connector.simulator.engine.models import BUY, LIMIT, ZERO, Order, SymbolSpec
+from kucoin_connector.simulator.engine.models import (
+    BUY,
+    LIMIT,
+    ZERO,
+    Fill,
+    Order,
+    OrderRequest,
+    SymbolSpec,
+    Trade,
+)
 
 ONE = Decimal(1)
 
@@ -108,3 +117,76 @@ def settle_fill(
         ctx,
     )
     accounts.collect_fee(quote, buy_fee + sell_fee)
+
+
+def build_order(
+    order_id: str, seq: int, user_id: str, req: OrderRequest, spec: SymbolSpec, now: int
+) -> Order:
+    """A new order from an accepted request (FOK with STP forces CN; GTT gets its deadline)."""
+    size = req.size if req.size is not None else ZERO
+    funds = req.funds if req.funds is not None else ZERO
+    fok = req.time_in_force == "FOK"
+    order = Order(
+        id=order_id,
+        user_id=user_id,
+        symbol=spec.symbol,
+        side=req.side,
+        type=req.type,
+        client_oid=req.client_oid,
+        price=req.price if req.price is not None else ZERO,
+        size=size,
+        funds=funds,
+        time_in_force=req.time_in_force,
+        cancel_after_s=req.cancel_after_s,
+        post_only=req.post_only,
+        hidden=req.hidden,
+        iceberg=req.iceberg,
+        visible_size=req.visible_size if req.visible_size is not None else ZERO,
+        stp="CN" if fok and req.stp else req.stp,
+        stop=req.stop,
+        stop_price=req.stop_price if req.stop_price is not None else ZERO,
+        remark=req.remark,
+        tags=req.tags,
+        account_type=req.account_type,
+        fee_currency=spec.quote_currency,
+        created_at_ms=now,
+        updated_at_ms=now,
+        seq=seq,
+        remain_size=size,
+        remain_funds=funds,
+        status="stop" if req.stop else "new",
+        position_side=req.position_side,
+        leverage=req.leverage if req.leverage is not None else ZERO,
+        margin_mode=req.margin_mode,
+        reduce_only=req.reduce_only,
+        close_order=req.close_order,
+    )
+    if req.time_in_force == "GTT":
+        order.expire_at_ms = now + req.cancel_after_s * 1000
+    return order
+
+
+def make_fill(
+    order: Order, counter: Order, trade: Trade, liquidity: str, fee: Decimal, rate: Decimal
+) -> Fill:
+    """``order``'s side of a trade (``counter`` is the other order)."""
+    return Fill(
+        trade.trade_id,
+        order.id,
+        counter.id,
+        order.user_id,
+        order.symbol,
+        order.side,
+        liquidity,
+        trade.price,
+        trade.size,
+        trade.price * trade.size,
+        fee,
+        rate,
+        order.fee_currency,
+        order.stop,
+        order.type,
+        trade.time_ms,
+        order.account_type,
+        liquidity == "taker" and order.type == LIMIT,
+    )

@@ -13,9 +13,11 @@ from kucoin_connector.simulator.engine.accounts import Accounts
 from kucoin_connector.simulator.engine.book import BookSide, SymbolBook
 from kucoin_connector.simulator.engine.execution import (
     apply_fill,
+    build_order,
     check_rates,
     crosses,
     fok_fillable,
+    make_fill,
 )
 from kucoin_connector.simulator.engine.listener import EngineListener, NullListener
 from kucoin_connector.simulator.engine.models import (
@@ -116,24 +118,49 @@ class EngineCore:
         now = self._clock_ms()
         if self._gtt:
             self._expire(now)
+        book, order, currency, amount = self._admit(user_id, req, now)
+        self._enter(book, order, now, currency, amount)
+        return order
+
+    def _admit(
+        self,
+        user_id: str,
+        req: OrderRequest,
+        now: int,
+        *,
+        probe: bool = False,
+        replacing: Order | None = None,
+    ) -> tuple[SymbolBook, Order, str, Decimal]:
+        """Every check of a placement; EngineError and nothing changed when one fails.
+        ``probe``: a test order (no id or arrival sequence used). ``replacing``: the order
+        an amend replaces (its clientOid may be reused, its hold counts as available and
+        it does not count against the active-order limit)."""
         book = self._book(req.symbol)
         spec = book.spec
         validate_request(spec, req)
-        if req.client_oid and (user_id, req.client_oid) in self._client_oids:
-            raise EngineError(Reject.DUPLICATE_CLIENT_ID, "The clientOid already exists")
-        self._check_active_limit(user_id, req)
-        order = self._new_order(user_id, req, spec, now)
-        deferred = bool(order.stop) and self._settlement.defers_hold(order)
-        currency, amount = ("", ZERO) if deferred else self._hold_plan(book, order)
+        if replacing is None:
+            if req.client_oid and (user_id, req.client_oid) in self._client_oids:
+                raise EngineError(Reject.DUPLICATE_CLIENT_ID, "The clientOid already exists")
+            self._check_active_limit(user_id, req)
+        order = self._new_order(user_id, req, spec, now, probe=probe)
+        if order.stop and self._settlement.defers_hold(order):
+            return book, order, "", ZERO
+        extra = replacing.hold_remaining if replacing is not None else ZERO
+        currency, amount = self._hold_plan(book, order, extra)
+        return book, order, currency, amount
+
+    def _enter(
+        self, book: SymbolBook, order: Order, now: int, currency: str, amount: Decimal
+    ) -> None:
+        """Register an admitted order and run it (or park it when it is a stop order)."""
         self._register(order)
         if order.stop:
             if currency:
                 self._settlement.hold(order, currency, amount)
             book.stops.append(order)
             self._emit(order, "stop", now)
-            return order
+            return
         self._start(book, order, now, currency, amount)
-        return order
 
     def _check_active_limit(self, user_id: str, req: OrderRequest) -> None:
         limit = self._max_active
@@ -149,54 +176,22 @@ class EngineCore:
                 Reject.TOO_MANY_ORDERS, f"the maximum of {limit} active orders is reached"
             )
 
-    def _new_order(self, user_id: str, req: OrderRequest, spec: SymbolSpec, now: int) -> Order:
-        self._seq += 1
-        size = req.size if req.size is not None else ZERO
-        funds = req.funds if req.funds is not None else ZERO
-        fok = req.time_in_force == "FOK"
-        order = Order(
-            id=self._ids(),
-            user_id=user_id,
-            symbol=spec.symbol,
-            side=req.side,
-            type=req.type,
-            client_oid=req.client_oid,
-            price=req.price if req.price is not None else ZERO,
-            size=size,
-            funds=funds,
-            time_in_force=req.time_in_force,
-            cancel_after_s=req.cancel_after_s,
-            post_only=req.post_only,
-            hidden=req.hidden,
-            iceberg=req.iceberg,
-            visible_size=req.visible_size if req.visible_size is not None else ZERO,
-            stp="CN" if fok and req.stp else req.stp,
-            stop=req.stop,
-            stop_price=req.stop_price if req.stop_price is not None else ZERO,
-            remark=req.remark,
-            tags=req.tags,
-            account_type=req.account_type,
-            fee_currency=spec.quote_currency,
-            created_at_ms=now,
-            updated_at_ms=now,
-            seq=self._seq,
-            remain_size=size,
-            remain_funds=funds,
-            status="stop" if req.stop else "new",
-            position_side=req.position_side,
-            leverage=req.leverage if req.leverage is not None else ZERO,
-            margin_mode=req.margin_mode,
-            reduce_only=req.reduce_only,
-            close_order=req.close_order,
-        )
-        if req.time_in_force == "GTT":
-            order.expire_at_ms = now + req.cancel_after_s * 1000
-        return order
+    def _new_order(
+        self, user_id: str, req: OrderRequest, spec: SymbolSpec, now: int, *, probe: bool = False
+    ) -> Order:
+        if not probe:
+            self._seq += 1
+        order_id = "" if probe else self._ids()
+        return build_order(order_id, self._seq, user_id, req, spec, now)
 
-    def _hold_plan(self, book: SymbolBook, order: Order) -> tuple[str, Decimal]:
-        """The currency and amount to hold; EngineError when it may not be placed."""
+    def _hold_plan(
+        self, book: SymbolBook, order: Order, extra_available: Decimal = ZERO
+    ) -> tuple[str, Decimal]:
+        """The currency and amount to hold; EngineError when it may not be placed.
+        ``extra_available``: a hold about to be released (an amended order's)."""
         taker_rate = self._rates(order.user_id)[1]
-        return self._settlement.plan_hold(order, book.spec, taker_rate, book.opposite(order.side))
+        opposite = book.opposite(order.side)
+        return self._settlement.plan_hold(order, book.spec, taker_rate, opposite, extra_available)
 
     def _register(self, order: Order) -> None:
         uid = order.user_id
@@ -366,15 +361,13 @@ class EngineCore:
                 return _STOP_DONE
             maker = levels[best][0]
             if stp and maker.user_id == taker.user_id:
-                if not self._self_trade(book, side_book, taker, maker, now):
+                if not self._self_trade(book, taker, maker, now):
                     return _STOP_STP
                 continue
             avail = maker.visible if maker.iceberg else maker.remain_size
             self._execute(book, side_book, taker, maker, best, min(qty, avail), now)
 
-    def _self_trade(
-        self, book: SymbolBook, side_book: BookSide, taker: Order, maker: Order, now: int
-    ) -> bool:
+    def _self_trade(self, book: SymbolBook, taker: Order, maker: Order, now: int) -> bool:
         """Apply the taker's STP mode; True when the taker goes on matching."""
         mode = taker.stp
         if mode == "CN":
@@ -388,21 +381,29 @@ class EngineCore:
             self._decrease(taker, m_left, now)
             return True
         if t_left < m_left:
-            self._decrease(maker, t_left, now)
-            old_visible = maker.visible
-            if maker.iceberg:
-                maker.visible = min(maker.visible, maker.remain_size)
-            elif not maker.hidden:
-                maker.visible = maker.remain_size
-            changed = side_book.change_visible(maker.price, maker.visible - old_visible)
-            if changed is not None:
-                self._l2(book, maker.side, maker.price, changed, now)
+            self._shrink(book, maker, t_left, now)
             return False
         self._cancel_active(maker, now)
         return False
 
+    def _shrink(self, book: SymbolBook, order: Order, amount: Decimal, now: int) -> None:
+        """Decrease an active order's size by ``amount`` (< its remaining size) in place:
+        it keeps its place in the queue; the level's visible size follows."""
+        self._decrease(order, amount, now)
+        if order.status != "open":
+            return
+        old_visible = order.visible
+        if order.iceberg:
+            order.visible = min(order.visible, order.remain_size)
+        elif not order.hidden:
+            order.visible = order.remain_size
+        changed = book.side(order.side).change_visible(order.price, order.visible - old_visible)
+        if changed is not None:
+            self._l2(book, order.side, order.price, changed, now)
+
     def _decrease(self, order: Order, amount: Decimal, now: int) -> None:
-        """STP DC: shrink an order's size by ``amount`` and release that part's hold."""
+        """Shrink an order's size by ``amount`` and release that part's hold (STP DC,
+        partial cancel)."""
         old_size = order.size
         order.size -= amount
         order.remain_size -= amount
@@ -472,26 +473,7 @@ class EngineCore:
         fee: Decimal,
         rate: Decimal,
     ) -> Fill:
-        fill = Fill(
-            trade.trade_id,
-            order.id,
-            counter.id,
-            order.user_id,
-            order.symbol,
-            order.side,
-            liquidity,
-            trade.price,
-            trade.size,
-            trade.price * trade.size,
-            fee,
-            rate,
-            order.fee_currency,
-            order.stop,
-            order.type,
-            trade.time_ms,
-            order.account_type,
-            liquidity == "taker" and order.type == LIMIT,
-        )
+        fill = make_fill(order, counter, trade, liquidity, fee, rate)
         fills = self._fills.get(order.user_id)
         if fills is None:
             fills = self._fills[order.user_id] = []

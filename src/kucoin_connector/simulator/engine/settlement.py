@@ -25,6 +25,7 @@ from kucoin_connector.simulator.engine.models import (
     BUY,
     LIMIT,
     MARKET,
+    ZERO,
     EngineError,
     Order,
     Reject,
@@ -34,11 +35,17 @@ from kucoin_connector.simulator.engine.models import (
 
 class Settlement(Protocol):
     def plan_hold(
-        self, order: Order, spec: SymbolSpec, taker_rate: Decimal, opposite: BookSide
+        self,
+        order: Order,
+        spec: SymbolSpec,
+        taker_rate: Decimal,
+        opposite: BookSide,
+        extra_available: Decimal = ZERO,
     ) -> tuple[str, Decimal]:
         """The currency and amount ``order`` must hold; raises ``EngineError``
-        (INSUFFICIENT_FUNDS, INVALID_PARAMETER) when it may not be placed. May set
-        ``order.hold_unit`` (what one unit of size holds)."""
+        (INSUFFICIENT_FUNDS, INVALID_PARAMETER, ...) when it may not be placed. May set
+        ``order.hold_unit`` (what one unit of size holds). ``extra_available``: a hold about
+        to be released (an amended order's) that counts as available."""
 
     def defers_hold(self, order: Order) -> bool:
         """True when a stop order computes its hold only once triggered."""
@@ -81,12 +88,17 @@ class SpotSettlement:
         return not order.funds if order.side == BUY else not order.size
 
     def plan_hold(
-        self, order: Order, spec: SymbolSpec, taker_rate: Decimal, opposite: BookSide
+        self,
+        order: Order,
+        spec: SymbolSpec,
+        taker_rate: Decimal,
+        opposite: BookSide,
+        extra_available: Decimal = ZERO,
     ) -> tuple[str, Decimal]:
         buy = order.side == BUY
         currency = spec.quote_currency if buy else spec.base_currency
         acc = self.accounts.account(order.user_id, currency, order.account_type)
-        available = acc.balance - acc.holds
+        available = acc.balance - acc.holds + extra_available
         if self.defers_hold(order):
             if available <= 0:
                 raise EngineError(Reject.INSUFFICIENT_FUNDS, "Balance insufficient!")

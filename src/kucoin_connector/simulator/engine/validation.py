@@ -32,6 +32,13 @@ def _check_multiple(value: Decimal, increment: Decimal, name: str) -> None:
         raise _bad(f"{name} increment invalid: {value} is not a multiple of {increment}")
 
 
+def check_increment(spec: SymbolSpec, size: Decimal, name: str) -> None:
+    """A size change (e.g. a partial cancel): positive and a multiple of baseIncrement."""
+    if size <= 0:
+        raise _bad(f"{name} must be positive")
+    _check_multiple(size, spec.base_increment, name)
+
+
 def _check_size(spec: SymbolSpec, size: Decimal) -> None:
     if size <= 0:
         raise _bad("size must be positive")

@@ -13,6 +13,7 @@ from aiohttp import web
 from . import (
     rest_account_mode,
     rest_accounts,
+    rest_batch,
     rest_dcp,
     rest_hf,
     rest_oco,
@@ -39,10 +40,9 @@ HandlerT = Callable[[web.Request], Awaitable[web.StreamResponse]]
 async def errors_middleware(request: web.Request, handler: HandlerT) -> web.StreamResponse:
     try:
         return await handler(request)
-    except web.HTTPNotFound:
+    except (web.HTTPNotFound, web.HTTPMethodNotAllowed):
+        # KuCoin answers any route it does not serve, a wrong method included, this way.
         return error_response("404000", "Url Not Found", 404)
-    except web.HTTPMethodNotAllowed:
-        return error_response("405000", "Method Not Allowed", 405)
     except ResponseDropped:
         if request.transport is not None:
             request.transport.abort()
@@ -125,6 +125,6 @@ def build_app(state: SimState, services: SpotServices) -> web.Application:
     # Fixed paths before the modules whose {placeholders} would catch them
     # (/api/v1/accounts/transferable vs /api/v1/accounts/{accountId}).
     extra = (rest_account_mode, rest_transfers, rest_dcp, rest_oco)
-    for module in (*extra, rest_public, rest_orders, rest_hf, rest_accounts):
+    for module in (*extra, rest_public, rest_orders, rest_hf, rest_batch, rest_accounts):
         add_routes(app, module.ROUTES)
     return app

@@ -11,7 +11,7 @@ from .wire import bad_param
 MAX_CLIENT_OID = 40
 
 
-def _decimal(body: dict[str, Any], name: str) -> Decimal | None:
+def decimal_field(body: dict[str, Any], name: str) -> Decimal | None:
     raw = body.get(name)
     if raw is None or raw == "":
         return None
@@ -61,7 +61,7 @@ def parse_order(
         raise bad_param("clientOid is too long")
     side = _choice(body, "side", "", ("buy", "sell"))
     stop = _choice(body, "stop", "", ("", "loss", "entry"))
-    stop_price = _decimal(body, "stopPrice")
+    stop_price = decimal_field(body, "stopPrice")
     if stop_required and stop_price is None:
         raise bad_param("stopPrice is required")
     if stop_required and not stop:
@@ -74,15 +74,15 @@ def parse_order(
         side=side,
         type=_choice(body, "type", "limit", ("limit", "market")),
         client_oid=client_oid,
-        price=_decimal(body, "price"),
-        size=_decimal(body, "size"),
-        funds=_decimal(body, "funds"),
+        price=decimal_field(body, "price"),
+        size=decimal_field(body, "size"),
+        funds=decimal_field(body, "funds"),
         time_in_force=_choice(body, "timeInForce", "GTC", ("GTC", "GTT", "IOC", "FOK")),
         cancel_after_s=max(cancel_after, 0),
         post_only=_bool(body, "postOnly"),
         hidden=_bool(body, "hidden"),
         iceberg=_bool(body, "iceberg"),
-        visible_size=_decimal(body, "visibleSize"),
+        visible_size=decimal_field(body, "visibleSize"),
         stp=_choice(body, "stp", "", ("", "CN", "CO", "CB", "DC")),
         stop=stop,
         stop_price=stop_price,

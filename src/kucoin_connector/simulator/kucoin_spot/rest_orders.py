@@ -21,6 +21,11 @@ async def place(ctx: Ctx) -> Any:
     return {"orderId": order.id}
 
 
+async def place_test(ctx: Ctx) -> Any:
+    req = parse_order(ctx.json(), account_type=ACCOUNT)
+    return {"orderId": ctx.state.engine.check_order(ctx.user_id, req)}
+
+
 async def place_stop(ctx: Ctx) -> Any:
     req = parse_order(ctx.json(), account_type=ACCOUNT, stop_required=True)
     order = ctx.state.engine.place_order(ctx.user_id, req)
@@ -147,6 +152,7 @@ async def recent_fills(ctx: Ctx) -> Any:
 T = PERMISSION_TRADE
 ROUTES = [
     Route("POST", "/api/v1/orders", place, signed=True, permission=T),
+    Route("POST", "/api/v1/orders/test", place_test, signed=True, permission=T),
     Route("GET", "/api/v1/orders", list_orders, signed=True),
     Route("DELETE", "/api/v1/orders", cancel_all, signed=True, permission=T),
     Route("GET", "/api/v1/limit/orders", recent_orders, signed=True),
