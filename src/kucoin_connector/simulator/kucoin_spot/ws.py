@@ -24,8 +24,16 @@ PUBLIC_TOPICS = (
     "/market/match",
     "/market/level3",
     "/market/candles",
+    "/spotMarket/level2Depth5",
+    "/spotMarket/level2Depth50",
+    "/spotMarket/level1",
 )
-PRIVATE_TOPICS = ("/spotMarket/tradeOrders", "/spotMarket/tradeOrdersV2", "/account/balance")
+PRIVATE_TOPICS = (
+    "/spotMarket/tradeOrders",
+    "/spotMarket/tradeOrdersV2",
+    "/spotMarket/advancedOrders",
+    "/account/balance",
+)
 CANDLE_TYPES = (
     "1min",
     "3min",
@@ -62,24 +70,38 @@ class TopicError(Exception):
         self.message = message
 
 
+@dataclass(frozen=True)
+class ParsedTopic:
+    """A subscription request's topic: the subscriptions to serve, and the refusal of
+    the part that cannot be served (None when all of it can)."""
+
+    subscriptions: list[Subscription]
+    refused: TopicError | None = None
+
+
 def parse_topic(
     topic: str, *, symbols: Iterable[str], markets: Iterable[str], private_allowed: bool
-) -> list[Subscription]:
-    """``"/market/level2:BTC-USDT,ETH-USDT"`` -> [("/market/level2", "BTC-USDT"), ...]."""
+) -> ParsedTopic:
+    """``"/market/level2:BTC-USDT,ETH-USDT"`` -> [("/market/level2", "BTC-USDT"), ...].
+
+    In a list of keys the valid ones are served; the first invalid one is refused the
+    way KuCoin words it (``topic /market/level2:BSV-BTC is not found``)."""
     base, _, args = topic.partition(":")
     if base in PRIVATE_TOPICS:
         if not private_allowed:
-            raise TopicError(401, f"topic {topic} requires a private token")
-        return [(base, "")]
-    if base not in PUBLIC_TOPICS or not args:
-        raise TopicError(404, f"topic {topic} is not found")
-    known = set(symbols)
+            return ParsedTopic([], TopicError(401, f"topic {topic} requires a private token"))
+        return ParsedTopic([(base, "")])
+    if base not in PUBLIC_TOPICS or not args.strip():
+        return ParsedTopic([], TopicError(404, f"topic {topic} is not found"))
+    known, markets_known = set(symbols), set(markets)
     subs: list[Subscription] = []
+    refused: TopicError | None = None
     for key in (k.strip() for k in args.split(",")):
-        if not _valid_key(base, key, known, set(markets)):
-            raise TopicError(404, f"topic {topic} is not found")
-        subs.append((base, key))
-    return subs
+        if _valid_key(base, key, known, markets_known):
+            subs.append((base, key))
+        elif refused is None:
+            refused = TopicError(404, f"topic {base}:{key} is not found")
+    return ParsedTopic(subs, refused)
 
 
 def _valid_key(base: str, key: str, symbols: set[str], markets: set[str]) -> bool:
@@ -219,27 +241,34 @@ class WsEndpoint:
     def _on_subscription(
         self, conn: WsConnection, frame: dict[str, Any], req_id: str, *, subscribe: bool
     ) -> None:
-        try:
-            subs = parse_topic(
-                str(frame.get("topic", "")),
-                symbols=self._symbols(),
-                markets=self._markets(),
-                private_allowed=conn.private,
-            )
-            if subscribe and len(conn.subscriptions | set(subs)) > MAX_TOPICS_PER_CONNECTION:
-                raise TopicError(
+        """Serve what can be served; a refusal answers KuCoin's error frame for the
+        request id and leaves the connection and its other subscriptions as they were."""
+        parsed = parse_topic(
+            str(frame.get("topic", "")),
+            symbols=self._symbols(),
+            markets=self._markets(),
+            private_allowed=conn.private,
+        )
+        subs, refused = parsed.subscriptions, parsed.refused
+        if subscribe and len(conn.subscriptions | set(subs)) > MAX_TOPICS_PER_CONNECTION:
+            subs, refused = (
+                [],
+                TopicError(
                     509,
-                    "exceed max subscription count limitation of "
-                    f"{MAX_TOPICS_PER_CONNECTION} per session",
-                )
-        except TopicError as exc:
-            conn.send_raw(
-                dumps({"id": req_id, "type": "error", "code": exc.code, "data": exc.message})
+                    f"exceed max subscription count limitation of {MAX_TOPICS_PER_CONNECTION} "
+                    "per session",
+                ),
             )
-            return
         if subscribe:
             self.hub.subscribe(conn, subs)
         else:
             self.hub.unsubscribe(conn, subs)
-        if frame.get("response") is True:
+        if refused is not None:
+            conn.send_raw(error_frame(req_id, refused.code, refused.message))
+        elif frame.get("response") is True:
             conn.send_raw(dumps({"id": req_id, "type": "ack"}))
+
+
+def error_frame(req_id: str, code: int, message: str) -> str:
+    """KuCoin's WebSocket error answer: ``{"id", "type": "error", "code", "data"}``."""
+    return dumps({"id": req_id, "type": "error", "code": code, "data": message})
