@@ -223,7 +223,7 @@ class Publisher:
         _, bids, asks = self.engine.level2_snapshot(symbol, depth)
         return bids, asks
 
-    # ---- tickers, candles ------------------------------------------------------------------
+    # ---- tickers, candles ------------------------------------------------------------
     def ticker_data(self, symbol: str) -> dict[str, Any] | None:
         engine = self.engine
         if engine is None:

@@ -139,9 +139,7 @@ class WsEndpoint:
         info = self.hub.tokens.resolve(token) if token else None
         if not connect_id or info is None:
             reason = "connectId is required" if not connect_id else "token is invalid"
-            await ws.send_str(
-                dumps({"id": connect_id, "type": "error", "code": 401, "data": reason})
-            )
+            await ws.send_str(error_frame(connect_id, 401, reason))
             await ws.close()
             return ws
         await self._serve(ws, connect_id, token, info)
@@ -174,16 +172,7 @@ class WsEndpoint:
                         break
                     continue
                 if self._over_uplink_limit(conn, loop.time()):
-                    conn.send_raw(
-                        dumps(
-                            {
-                                "id": "",
-                                "type": "error",
-                                "code": 509,
-                                "data": "exceed max message limit per connection",
-                            }
-                        )
-                    )
+                    conn.send_raw(error_frame("", 509, "exceed max message limit per connection"))
                     await asyncio.sleep(0.05)  # let the writer flush the error
                     break
                 if self._on_text(conn, msg.data):
@@ -210,11 +199,7 @@ class WsEndpoint:
         except ValueError:
             frame = None
         if not isinstance(frame, dict):
-            conn.send_raw(
-                dumps(
-                    {"id": "", "type": "error", "code": 400, "data": "message is not a JSON object"}
-                )
-            )
+            conn.send_raw(error_frame("", 400, "message is not a JSON object"))
             return False
         req_id = str(frame.get("id", ""))
         kind = frame.get("type")
@@ -226,16 +211,7 @@ class WsEndpoint:
         if kind in ("subscribe", "unsubscribe"):
             self._on_subscription(conn, frame, req_id, subscribe=kind == "subscribe")
             return False
-        conn.send_raw(
-            dumps(
-                {
-                    "id": req_id,
-                    "type": "error",
-                    "code": 404,
-                    "data": f"unknown message type {kind!r}",
-                }
-            )
-        )
+        conn.send_raw(error_frame(req_id, 404, f"unknown message type {kind!r}"))
         return False
 
     def _on_subscription(
@@ -251,14 +227,7 @@ class WsEndpoint:
         )
         subs, refused = parsed.subscriptions, parsed.refused
         if subscribe and len(conn.subscriptions | set(subs)) > MAX_TOPICS_PER_CONNECTION:
-            subs, refused = (
-                [],
-                TopicError(
-                    509,
-                    f"exceed max subscription count limitation of {MAX_TOPICS_PER_CONNECTION} "
-                    "per session",
-                ),
-            )
+            subs, refused = [], too_many_topics()
         if subscribe:
             self.hub.subscribe(conn, subs)
         else:
@@ -267,6 +236,13 @@ class WsEndpoint:
             conn.send_raw(error_frame(req_id, refused.code, refused.message))
         elif frame.get("response") is True:
             conn.send_raw(dumps({"id": req_id, "type": "ack"}))
+
+
+def too_many_topics() -> TopicError:
+    return TopicError(
+        509,
+        f"exceed max subscription count limitation of {MAX_TOPICS_PER_CONNECTION} per session",
+    )
 
 
 def error_frame(req_id: str, code: int, message: str) -> str:
