@@ -13,6 +13,11 @@ import pytest
 from kucoin_universal_sdk.generate.futures.fundingfees.model_get_current_funding_rate_resp import (
     GetCurrentFundingRateResp,
 )
+from kucoin_universal_sdk.generate.futures.futures_private.model_balance_event import BalanceEvent
+from kucoin_universal_sdk.generate.futures.futures_private.model_order_event import OrderEvent
+from kucoin_universal_sdk.generate.futures.futures_private.model_position_event import (
+    PositionEvent,
+)
 from kucoin_universal_sdk.generate.futures.market.model_get_all_symbols_resp import (
     GetAllSymbolsResp,
 )
@@ -186,3 +191,37 @@ async def test_funding_is_settled_at_the_mark_price_and_recorded(
     assert D(str(record["funding"])) == -payment.amount
     expected = -D(str(record["fundingRate"])) * D(str(record["positionCost"]))
     assert D(str(record["funding"])) == expected
+
+
+async def test_private_topics_report_orders_positions_and_wallet(
+    fsim: KucoinFuturesSimulator, fclient: Client
+) -> None:
+    bullet = await fclient.post("/api/v1/bullet-private", {})
+    url = f"{bullet['instanceServers'][0]['endpoint']}?token={bullet['token']}&connectId=p1"
+    topics = [
+        "/contractMarket/tradeOrders",
+        f"/contract/position:{SYMBOL}",
+        "/contractAccount/wallet",
+    ]
+    by_subject: dict[str, list[dict[str, Any]]] = {}
+    async with fclient.session.ws_connect(url) as ws:
+        assert (await ws.receive_json(timeout=5))["type"] == "welcome"
+        for i, topic in enumerate(topics):
+            await ws.send_json({"id": f"s{i}", "type": "subscribe", "topic": topic})
+            assert (await ws.receive_json(timeout=5))["type"] == "ack"
+        placed = await fclient.post("/api/v1/orders", _order("buy", 3))
+        while {"orderChange", "position.change", "walletBalance.change"} - by_subject.keys():
+            msg = await ws.receive_json(timeout=5)
+            if msg.get("type") == "message":
+                by_subject.setdefault(msg["subject"], []).append(msg["data"])
+    for data in by_subject["orderChange"]:
+        assert OrderEvent.from_dict(data) is not None
+    filled = [d for d in by_subject["orderChange"] if d["orderId"] == placed["orderId"]]
+    assert [d["type"] for d in filled][-1] == "filled" and filled[-1]["status"] == "done"
+    assert sum(int(d["matchSize"]) for d in filled if d["type"] == "match") == 3
+    position = by_subject["position.change"][-1]
+    assert PositionEvent.from_dict(position) is not None and position["currentQty"] == 3
+    wallet = by_subject["walletBalance.change"][-1]
+    assert BalanceEvent.from_dict(wallet) is not None
+    ledger = fsim.margin.ledger.wallet(fsim.user_id, "USDT")
+    assert D(wallet["availableBalance"]) == ledger.available

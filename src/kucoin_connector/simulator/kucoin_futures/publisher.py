@@ -228,13 +228,11 @@ def _order_change(
         "canceledSize": str(int(order.cancelled_size)),
         "remainSize": str(int(order.remain_size if order.is_active else 0)),
         "price": dec(order.price),
-        "liquidity": "",
         "marginMode": order.margin_mode or "ISOLATED",
         "positionSide": order.position_side or "BOTH",
         "orderTime": order.created_at_ms * 1_000_000,
         "ts": time_ms * 1_000_000,
         "tradeType": "trade",
-        "feeType": "",
     }
     if old_size is not None:
         data["oldSize"] = str(int(old_size))

@@ -4,43 +4,46 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from ..kucoin_spot.ws import TopicError
+from ..kucoin_spot.ws import ParsedTopic, TopicError
 from ..kucoin_spot.ws_hub import Subscription
 
-# topic -> takes symbols after ':' ("" key when it takes none)
 PUBLIC_TOPICS = (
     "/contractMarket/level2",
     "/contractMarket/execution",
     "/contractMarket/tickerV2",
 )
 PRIVATE_TOPICS = (
-    "/contractMarket/tradeOrders",
-    "/contract/position",
-    "/contractAccount/wallet",
+    "/contractMarket/tradeOrders",  # all symbols, or ":SYMBOL" (symbolOrderChange)
+    "/contract/position",  # ":SYMBOL" only
+    "/contractAccount/wallet",  # no symbol
 )
 PRIVATE_WITH_SYMBOL = ("/contractMarket/tradeOrders", "/contract/position")
 
 
 def parse_topic(
     topic: str, *, symbols: Iterable[str], markets: Iterable[str], private_allowed: bool
-) -> list[Subscription]:
-    """``"/contractMarket/level2:XBTUSDTM,ETHUSDTM"`` -> one subscription per symbol."""
+) -> ParsedTopic:
+    """``"/contractMarket/level2:XBTUSDTM,ETHUSDTM"`` -> one subscription per symbol; the
+    valid symbols of a list are served and the first unknown one is refused."""
     base, _, args = topic.partition(":")
-    known = set(symbols)
+    not_found = TopicError(404, f"topic {topic} is not found")
     if base in PRIVATE_TOPICS:
         if not private_allowed:
-            raise TopicError(401, f"topic {topic} requires a private token")
-        if not args:
+            return ParsedTopic([], TopicError(401, f"topic {topic} requires a private token"))
+        if not args.strip():
             if base == "/contract/position":
-                raise TopicError(404, f"topic {topic} is not found")
-            return [(base, "")]
+                return ParsedTopic([], not_found)
+            return ParsedTopic([(base, "")])
         if base not in PRIVATE_WITH_SYMBOL:
-            raise TopicError(404, f"topic {topic} is not found")
-    elif base not in PUBLIC_TOPICS or not args:
-        raise TopicError(404, f"topic {topic} is not found")
+            return ParsedTopic([], not_found)
+    elif base not in PUBLIC_TOPICS or not args.strip():
+        return ParsedTopic([], not_found)
+    known = set(symbols)
     subs: list[Subscription] = []
+    refused: TopicError | None = None
     for key in (k.strip() for k in args.split(",")):
-        if key not in known:
-            raise TopicError(404, f"topic {topic} is not found")
-        subs.append((base, key))
-    return subs
+        if key in known:
+            subs.append((base, key))
+        elif refused is None:
+            refused = TopicError(404, f"topic {base}:{key} is not found")
+    return ParsedTopic(subs, refused)

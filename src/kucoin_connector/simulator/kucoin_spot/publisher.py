@@ -18,7 +18,9 @@ from ..engine.clock import SimClock
 from ..engine.engine import MatchingEngine
 from ..engine.models import BalanceChange, Fill, Order, Trade
 from .candles import CANDLE_TYPES, TradeTape
+from .depth_feed import DepthFeed
 from .payloads import balance_payload, order_change_payload
+from .stream_payloads import Level, stop_event_type, stop_order_payload
 from .wire import dec
 from .ws_hub import WsHub
 
@@ -29,7 +31,9 @@ L3_SUBJECTS = {
     "canceled": "trade.l3done",
     "update": "trade.l3change",
 }
-ORDER_TOPICS = ("/spotMarket/tradeOrders", "/spotMarket/tradeOrdersV2")
+ORDER_TOPIC_V1 = "/spotMarket/tradeOrders"
+ORDER_TOPIC_V2 = "/spotMarket/tradeOrdersV2"
+STOP_ORDER_TOPIC = "/spotMarket/advancedOrders"
 
 
 def message(
@@ -57,6 +61,7 @@ class Publisher:
         self._scheduled = False
         self._l3_seq: dict[str, int] = {}
         self._last_bbo: dict[str, tuple[Any, Any]] = {}
+        self.depth = DepthFeed(hub, clock, self._book_top)
 
     # ---- EngineListener ---------------------------------------------------------------
     def on_level2_change(
@@ -98,12 +103,16 @@ class Publisher:
         time_ms: int,
     ) -> None:
         time_ns = time_ms * 1_000_000
+        stop_type = stop_event_type(order, event_type)
+        if stop_type is not None:
+            self._queue_stop_event(order, stop_type, time_ns)
         if event_type in ORDER_CHANGE_TYPES:
             data = order_change_payload(order, event_type, fill, old_size, time_ns)
-            user = order.user_id
-            for topic in ORDER_TOPICS:
-                msg = message(topic, "orderChange", data, private=True, user_id=user)
-                self._queue(partial(self._send, topic, "", msg, user))
+            # V1 has no ``received`` (KuCoin sends it on V2 only)
+            topics = (ORDER_TOPIC_V2,) if event_type == "received" else ORDER_TOPICS
+            for topic in topics:
+                msg = message(topic, "orderChange", data, private=True, user_id=order.user_id)
+                self._queue(partial(self._send, topic, "", msg, order.user_id))
         subject = L3_SUBJECTS.get(event_type)
         if subject is not None and not order.hidden:
             self._queue_l3(order, event_type, subject, old_size, time_ns)
@@ -117,6 +126,11 @@ class Publisher:
             user_id=change.user_id,
         )
         self._queue(lambda: self._send("/account/balance", "", msg, change.user_id))
+
+    def _queue_stop_event(self, order: Order, stop_type: str, time_ns: int) -> None:
+        data = stop_order_payload(order, stop_type, time_ns)
+        msg = message(STOP_ORDER_TOPIC, "stopOrder", data, private=True, user_id=order.user_id)
+        self._queue(partial(self._send, STOP_ORDER_TOPIC, "", msg, order.user_id))
 
     # ---- queueing -----------------------------------------------------------------------
     def _queue(self, action: Callable[[], None]) -> None:
@@ -141,6 +155,7 @@ class Publisher:
             self._publish_ticker(symbol, symbol in traded)
             if symbol in traded:
                 self._publish_candles(symbol)
+        self.depth.book_changed(sorted(touched))
 
     def _send(self, base: str, key: str, msg: dict[str, Any], user_id: str | None = None) -> None:
         self.hub.publish(base, key, msg, user_id=user_id)
@@ -201,7 +216,14 @@ class Publisher:
         msg = message(f"/market/level3:{order.symbol}", subject, data)
         self._queue(lambda: self._send("/market/level3", order.symbol, msg))
 
-    # ---- derived feeds ------------------------------------------------------------------
+    # ---- derived feeds ---------------------------------------------------------------
+    def _book_top(self, symbol: str, depth: int) -> tuple[list[Level], list[Level]]:
+        if self.engine is None:
+            return [], []
+        _, bids, asks = self.engine.level2_snapshot(symbol, depth)
+        return bids, asks
+
+    # ---- tickers, candles ------------------------------------------------------------
     def ticker_data(self, symbol: str) -> dict[str, Any] | None:
         engine = self.engine
         if engine is None:
@@ -255,3 +277,4 @@ class Publisher:
 
 
 ORDER_CHANGE_TYPES = ("received", "open", "match", "update", "filled", "canceled")
+ORDER_TOPICS = (ORDER_TOPIC_V1, ORDER_TOPIC_V2)

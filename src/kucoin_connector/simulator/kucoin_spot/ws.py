@@ -24,8 +24,16 @@ PUBLIC_TOPICS = (
     "/market/match",
     "/market/level3",
     "/market/candles",
+    "/spotMarket/level2Depth5",
+    "/spotMarket/level2Depth50",
+    "/spotMarket/level1",
 )
-PRIVATE_TOPICS = ("/spotMarket/tradeOrders", "/spotMarket/tradeOrdersV2", "/account/balance")
+PRIVATE_TOPICS = (
+    "/spotMarket/tradeOrders",
+    "/spotMarket/tradeOrdersV2",
+    "/spotMarket/advancedOrders",
+    "/account/balance",
+)
 CANDLE_TYPES = (
     "1min",
     "3min",
@@ -62,30 +70,44 @@ class TopicError(Exception):
         self.message = message
 
 
+@dataclass(frozen=True)
+class ParsedTopic:
+    """A subscription request's topic: the subscriptions to serve, and the refusal of
+    the part that cannot be served (None when all of it can)."""
+
+    subscriptions: list[Subscription]
+    refused: TopicError | None = None
+
+
 def parse_topic(
     topic: str, *, symbols: Iterable[str], markets: Iterable[str], private_allowed: bool
-) -> list[Subscription]:
-    """``"/market/level2:BTC-USDT,ETH-USDT"`` -> [("/market/level2", "BTC-USDT"), ...]."""
+) -> ParsedTopic:
+    """``"/market/level2:BTC-USDT,ETH-USDT"`` -> [("/market/level2", "BTC-USDT"), ...].
+
+    In a list of keys the valid ones are served; the first invalid one is refused the
+    way KuCoin words it (``topic /market/level2:BSV-BTC is not found``)."""
     base, _, args = topic.partition(":")
     if base in PRIVATE_TOPICS:
         if not private_allowed:
-            raise TopicError(401, f"topic {topic} requires a private token")
-        return [(base, "")]
-    if base not in PUBLIC_TOPICS or not args:
-        raise TopicError(404, f"topic {topic} is not found")
-    known = set(symbols)
+            return ParsedTopic([], TopicError(401, f"topic {topic} requires a private token"))
+        return ParsedTopic([(base, "")])
+    if base not in PUBLIC_TOPICS or not args.strip():
+        return ParsedTopic([], TopicError(404, f"topic {topic} is not found"))
+    known, markets_known = set(symbols), set(markets)
     subs: list[Subscription] = []
+    refused: TopicError | None = None
     for key in (k.strip() for k in args.split(",")):
-        if not _valid_key(base, key, known, set(markets)):
-            raise TopicError(404, f"topic {topic} is not found")
-        subs.append((base, key))
-    return subs
+        if _valid_key(base, key, known, markets_known):
+            subs.append((base, key))
+        elif refused is None:
+            refused = TopicError(404, f"topic {base}:{key} is not found")
+    return ParsedTopic(subs, refused)
 
 
 class TopicParser(Protocol):
     def __call__(
         self, topic: str, *, symbols: Iterable[str], markets: Iterable[str], private_allowed: bool
-    ) -> list[Subscription]: ...
+    ) -> ParsedTopic: ...
 
 
 def _valid_key(base: str, key: str, symbols: set[str], markets: set[str]) -> bool:
@@ -129,9 +151,7 @@ class WsEndpoint:
         info = self.hub.tokens.resolve(token) if token else None
         if not connect_id or info is None:
             reason = "connectId is required" if not connect_id else "token is invalid"
-            await ws.send_str(
-                dumps({"id": connect_id, "type": "error", "code": 401, "data": reason})
-            )
+            await ws.send_str(error_frame(connect_id, 401, reason))
             await ws.close()
             return ws
         await self._serve(ws, connect_id, token, info)
@@ -164,16 +184,7 @@ class WsEndpoint:
                         break
                     continue
                 if self._over_uplink_limit(conn, loop.time()):
-                    conn.send_raw(
-                        dumps(
-                            {
-                                "id": "",
-                                "type": "error",
-                                "code": 509,
-                                "data": "exceed max message limit per connection",
-                            }
-                        )
-                    )
+                    conn.send_raw(error_frame("", 509, "exceed max message limit per connection"))
                     await asyncio.sleep(0.05)  # let the writer flush the error
                     break
                 if self._on_text(conn, msg.data):
@@ -200,11 +211,7 @@ class WsEndpoint:
         except ValueError:
             frame = None
         if not isinstance(frame, dict):
-            conn.send_raw(
-                dumps(
-                    {"id": "", "type": "error", "code": 400, "data": "message is not a JSON object"}
-                )
-            )
+            conn.send_raw(error_frame("", 400, "message is not a JSON object"))
             return False
         req_id = str(frame.get("id", ""))
         kind = frame.get("type")
@@ -216,42 +223,40 @@ class WsEndpoint:
         if kind in ("subscribe", "unsubscribe"):
             self._on_subscription(conn, frame, req_id, subscribe=kind == "subscribe")
             return False
-        conn.send_raw(
-            dumps(
-                {
-                    "id": req_id,
-                    "type": "error",
-                    "code": 404,
-                    "data": f"unknown message type {kind!r}",
-                }
-            )
-        )
+        conn.send_raw(error_frame(req_id, 404, f"unknown message type {kind!r}"))
         return False
 
     def _on_subscription(
         self, conn: WsConnection, frame: dict[str, Any], req_id: str, *, subscribe: bool
     ) -> None:
-        try:
-            subs = self._parse_topic(
-                str(frame.get("topic", "")),
-                symbols=self._symbols(),
-                markets=self._markets(),
-                private_allowed=conn.private,
-            )
-            if subscribe and len(conn.subscriptions | set(subs)) > MAX_TOPICS_PER_CONNECTION:
-                raise TopicError(
-                    509,
-                    "exceed max subscription count limitation of "
-                    f"{MAX_TOPICS_PER_CONNECTION} per session",
-                )
-        except TopicError as exc:
-            conn.send_raw(
-                dumps({"id": req_id, "type": "error", "code": exc.code, "data": exc.message})
-            )
-            return
+        """Serve what can be served; a refusal answers KuCoin's error frame for the
+        request id and leaves the connection and its other subscriptions as they were."""
+        parsed = self._parse_topic(
+            str(frame.get("topic", "")),
+            symbols=self._symbols(),
+            markets=self._markets(),
+            private_allowed=conn.private,
+        )
+        subs, refused = parsed.subscriptions, parsed.refused
+        if subscribe and len(conn.subscriptions | set(subs)) > MAX_TOPICS_PER_CONNECTION:
+            subs, refused = [], too_many_topics()
         if subscribe:
             self.hub.subscribe(conn, subs)
         else:
             self.hub.unsubscribe(conn, subs)
-        if frame.get("response") is True:
+        if refused is not None:
+            conn.send_raw(error_frame(req_id, refused.code, refused.message))
+        elif frame.get("response") is True:
             conn.send_raw(dumps({"id": req_id, "type": "ack"}))
+
+
+def too_many_topics() -> TopicError:
+    return TopicError(
+        509,
+        f"exceed max subscription count limitation of {MAX_TOPICS_PER_CONNECTION} per session",
+    )
+
+
+def error_frame(req_id: str, code: int, message: str) -> str:
+    """KuCoin's WebSocket error answer: ``{"id", "type": "error", "code", "data"}``."""
+    return dumps({"id": req_id, "type": "error", "code": code, "data": message})

@@ -10,7 +10,7 @@ import asyncio
 import contextlib
 import logging
 from collections import deque
-from collections.abc import Coroutine, Iterable
+from collections.abc import Callable, Coroutine, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,6 +27,7 @@ MAX_TOPICS_PER_CONNECTION = 100
 UPLINK_LOG = 10_000  # client frames remembered per connection
 
 Subscription = tuple[str, str]  # (topic base, key) e.g. ("/market/level2", "BTC-USDT")
+SubscribeHook = Callable[["WsConnection", list[Subscription]], None]
 
 
 @dataclass(eq=False)
@@ -62,6 +63,8 @@ class WsHub:
         self._index: dict[Subscription, set[WsConnection]] = {}
         self._tasks: set[asyncio.Task[object]] = set()
         self.sent_count = 0
+        # called with (connection, its new subscriptions) after each subscribe
+        self.on_subscribe: list[SubscribeHook] = []
 
     # ---- lifecycle ------------------------------------------------------------------
     def add(self, conn: WsConnection) -> None:
@@ -91,9 +94,12 @@ class WsHub:
 
     # ---- subscriptions --------------------------------------------------------------
     def subscribe(self, conn: WsConnection, subs: Iterable[Subscription]) -> None:
-        for sub in subs:
+        added = [sub for sub in dict.fromkeys(subs) if sub not in conn.subscriptions]
+        for sub in added:
             conn.subscriptions.add(sub)
             self._index.setdefault(sub, set()).add(conn)
+        for hook in self.on_subscribe:
+            hook(conn, added)
 
     def unsubscribe(self, conn: WsConnection, subs: Iterable[Subscription]) -> None:
         for sub in subs:
@@ -131,6 +137,11 @@ class WsHub:
             self._enqueue(conn, topic, text)
             delivered += 1
         return delivered
+
+    def send_to(self, conn: WsConnection, message: dict[str, object]) -> None:
+        """Send one published-style message to one connection (faults apply)."""
+        if conn in self.connections:
+            self._enqueue(conn, str(message.get("topic", "")), dumps(message))
 
     def _enqueue(self, conn: WsConnection, topic: str, text: str) -> None:
         fault = self.faults.ws_fault_for(topic)
