@@ -207,10 +207,17 @@ async def test_private_topics_report_orders_positions_and_wallet(
     async with fclient.session.ws_connect(url) as ws:
         assert (await ws.receive_json(timeout=5))["type"] == "welcome"
         for i, topic in enumerate(topics):
-            await ws.send_json({"id": f"s{i}", "type": "subscribe", "topic": topic})
+            await ws.send_json(
+                {"id": f"s{i}", "type": "subscribe", "topic": topic, "response": True}
+            )
             assert (await ws.receive_json(timeout=5))["type"] == "ack"
         placed = await fclient.post("/api/v1/orders", _order("buy", 3))
-        while {"orderChange", "position.change", "walletBalance.change"} - by_subject.keys():
+        def done() -> bool:
+            orders = by_subject.get("orderChange", [])
+            filled = any(d["type"] == "filled" for d in orders)
+            return filled and {"position.change", "walletBalance.change"} <= by_subject.keys()
+
+        while not done():
             msg = await ws.receive_json(timeout=5)
             if msg.get("type") == "message":
                 by_subject.setdefault(msg["subject"], []).append(msg["data"])
