@@ -102,6 +102,8 @@ class Publisher:
             data = order_change_payload(order, event_type, fill, old_size, time_ns)
             user = order.user_id
             for topic in ORDER_TOPICS:
+                if event_type == "received" and topic == ORDER_TOPICS[0]:
+                    continue  # "received" (status "new") is V2's addition; V1 has none
                 msg = message(topic, "orderChange", data, private=True, user_id=user)
                 self._queue(partial(self._send, topic, "", msg, user))
         subject = L3_SUBJECTS.get(event_type)
