@@ -1,0 +1,81 @@
+"""The official KuCoin SDK's generated models as an oracle over the simulator's shapes.
+
+The SDK's own client swallows validation errors (a caller silently gets an empty model),
+so the oracle calls the models directly: ``from_dict`` (the SDK's own reading, lax) and
+``model_validate_json(..., strict=True)`` (no str<->int coercion, enums by wire value),
+and lets any error raise.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib.util
+import json
+import warnings
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+from pydantic.warnings import PydanticDeprecatedSince20
+
+# The generated request models pass extra keywords to Field (deprecated in pydantic 2):
+# a warning at import time that pytest would turn into an error. Imported once, here.
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", PydanticDeprecatedSince20)
+    import kucoin_universal_sdk.generate.account.account as acct  # type: ignore[import-untyped]
+    import kucoin_universal_sdk.generate.account.fee as fee  # type: ignore[import-untyped]
+    import kucoin_universal_sdk.generate.account.transfer as xfer  # type: ignore[import-untyped]
+    import kucoin_universal_sdk.generate.margin.market as mmkt  # type: ignore[import-untyped]
+    import kucoin_universal_sdk.generate.spot.market as mkt  # type: ignore[import-untyped]
+    import kucoin_universal_sdk.generate.spot.order as od  # type: ignore[import-untyped]
+    import kucoin_universal_sdk.generate.spot.spot_private as ws_private  # type: ignore[import-untyped]
+    import kucoin_universal_sdk.generate.spot.spot_public as ws_public  # type: ignore[import-untyped]
+
+__all__ = [
+    "acct",
+    "check_shape",
+    "documented_example",
+    "fee",
+    "mkt",
+    "mmkt",
+    "od",
+    "ws_private",
+    "ws_public",
+    "xfer",
+]
+
+
+def _wraps_data(model: type[BaseModel]) -> bool:
+    """Response models of a list or a scalar hold the whole ``data`` in one field."""
+    return set(model.model_fields) - {"common_response"} == {"data"}
+
+
+def check_shape(model: type[BaseModel], data: Any) -> None:
+    """Raise (pydantic ValidationError / AssertionError) unless ``data`` fits ``model``."""
+    payload = {"data": data} if _wraps_data(model) else data
+    model.model_validate_json(json.dumps(payload), strict=True)
+    from_dict = getattr(model, "from_dict")  # noqa: B009 - generated, untyped classmethod
+    assert from_dict(data) is not None, f"{model.__name__}.from_dict gave None"
+
+
+def documented_example(package: str, test_module: str, test_name: str) -> Any:
+    """KuCoin's documented example of a response or message, as the SDK's own test
+    ``test_name`` in ``<package>/<test_module>.py`` holds it (its ``data = "..."`` JSON).
+    Read from the installed SDK's source, not imported; the whole envelope is returned.
+    """
+    spec = importlib.util.find_spec(f"kucoin_universal_sdk.generate.{package}")
+    assert spec is not None and spec.submodule_search_locations is not None, package
+    path = Path(next(iter(spec.submodule_search_locations))) / f"{test_module}.py"
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef) and node.name == test_name:
+            for statement in node.body:
+                if (
+                    isinstance(statement, ast.Assign)
+                    and isinstance(statement.targets[0], ast.Name)
+                    and statement.targets[0].id == "data"
+                    and isinstance(statement.value, ast.Constant)
+                    and isinstance(statement.value.value, str)
+                ):
+                    return json.loads(statement.value.value)
+    raise LookupError(f"no documented example {package}/{test_module}.py::{test_name}")
