@@ -168,7 +168,6 @@ def ledger_payload(entry: LedgerEntry) -> dict[str, Any]:
         "currency": entry.currency,
         "amount": dec(entry.amount),
         "fee": dec(entry.fee),
-        "tax": "0",
         "balance": dec(entry.balance),
         "accountType": entry.account_type.upper(),
         "bizType": entry.biz_type,
@@ -185,6 +184,7 @@ def hf_ledger_payload(entry: LedgerEntry) -> dict[str, Any]:
         context["tradeId"] = str(hf_trade_id(context["tradeId"]))
     return {
         **ledger_payload(entry),
+        "tax": "0",
         "bizType": hf_biz_type(entry.biz_type),
         "createdAt": str(entry.created_at_ms),
         "context": _context_text(context),
@@ -207,10 +207,8 @@ def hold_payload(entry: HoldEntry, now_ms: int) -> dict[str, Any]:
 
 
 def order_payload(order: Order) -> dict[str, Any]:
-    """Order detail for classic and HF endpoints (HF fields included)."""
-    done = not order.is_active
-    hf = order.account_type == HF_ACCOUNT
-    return {
+    """Order detail: the fields both kinds share, then the classic or the HF ones."""
+    data: dict[str, Any] = {
         "id": order.id,
         "symbol": order.symbol,
         "opType": order.op_type,
@@ -223,10 +221,7 @@ def order_payload(order: Order) -> dict[str, Any]:
         "dealSize": dec(order.deal_size),
         "fee": dec(order.fee),
         "feeCurrency": order.fee_currency,
-        "stp": (order.stp or None) if hf else order.stp,
-        "stop": order.stop,
-        "stopTriggered": order.stop_triggered,
-        "stopPrice": dec(order.stop_price),
+        "stp": order.stp,
         "timeInForce": order.time_in_force,
         "postOnly": order.post_only,
         "hidden": order.hidden,
@@ -237,22 +232,51 @@ def order_payload(order: Order) -> dict[str, Any]:
         "clientOid": order.client_oid,
         "remark": order.remark,
         "tags": order.tags,
+        "cancelExist": order.cancel_exist,
+        "createdAt": order.created_at_ms,
+        "tradeType": "TRADE",
+    }
+    data.update(_hf_order_fields(order) if order.account_type == HF_ACCOUNT else _classic(order))
+    return data
+
+
+def _classic(order: Order) -> dict[str, Any]:
+    return {
+        "stop": order.stop,
+        "stopTriggered": order.stop_triggered,
+        "stopPrice": dec(order.stop_price),
         "isActive": order.is_active,
+    }
+
+
+def _hf_order_fields(order: Order) -> dict[str, Any]:
+    done = not order.is_active
+    return {
+        "stp": order.stp or None,  # KuCoin's HF orders: null without STP
         "active": order.is_active,
         "inOrderBook": order.status == "open",
-        "cancelExist": order.cancel_exist,
         "cancelledSize": dec(order.cancelled_size),
         "cancelledFunds": "0",
         "remainSize": dec(Decimal(0) if done else order.remain_size),
         "remainFunds": dec(order.remain_funds),
-        "createdAt": order.created_at_ms,
         "lastUpdatedAt": order.updated_at_ms,
-        "tradeType": "TRADE",
     }
 
 
+# What a stop order's detail leaves out of an order's (it has not traded yet).
+NOT_IN_STOP_ORDERS = (
+    "opType",
+    "dealFunds",
+    "dealSize",
+    "fee",
+    "cancelExist",
+    "stopTriggered",
+    "isActive",
+)
+
+
 def stop_order_payload(order: Order, user_id: str) -> dict[str, Any]:
-    data = order_payload(order)
+    data = {k: v for k, v in order_payload(order).items() if k not in NOT_IN_STOP_ORDERS}
     data.update(
         {
             "userId": user_id,
