@@ -13,7 +13,7 @@ import importlib.util
 import json
 import warnings
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 from pydantic import BaseModel
 from pydantic.warnings import PydanticDeprecatedSince20
@@ -39,6 +39,7 @@ __all__ = [
     "mkt",
     "mmkt",
     "od",
+    "unknown_fields",
     "ws_private",
     "ws_public",
     "xfer",
@@ -56,6 +57,42 @@ def check_shape(model: type[BaseModel], data: Any) -> None:
     model.model_validate_json(json.dumps(payload), strict=True)
     from_dict = getattr(model, "from_dict")  # noqa: B009 - generated, untyped classmethod
     assert from_dict(data) is not None, f"{model.__name__}.from_dict gave None"
+
+
+def unknown_fields(model: type[BaseModel], data: Any) -> set[str]:
+    """Paths of the fields in ``data`` the SDK's model (or its nested models) has no
+    field for, e.g. ``items[].isActive``: a shape KuCoin does not send, or a typo."""
+    payload = {"data": data} if _wraps_data(model) else data
+    return {path.removeprefix("data") for path in _unknown(model, payload, "")}
+
+
+def _unknown(model: type[BaseModel], data: Any, path: str) -> set[str]:
+    if isinstance(data, list):
+        return {p for item in data for p in _unknown(model, item, f"{path}[]")}
+    if not isinstance(data, dict):
+        return set()
+    fields = {(info.alias or name): info for name, info in model.model_fields.items()}
+    found: set[str] = set()
+    for key, value in data.items():
+        info = fields.get(key)
+        if info is None:
+            found.add(f"{path}.{key}".lstrip("."))
+            continue
+        nested = _nested_model(info.annotation)
+        if nested is not None:
+            found |= _unknown(nested, value, f"{path}.{key}".lstrip("."))
+    return found
+
+
+def _nested_model(annotation: Any) -> type[BaseModel] | None:
+    """The pydantic model inside ``Optional[List[Model]]`` and the like, if any."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for argument in get_args(annotation):
+        nested = _nested_model(argument)
+        if nested is not None:
+            return nested
+    return None
 
 
 def documented_example(package: str, test_module: str, test_name: str) -> Any:

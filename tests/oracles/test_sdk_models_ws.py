@@ -19,7 +19,7 @@ from pydantic import ValidationError
 
 from kucoin_connector.simulator.kucoin_spot.server import KucoinSimulator
 from kucoin_connector.simulator.kucoin_spot.ws import PRIVATE_TOPICS, PUBLIC_TOPICS
-from oracles.sdk_oracle import check_shape, ws_private, ws_public
+from oracles.sdk_oracle import check_shape, unknown_fields, ws_private, ws_public
 from simulator.conftest import Client, open_ws, subscribe
 
 SYM = "BTC-USDT"
@@ -77,6 +77,9 @@ def _check(case: WsCase, message: dict[str, Any], failures: list[str]) -> None:
         check_shape(case.model, message["data"])
     except (ValidationError, AssertionError) as exc:
         failures.append(f"{message['topic']} ({message.get('subject')}) -> {exc}")
+    unknown = unknown_fields(case.model, message["data"])
+    if unknown:
+        failures.append(f"{message['topic']}: fields unknown to KuCoin {unknown}")
 
 
 @pytest.fixture
