@@ -22,6 +22,7 @@ from decimal import Decimal
 from kucoin_connector import KucoinExchange, OrderState
 from kucoin_connector.core.in_flight_order import InFlightOrder
 from kucoin_connector.simulator.engine.models import Fill, Order
+from kucoin_connector.simulator.kucoin_spot.payloads import wire_trade_id
 from kucoin_connector.simulator.kucoin_spot.server import KucoinSimulator
 
 from .bot import OrderRecord
@@ -156,7 +157,7 @@ def _order_problems(order: InFlightOrder, sim_order: Order, view: SimView) -> li
         problems.append(
             f"exchange id: connector {order.exchange_order_id}, simulator {sim_order.id}"
         )
-    fills = {f.trade_id: f for f in view.fills_by_order.get(sim_order.id, [])}
+    fills = {wire_trade_id(f): f for f in view.fills_by_order.get(sim_order.id, [])}
     mine = order.order_fills
     missing = sorted(set(fills) - set(mine))
     extra = sorted(set(mine) - set(fills))

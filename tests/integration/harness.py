@@ -18,6 +18,7 @@ from kucoin_connector.core.exchange import ReconcileSettings
 from kucoin_connector.core.in_flight_order import InFlightOrder
 from kucoin_connector.core.types import OrderState
 from kucoin_connector.simulator.engine.models import Order
+from kucoin_connector.simulator.kucoin_spot.payloads import wire_trade_id
 from kucoin_connector.simulator.kucoin_spot.server import KucoinSimulator
 from kucoin_connector.simulator.kucoin_spot.ws import WsSettings
 
@@ -111,7 +112,7 @@ class Harness:
         if order.exchange_order_id != sim_order.id:
             problems.append(f"exchange id {order.exchange_order_id} != {sim_order.id}")
         fills = {
-            f.trade_id: f
+            wire_trade_id(f): f
             for f in self.sim.engine.list_fills(self.sim.user_id, order_id=sim_order.id)
         }
         if set(order.order_fills) != set(fills):

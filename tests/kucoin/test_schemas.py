@@ -341,7 +341,7 @@ HF_ORDER = {
     "dealSize": "0",
     "fee": "0",
     "feeCurrency": "BTC",
-    "stp": "",
+    "stp": None,  # KuCoin's HF orders: null without STP
     "timeInForce": "GTC",
     "postOnly": False,
     "hidden": False,
@@ -369,6 +369,7 @@ def test_hf_order_detail() -> None:
     assert order.in_order_book is False
     assert order.last_updated_at_ms == 1547026471001
     assert order.cancelled_size is None
+    assert order.stp is None
     done = parse_model(
         HfOrderDetail, {**HF_ORDER, "active": False, "cancelledSize": "1", "remainSize": "0"}
     )

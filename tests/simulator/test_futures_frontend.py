@@ -212,6 +212,7 @@ async def test_private_topics_report_orders_positions_and_wallet(
             )
             assert (await ws.receive_json(timeout=5))["type"] == "ack"
         placed = await fclient.post("/api/v1/orders", _order("buy", 3))
+
         def done() -> bool:
             orders = by_subject.get("orderChange", [])
             filled = any(d["type"] == "filled" for d in orders)

@@ -1,6 +1,11 @@
 """JSON shapes of REST answers and private WS messages, from KuCoin's docs.
 
 Decimals are strings, timestamps ms (``orderTime``/``ts`` of orderChange in ns).
+The high-frequency (``trade_hf``) endpoints differ from the classic ones where KuCoin's
+do (checked against the official SDK's models, tests/oracles): an HF order without STP
+has ``stp`` null (classic: ""), an HF fill's ``tradeId`` is an integer (the same number
+as the string ``tradeId`` of that order's orderChange match), HF ledgers have a string
+``createdAt`` and bizType names such as ``TRADE_EXCHANGE``.
 """
 
 from __future__ import annotations
@@ -18,6 +23,11 @@ from ..engine.models import (
     SymbolSpec,
 )
 from .wire import dec, dumps
+
+HF_ACCOUNT = "trade_hf"
+# HF trade ids are int64 numbers on KuCoin (~1e16); ours count up from this base.
+HF_TRADE_ID_BASE = 10**16
+_LOW_62_BITS = (1 << 62) - 1  # base + 62 bits stays an int64
 
 CURRENCY_NAMES = {
     "BTC": "Bitcoin",
@@ -125,19 +135,59 @@ def account_detail_payload(acc: Account) -> dict[str, Any]:
     }
 
 
+def hf_trade_id(trade_id: str) -> int:
+    """The integer id of an HF trade, from the engine's hex id (unique while ids are)."""
+    return HF_TRADE_ID_BASE + (int(trade_id, 16) & _LOW_62_BITS)
+
+
+def wire_trade_id(fill: Fill) -> str:
+    """The trade's id as KuCoin's endpoints and messages name it (as text): the engine's
+    id for classic trades, the HF number for HF ones."""
+    if fill.account_type == HF_ACCOUNT:
+        return str(hf_trade_id(fill.trade_id))
+    return fill.trade_id
+
+
+# KuCoin's HF ledgers name business types differently from the classic ones.
+HF_BIZ_TYPES = {
+    "Exchange": "TRADE_EXCHANGE",
+    "Transfer": "TRANSFER",
+    "Deposit": "TRANSFER",
+    "Withdrawal": "TRANSFER",
+}
+
+
+def hf_biz_type(biz_type: str) -> str:
+    return HF_BIZ_TYPES.get(biz_type, "OTHER")
+
+
 def ledger_payload(entry: LedgerEntry) -> dict[str, Any]:
+    """An item of the classic ledgers (``GET /api/v1/accounts/ledgers``)."""
     return {
         "id": entry.id,
         "currency": entry.currency,
         "amount": dec(entry.amount),
         "fee": dec(entry.fee),
-        "tax": "0",
         "balance": dec(entry.balance),
         "accountType": entry.account_type.upper(),
         "bizType": entry.biz_type,
         "direction": entry.direction,
         "createdAt": entry.created_at_ms,
         "context": _context_text(entry.context),
+    }
+
+
+def hf_ledger_payload(entry: LedgerEntry) -> dict[str, Any]:
+    """An item of ``GET /api/v1/hf/accounts/ledgers`` (createdAt a string, as KuCoin's)."""
+    context = dict(entry.context)
+    if "tradeId" in context:
+        context["tradeId"] = str(hf_trade_id(context["tradeId"]))
+    return {
+        **ledger_payload(entry),
+        "tax": "0",
+        "bizType": hf_biz_type(entry.biz_type),
+        "createdAt": str(entry.created_at_ms),
+        "context": _context_text(context),
     }
 
 
@@ -157,9 +207,8 @@ def hold_payload(entry: HoldEntry, now_ms: int) -> dict[str, Any]:
 
 
 def order_payload(order: Order) -> dict[str, Any]:
-    """Order detail for classic and HF endpoints (HF fields included)."""
-    done = not order.is_active
-    return {
+    """Order detail: the fields both kinds share, then the classic or the HF ones."""
+    data: dict[str, Any] = {
         "id": order.id,
         "symbol": order.symbol,
         "opType": order.op_type,
@@ -173,9 +222,6 @@ def order_payload(order: Order) -> dict[str, Any]:
         "fee": dec(order.fee),
         "feeCurrency": order.fee_currency,
         "stp": order.stp,
-        "stop": order.stop,
-        "stopTriggered": order.stop_triggered,
-        "stopPrice": dec(order.stop_price),
         "timeInForce": order.time_in_force,
         "postOnly": order.post_only,
         "hidden": order.hidden,
@@ -186,22 +232,51 @@ def order_payload(order: Order) -> dict[str, Any]:
         "clientOid": order.client_oid,
         "remark": order.remark,
         "tags": order.tags,
+        "cancelExist": order.cancel_exist,
+        "createdAt": order.created_at_ms,
+        "tradeType": "TRADE",
+    }
+    data.update(_hf_order_fields(order) if order.account_type == HF_ACCOUNT else _classic(order))
+    return data
+
+
+def _classic(order: Order) -> dict[str, Any]:
+    return {
+        "stop": order.stop,
+        "stopTriggered": order.stop_triggered,
+        "stopPrice": dec(order.stop_price),
         "isActive": order.is_active,
+    }
+
+
+def _hf_order_fields(order: Order) -> dict[str, Any]:
+    done = not order.is_active
+    return {
+        "stp": order.stp or None,  # KuCoin's HF orders: null without STP
         "active": order.is_active,
         "inOrderBook": order.status == "open",
-        "cancelExist": order.cancel_exist,
         "cancelledSize": dec(order.cancelled_size),
         "cancelledFunds": "0",
         "remainSize": dec(Decimal(0) if done else order.remain_size),
         "remainFunds": dec(order.remain_funds),
-        "createdAt": order.created_at_ms,
         "lastUpdatedAt": order.updated_at_ms,
-        "tradeType": "TRADE",
     }
 
 
+# What a stop order's detail leaves out of an order's (it has not traded yet).
+NOT_IN_STOP_ORDERS = (
+    "opType",
+    "dealFunds",
+    "dealSize",
+    "fee",
+    "cancelExist",
+    "stopTriggered",
+    "isActive",
+)
+
+
 def stop_order_payload(order: Order, user_id: str) -> dict[str, Any]:
-    data = order_payload(order)
+    data = {k: v for k, v in order_payload(order).items() if k not in NOT_IN_STOP_ORDERS}
     data.update(
         {
             "userId": user_id,
@@ -215,9 +290,10 @@ def stop_order_payload(order: Order, user_id: str) -> dict[str, Any]:
 
 
 def fill_payload(fill: Fill, *, numeric_id: int | None = None) -> dict[str, Any]:
+    hf = fill.account_type == HF_ACCOUNT
     data: dict[str, Any] = {
         "symbol": fill.symbol,
-        "tradeId": fill.trade_id,
+        "tradeId": hf_trade_id(fill.trade_id) if hf else fill.trade_id,
         "orderId": fill.order_id,
         "counterOrderId": fill.counter_order_id,
         "side": fill.side,
@@ -284,7 +360,7 @@ def order_change_payload(
                 "liquidity": fill.liquidity,
                 "matchPrice": dec(fill.price),
                 "matchSize": dec(fill.size),
-                "tradeId": fill.trade_id,
+                "tradeId": wire_trade_id(fill),  # a string; for HF the REST fill's number
                 "feeType": "takerFee" if fill.liquidity == "taker" else "makerFee",
             }
         )

@@ -174,8 +174,13 @@ def _opt(value: Decimal | None) -> str | None:
     return None if value is None else dec(value)
 
 
+# allTickers items only (KuCoin's 24 h stats of one symbol have none of these)
+TICKER_ONLY_FIELDS = ("symbolName", "bestBidSize", "bestAskSize")
+
+
 async def stats(ctx: Ctx) -> Any:
-    return _stats_payload(ctx, ctx.state.engine.stats_24h(_symbol(ctx), ctx.now_ms()))
+    data = _stats_payload(ctx, ctx.state.engine.stats_24h(_symbol(ctx), ctx.now_ms()))
+    return {k: v for k, v in data.items() if k not in TICKER_ONLY_FIELDS}
 
 
 async def all_tickers(ctx: Ctx) -> Any:
