@@ -46,6 +46,17 @@ def _as_dict(result: Any, what: str) -> dict[str, Any]:
     return result
 
 
+def _with_client_id(
+    orders: dict[str, KrakenOrder], cl_ord_id: str
+) -> tuple[str, KrakenOrder] | None:
+    """The order of a list filtered by ``cl_ord_id`` (an order info without the field
+    is taken as the filter's answer)."""
+    for txid, order in orders.items():
+        if order.cl_ord_id in (None, cl_ord_id):
+            return txid, order
+    return None
+
+
 class KrakenApi:
     def __init__(self, rest: KrakenRestClient) -> None:
         self._rest = rest
@@ -152,15 +163,13 @@ class KrakenApi:
                 return orders
 
     async def order_by_client_id(self, cl_ord_id: str) -> tuple[str, KrakenOrder]:
-        """The order placed with ``cl_ord_id`` (open first, then closed)."""
-        for found in (
-            await self.open_orders(cl_ord_id),
-            await self.closed_orders(cl_ord_id=cl_ord_id),
-        ):
-            for txid, order in found.items():
-                if order.cl_ord_id in (None, cl_ord_id):
-                    return txid, order
-        raise OrderNotFoundError(f"no Kraken order with cl_ord_id {cl_ord_id}")
+        """The order placed with ``cl_ord_id``: open orders first, then closed ones."""
+        found = _with_client_id(await self.open_orders(cl_ord_id), cl_ord_id)
+        if found is None:
+            found = _with_client_id(await self.closed_orders(cl_ord_id=cl_ord_id), cl_ord_id)
+        if found is None:
+            raise OrderNotFoundError(f"no Kraken order with cl_ord_id {cl_ord_id}")
+        return found
 
     async def query_orders(
         self, txids: list[str], *, trades: bool = False
@@ -192,11 +201,14 @@ class KrakenApi:
         for code, entry in result.items():
             asset = self.pairs.asset(code)
             try:
-                total = Decimal(str(entry["balance"]))
-                held = Decimal(str(entry.get("hold_trade", "0")))
-            except (KeyError, TypeError, ArithmeticError):
+                total, held, credit, used = (
+                    Decimal(str(entry.get(field, "0")))
+                    for field in ("balance", "hold_trade", "credit", "credit_used")
+                )
+            except (AttributeError, TypeError, ArithmeticError):
                 raise ParseError(f"BalanceEx: bad entry for {code}") from None
-            balances[asset] = Balance(asset=asset, total=total, available=total - held)
+            # Kraken: available = balance + credit - credit_used - hold_trade
+            balances[asset] = Balance(asset, total, total + credit - used - held)
         return balances
 
     async def ws_token(self) -> WsToken:

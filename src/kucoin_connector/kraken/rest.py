@@ -10,16 +10,19 @@ the nonce before anything else), so it is sent again with a fresh nonce, up to
 Rate limits (see ``endpoints``): a private call costs its ``rest_cost`` on the key's REST
 counter; order placement and cancellation cost on the pair's trading counter instead, at
 the weight the caller gives (AddOrder +1, CancelOrder the age penalty).
+
+Answers are decoded with JSON numbers as Decimals (Kraken writes some amounts, e.g.
+BalanceEx's, as numbers): no float ever holds an amount.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any
 from urllib.parse import urlsplit
-
-import ujson
 
 from kucoin_connector.core.errors import ConfigurationError, InvalidTimestampError, ParseError
 from kucoin_connector.core.rest import encode_query
@@ -127,7 +130,7 @@ class KrakenRestClient:
         payload: Any = None
         if response.body.strip():
             try:
-                payload = ujson.loads(response.body)
+                payload = json.loads(response.body, parse_float=Decimal)
             except ValueError:
                 if 200 <= response.status < 300:
                     raise ParseError(f"{request.describe()}: body is not JSON") from None

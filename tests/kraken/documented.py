@@ -1,0 +1,115 @@
+"""Kraken's documented example payloads (docs.kraken.com, REST reference pages), used as
+parser inputs unchanged. Each constant names its page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+# api-reference/account-data/get-open-orders (request filtered by cl_ord_id)
+OPEN_ORDERS: dict[str, Any] = {
+    "error": [],
+    "result": {
+        "open": {
+            "OQCLML-BW3P3-BUCMWZ": {
+                "refid": "None",
+                "userref": 0,
+                "status": "open",
+                "opentm": 1688666559.8974,
+                "starttm": 0,
+                "expiretm": 0,
+                "descr": {
+                    "pair": "XBTUSD",
+                    "type": "buy",
+                    "ordertype": "limit",
+                    "price": "30010.0",
+                    "price2": "0",
+                    "leverage": "none",
+                    "order": "buy 1.25000000 XBTUSD @ limit 30010.0",
+                    "close": "",
+                },
+                "vol": "1.25000000",
+                "vol_exec": "0.37500000",
+                "cost": "11253.7",
+                "fee": "0.00000",
+                "price": "30010.0",
+                "stopprice": "0.00000",
+                "limitprice": "0.00000",
+                "misc": "",
+                "oflags": "fciq",
+                "trades": ["TCCCTY-WE2O6-P3NB37"],
+            },
+            "OB5VMB-B4U2U-DK2WRW": {
+                "refid": "None",
+                "userref": 45326,
+                "status": "open",
+                "opentm": 1688665899.5699,
+                "starttm": 0,
+                "expiretm": 0,
+                "descr": {
+                    "pair": "XBTUSD",
+                    "type": "buy",
+                    "ordertype": "limit",
+                    "price": "14500.0",
+                    "price2": "0",
+                    "leverage": "5:1",
+                    "order": "buy 0.27500000 XBTUSD @ limit 14500.0 with 5:1 leverage",
+                    "close": "",
+                },
+                "vol": "0.27500000",
+                "vol_exec": "0.00000000",
+                "cost": "0.00000",
+                "fee": "0.00000",
+                "price": "0.00000",
+                "stopprice": "0.00000",
+                "limitprice": "0.00000",
+                "misc": "",
+                "oflags": "fciq",
+            },
+        }
+    },
+}
+
+# api-reference/account-data/query-trades-info
+QUERY_TRADES: dict[str, Any] = {
+    "error": [],
+    "result": {
+        "THVRQM-33VKH-UCI7BS": {
+            "ordertxid": "OQCLML-BW3P3-BUCMWZ",
+            "postxid": "TKH2SE-M7IF5-CFI7LT",
+            "pair": "XXBTZUSD",
+            "time": 1688667796.8802,
+            "type": "buy",
+            "ordertype": "limit",
+            "price": "30010.00000",
+            "cost": "600.20000",
+            "fee": "0.00000",
+            "vol": "0.02000000",
+            "margin": "0.00000",
+            "misc": "",
+            "trade_id": 93748276,
+            "maker": True,
+        },
+        "TTEUX3-HDAAA-RC2RUO": {
+            "ordertxid": "OH76VO-UKWAD-PSBDX6",
+            "postxid": "TKH2SE-M7IF5-CFI7LT",
+            "pair": "XXBTZEUR",
+            "time": 1688082549.3138,
+            "type": "buy",
+            "ordertype": "limit",
+            "price": "27732.00000",
+            "cost": "0.20020",
+            "fee": "0.00000",
+            "vol": "0.00020000",
+            "margin": "0.00000",
+            "misc": "",
+            "trade_id": 74625834,
+            "maker": True,
+        },
+    },
+}
+
+# api-reference/account-data/get-extended-balance (amounts as JSON numbers)
+BALANCE_EX_TEXT = (
+    '{"error": [], "result": {"ZUSD": {"balance": 25435.21, "hold_trade": 8249.76},'
+    ' "XXBT": {"balance": 1.2435, "hold_trade": 0.8423}}}'
+)
