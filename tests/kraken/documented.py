@@ -113,3 +113,29 @@ BALANCE_EX_TEXT = (
     '{"error": [], "result": {"ZUSD": {"balance": 25435.21, "hold_trade": 8249.76},'
     ' "XXBT": {"balance": 1.2435, "hold_trade": 0.8423}}}'
 )
+
+# api-reference/account-data/get-websockets-token
+WS_TOKEN: dict[str, Any] = {
+    "error": [],
+    "result": {"token": "1Dwc4lzSwNWOAwkMdqhssNNFhs1ed606d1WcF3XfEMw", "expires": 900},
+}
+
+# api-reference/spot-websocket-v2/executions: the three documented updates of one order
+# (pending_new, new, then a trade), in the order Kraken sends them
+EXECUTIONS_PENDING_NEW = """{"channel": "executions", "type": "update", "data": [
+ {"order_id": "OK4GJX-KSTLS-7DZZO5", "order_userref": 3, "symbol": "BTC/USD",
+  "order_qty": 0.005, "cum_cost": 0.0, "time_in_force": "GTC", "exec_type": "pending_new",
+  "side": "sell", "order_type": "limit", "limit_price_type": "static", "limit_price": 26500.0,
+  "stop_price": 0.0, "order_status": "pending_new", "fee_usd_equiv": 0.0,
+  "fee_ccy_pref": "fciq", "timestamp": "2023-09-22T10:33:05.709950Z"}], "sequence": 8}"""
+EXECUTIONS_NEW = """{"channel": "executions", "type": "update", "data": [
+ {"timestamp": "2023-09-22T10:33:05.709982Z", "order_status": "new", "exec_type": "new",
+  "order_userref": 3, "order_id": "OK4GJX-KSTLS-7DZZO5"}], "sequence": 9}"""
+EXECUTIONS_TRADE = """{"channel": "executions", "type": "update", "data": [
+ {"order_id": "OK4GJX-KSTLS-7DZZO5", "order_userref": 3, "exec_id": "TGBB7L-HT5LX-J3BZ4A",
+  "exec_type": "trade", "trade_id": 62887576, "symbol": "BTC/USD", "side": "sell",
+  "last_qty": 0.005, "last_price": 26599.9, "liquidity_ind": "t", "cost": 132.9995,
+  "order_type": "limit", "timestamp": "2023-09-22T10:33:05.709993Z",
+  "order_status": "partially_filled", "cum_qty": 0.005, "cum_cost": 132.9995,
+  "avg_price": 26599.9, "fee_usd_equiv": 0.3458,
+  "fees": [{"asset": "USD", "qty": 0.3458}]}], "sequence": 10}"""

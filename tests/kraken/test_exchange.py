@@ -10,8 +10,8 @@ from decimal import Decimal
 
 import pytest
 
-from fakes import timed_out
-from kraken.documented import BALANCE_EX_TEXT, OPEN_ORDERS, QUERY_TRADES
+from fakes import FakeWsTransport, timed_out
+from kraken.documented import BALANCE_EX_TEXT, OPEN_ORDERS, QUERY_TRADES, WS_TOKEN
 from kraken.fake_kraken import API_KEY, API_SECRET, FakeKraken, error, ok
 from kucoin_connector.core.errors import InsufficientFundsError
 from kucoin_connector.core.exchange import ReconcileSettings
@@ -31,6 +31,7 @@ ADD_ORDER_OK = ok(
 def kraken() -> FakeKraken:
     fake = FakeKraken()
     fake.default("BalanceEx", BALANCE_EX_TEXT)
+    fake.default("GetWebSocketsToken", WS_TOKEN)
     return fake
 
 
@@ -43,6 +44,7 @@ async def exchange(kraken: FakeKraken) -> AsyncIterator[KrakenExchange]:
         tier=KrakenTier.PRO,
         transport=kraken.transport,
         reconcile=ReconcileSettings(unknown_placement_retry_s=0.001),
+        ws_transport=FakeWsTransport(),  # the streams connect to nothing in these tests
     )
     await ex.start()
     yield ex
@@ -214,7 +216,13 @@ async def test_open_orders_list_for_reconciliation(
 async def test_nonces_shared_by_two_exchanges_on_one_key(kraken: FakeKraken) -> None:
     shared = NonceSource(clock_ms=lambda: 1_700_000_000_000)
     exchanges = [
-        KrakenExchange(API_KEY, API_SECRET, transport=kraken.transport, nonces=shared)
+        KrakenExchange(
+            API_KEY,
+            API_SECRET,
+            transport=kraken.transport,
+            nonces=shared,
+            ws_transport=FakeWsTransport(),
+        )
         for _ in range(2)
     ]
     for ex in exchanges:

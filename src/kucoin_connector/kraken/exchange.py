@@ -27,15 +27,20 @@ from kucoin_connector.core.throttler import AsyncThrottler
 from kucoin_connector.core.transport import HttpTransport
 from kucoin_connector.core.types import Balance, OrderOptions
 from kucoin_connector.core.urls import require_secure_url
+from kucoin_connector.core.ws_transport import WsTransport
 
 from .api import KrakenApi, OrderRequest
 from .auth import KrakenSigner
-from .config import KRAKEN_BASE_URL, KrakenTier
+from .book import KrakenBook
+from .config import KRAKEN_BASE_URL, KRAKEN_WS_PRIVATE_URL, KRAKEN_WS_PUBLIC_URL, KrakenTier
 from .endpoints import cancel_penalty, rest_limits, trading_limit
+from .executions import ExecutionReport, order_update_of, trade_update_of
 from .nonce import NonceSource
 from .orders import exchange_order, trade_update
 from .pairs import trading_rule
 from .rest import KrakenRestClient
+from .streams import KrakenBookStream, KrakenUserStream
+from .ws_adapter import KrakenWsAdapter
 
 __all__ = ["KrakenExchange", "default_client_order_id"]
 
@@ -67,6 +72,10 @@ class KrakenExchange(ExchangeBase):
         client_order_id_factory: Callable[[], str] | None = None,
         request_timeout_s: float = 10.0,
         reconcile: ReconcileSettings | None = None,
+        ws_public_url: str = KRAKEN_WS_PUBLIC_URL,
+        ws_private_url: str = KRAKEN_WS_PRIVATE_URL,
+        book_depth: int = 10,
+        ws_transport: WsTransport | None = None,
     ) -> None:
         require_secure_url(base_url)
         if bool(api_key) != bool(api_secret):
@@ -91,6 +100,21 @@ class KrakenExchange(ExchangeBase):
         )
         self.api = KrakenApi(self._rest)
         self._started = False
+        self._balance_refresh_pending = False
+        self.book_stream = KrakenBookStream(
+            KrakenWsAdapter(ws_public_url, book_depth=book_depth), transport=ws_transport
+        )
+        self.user_stream = (
+            KrakenUserStream(
+                KrakenWsAdapter(ws_private_url, fetch_token=self._fetch_ws_token),
+                on_execution=self._on_execution,
+                on_balances=self._on_balances_changed,
+                on_reconnected=self._on_user_stream_reconnected,
+                transport=ws_transport,
+            )
+            if self._signer is not None
+            else None
+        )
 
     # ------------------------------------------------------------------ life cycle
     async def __aenter__(self) -> Self:
@@ -113,37 +137,79 @@ class KrakenExchange(ExchangeBase):
         return self._throttler
 
     async def start(self) -> None:
-        """Load pairs and rules; with keys, balances and the reconcile loop."""
+        """Load pairs and rules; open the book stream; with keys, balances, the private
+        stream and the reconcile loop."""
         if self._started:
             return
         self._started = True
         try:
             await self.load_trading_rules()
-            if self._signer is not None:
+            if self.user_stream is not None:
                 await self.refresh_balances()
+                await self.user_stream.start()
                 self._tasks.spawn(self._reconcile_loop())
+            if self._trading_pairs:
+                symbols = [self.api.pairs.ws_symbol(p) for p in self._trading_pairs]
+                await self.book_stream.start(symbols)
         except BaseException:
             await self.stop()
             raise
 
     async def stop(self) -> None:
         await self._tasks.cancel_all()
+        await self.book_stream.stop()
+        if self.user_stream is not None:
+            await self.user_stream.stop()
         await self._rest.close()
         self._started = False
         self._tasks.reopen()
+
+    def order_book(self, trading_pair: str) -> KrakenBook | None:
+        """The pair's verified book (None while it waits for a snapshot)."""
+        return self.book_stream.book(self.api.pairs.ws_symbol(trading_pair))
 
     async def load_trading_rules(self) -> None:
         pairs = await self.api.load_pairs()
         online = [p for p in pairs if p.is_online]
         self._trading_rules = {p.trading_pair: trading_rule(p) for p in online}
-        new_pools = [
-            trading_limit(self._tier, p.trading_pair)
-            for p in pairs
-            if not self._throttler.has_limit(trading_limit(self._tier, p.trading_pair).limit_id)
-        ]
-        self._throttler.declare(new_pools)
+        pools = [trading_limit(self._tier, p.trading_pair) for p in pairs]
+        self._throttler.declare([p for p in pools if not self._throttler.has_limit(p.limit_id)])
         for trading_pair in self._trading_pairs:
             self.api.pairs.pair(trading_pair)  # loud on a pair Kraken does not list
+
+    # ------------------------------------------------------------------ private stream
+    async def _fetch_ws_token(self) -> str:
+        return (await self.api.ws_token()).token
+
+    async def _on_user_stream_reconnected(self) -> None:
+        self.request_reconcile()  # whatever happened while disconnected: REST tells
+
+    def _on_execution(self, report: ExecutionReport) -> None:
+        order = self.order_tracker.fetch_order(
+            client_order_id=report.cl_ord_id, exchange_order_id=report.order_id
+        )
+        if order is None:
+            return  # not ours to track; the next report is looked at all the same
+        if order.exchange_order_id is None:
+            order.exchange_order_id = report.order_id
+        trade = trade_update_of(report, order.trading_pair, order.client_order_id)
+        if trade is not None:
+            self.order_tracker.process_trade_update(trade)
+        update = order_update_of(report, order.trading_pair, order.client_order_id)
+        if update is not None:
+            self.order_tracker.process_order_update(update)
+
+    def _on_balances_changed(self) -> None:
+        """The balances channel gives totals only; BalanceEx gives what is held too."""
+        if not self._balance_refresh_pending:
+            self._balance_refresh_pending = True
+            self._tasks.spawn(self._refresh_balances_once())
+
+    async def _refresh_balances_once(self) -> None:
+        try:
+            await self.refresh_balances()
+        finally:
+            self._balance_refresh_pending = False
 
     def _require_auth(self) -> KrakenSigner:
         if self._signer is None:
