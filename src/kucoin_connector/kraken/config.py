@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from enum import Enum
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, SecretStr
 
@@ -37,4 +38,8 @@ class KrakenConfig(BaseModel):
     base_url: str = KRAKEN_BASE_URL
     ws_public_url: str = KRAKEN_WS_PUBLIC_URL
     ws_private_url: str = KRAKEN_WS_PRIVATE_URL
-    tier: KrakenTier = KrakenTier.STARTER
+    tier: Literal["starter", "intermediate", "pro"] = "starter"  # a KrakenTier value
+
+    @property
+    def kraken_tier(self) -> KrakenTier:
+        return KrakenTier(self.tier)
