@@ -139,3 +139,28 @@ EXECUTIONS_TRADE = """{"channel": "executions", "type": "update", "data": [
   "order_status": "partially_filled", "cum_qty": 0.005, "cum_cost": 132.9995,
   "avg_price": 26599.9, "fee_usd_equiv": 0.3458,
   "fees": [{"asset": "USD", "qty": 0.3458}]}], "sequence": 10}"""
+
+# api-reference/market-data/get-server-time
+TIME: dict[str, Any] = {
+    "error": [],
+    "result": {"unixtime": 1688669448, "rfc1123": "Thu, 06 Jul 23 18:50:48 +0000"},
+}
+
+# api-reference/market-data/get-order-book
+DEPTH: dict[str, Any] = {
+    "error": [],
+    "result": {
+        "XXBTZUSD": {
+            "asks": [
+                ["30384.10000", "2.059", 1688671659],
+                ["30387.90000", "1.500", 1688671380],
+                ["30393.70000", "9.871", 1688671261],
+            ],
+            "bids": [
+                ["30297.00000", "1.115", 1688671636],
+                ["30296.70000", "2.002", 1688671674],
+                ["30289.80000", "5.001", 1688671673],
+            ],
+        }
+    },
+}

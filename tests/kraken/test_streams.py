@@ -143,6 +143,12 @@ async def test_executions_drive_the_tracked_order() -> None:
     assert fill.is_maker is False
     assert len(filled) == 1
 
+    assert exchange.user_stream is not None
+    assert exchange.user_stream.sequence_gaps == 0  # 8, 9, 10
+    conn.deliver(EXECUTIONS_TRADE)  # sequence 10 again: not the 11 expected
+    assert exchange.user_stream.sequence_gaps == 1
+    assert len(order.order_fills) == 1  # the same fill twice is one fill
+
     balance_calls = len(kraken.calls["BalanceEx"])
     conn.deliver('{"channel":"balances","type":"update","data":[]}')
     await eventually(lambda: len(kraken.calls["BalanceEx"]) == balance_calls + 1)

@@ -109,6 +109,7 @@ class KrakenExchange(ExchangeBase):
                 KrakenWsAdapter(ws_private_url, fetch_token=self._fetch_ws_token),
                 on_execution=self._on_execution,
                 on_balances=self._on_balances_changed,
+                on_gap=self.request_reconcile,
                 on_reconnected=self._on_user_stream_reconnected,
                 transport=ws_transport,
             )

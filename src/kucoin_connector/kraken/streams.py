@@ -12,6 +12,7 @@ import logging
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
+from kucoin_connector.core.errors import ParseError
 from kucoin_connector.core.tasks import BackgroundTasks
 from kucoin_connector.core.ws import WsClient
 from kucoin_connector.core.ws_transport import WsTransport
@@ -75,25 +76,53 @@ class KrakenBookStream:
 
 
 class KrakenUserStream:
+    """``executions`` and ``balances``. Executions messages carry a ``sequence``: a gap
+    (a message lost) calls ``on_gap`` (the exchange then reconciles by REST); the count
+    starts again on every connection."""
+
     def __init__(
         self,
         adapter: KrakenWsAdapter,
         *,
         on_execution: Callable[[ExecutionReport], None],
         on_balances: Callable[[], None],
+        on_gap: Callable[[], None] = lambda: None,
         on_reconnected: Callable[[], Awaitable[None]] | None = None,
         transport: WsTransport | None = None,
     ) -> None:
         self._on_execution = on_execution
         self._on_balances = on_balances
+        self._on_gap = on_gap
+        self._on_reconnected = on_reconnected
+        self._last_sequence: int | None = None
+        self.sequence_gaps = 0
         self.client = WsClient(
             adapter,
             on_message=self._on_message,
-            on_reconnected=on_reconnected,
+            on_reconnected=self._reconnected,
             transport=transport,
             decode=decode_keeping_numbers,
             name="kraken-user",
         )
+
+    async def _reconnected(self) -> None:
+        self._last_sequence = None
+        if self._on_reconnected is not None:
+            await self._on_reconnected()
+
+    def _check_sequence(self, message: dict[str, Any]) -> None:
+        raw = message.get("sequence")
+        if raw is None:
+            return
+        try:
+            sequence = int(raw)
+        except (TypeError, ValueError):
+            raise ParseError(f"executions: bad sequence {raw!r}") from None
+        last, self._last_sequence = self._last_sequence, sequence
+        if last is not None and sequence != last + 1:
+            self.sequence_gaps += 1
+            log.warning("executions: sequence %d after %d; reconciling", sequence, last)
+            self._on_gap()
 
     async def start(self) -> None:
         await self.client.start()
@@ -105,6 +134,7 @@ class KrakenUserStream:
     def _on_message(self, message: Any) -> None:
         reports = parse_executions(message)
         if reports is not None:
+            self._check_sequence(message)
             for report in reports:
                 self._on_execution(report)
         elif is_balances_message(message):
