@@ -104,17 +104,18 @@ class KrakenExchange(ExchangeBase):
         self.book_stream = KrakenBookStream(
             KrakenWsAdapter(ws_public_url, book_depth=book_depth), transport=ws_transport
         )
-        self.user_stream = (
-            KrakenUserStream(
-                KrakenWsAdapter(ws_private_url, fetch_token=self._fetch_ws_token),
-                on_execution=self._on_execution,
-                on_balances=self._on_balances_changed,
-                on_gap=self.request_reconcile,
-                on_reconnected=self._on_user_stream_reconnected,
-                transport=ws_transport,
-            )
-            if self._signer is not None
-            else None
+        self.user_stream = self._make_user_stream(ws_private_url, ws_transport)
+
+    def _make_user_stream(self, url: str, transport: WsTransport | None) -> KrakenUserStream | None:
+        if self._signer is None:
+            return None
+        return KrakenUserStream(
+            KrakenWsAdapter(url, fetch_token=self._fetch_ws_token),
+            on_execution=self._on_execution,
+            on_balances=self._on_balances_changed,
+            on_gap=self.request_reconcile,
+            on_reconnected=self._on_user_stream_reconnected,
+            transport=transport,
         )
 
     # ------------------------------------------------------------------ life cycle
