@@ -98,8 +98,10 @@ def test_broken_plugins_fail_loudly(target: str, message: str) -> None:
 
 
 def test_unknown_and_conflicting_ids() -> None:
-    with pytest.raises(ConfigurationError, match=r"unknown connector 'kraken' \(available: kucoin"):
-        get_connector("kraken")
+    with pytest.raises(
+        ConfigurationError, match=r"unknown connector 'bitfinex' \(available: kraken, kucoin"
+    ):
+        get_connector("bitfinex")
     with pytest.raises(ConfigurationError, match="registered twice"):
         connector_ids(eps=[ep("kucoin", f"{HERE}:make_spec"), ep("kucoin", "other:spec")])
     same = [ep("kucoin", f"{HERE}:make_spec"), ep("kucoin", f"{HERE}:make_spec")]

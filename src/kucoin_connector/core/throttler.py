@@ -22,6 +22,15 @@ Guarantees of :class:`AsyncThrottler`:
 * a cancelled waiter leaves the queue and consumes nothing (refunded if it was granted
   in the same loop iteration it was cancelled);
 * an unknown limit id is a :class:`ConfigurationError`, raised before any await.
+
+Beside the sliding windows, a pool may be a decaying counter (:class:`DecayingLimit`), as
+Kraken counts: each request adds its weight to a level that drains continuously at
+``decay_per_s``; a request goes when ``level + weight <= capacity``. Both kinds mix freely
+(a request may link a window pool and a decaying one); the guarantees above hold for both.
+Pools may also be declared after construction (:meth:`AsyncThrottler.declare`, e.g. one
+per trading pair once the pairs are known), and a request may carry a weight of its own
+(:meth:`AsyncThrottler.acquire_weight`, e.g. a cancel penalty that depends on the order's
+age).
 """
 
 from __future__ import annotations
@@ -37,7 +46,7 @@ from types import TracebackType
 
 from kucoin_connector.core.errors import ConfigurationError
 
-__all__ = ["AsyncThrottler", "LinkedLimit", "RateLimit"]
+__all__ = ["AsyncThrottler", "DecayingLimit", "LinkedLimit", "RateLimit"]
 
 Clock = Callable[[], float]
 Sleep = Callable[[float], Awaitable[None]]
@@ -64,6 +73,24 @@ class RateLimit:
     time_interval_s: float
     weight: int = 1
     linked_limits: tuple[LinkedLimit, ...] = ()
+
+
+@dataclass(frozen=True)
+class DecayingLimit:
+    """A counter that rises by each request's weight and drains at ``decay_per_s``.
+
+    A request under ``limit_id`` may go when the counter plus its weight stays within
+    ``capacity`` (Kraken's REST counter and its per-pair trading counter work this way).
+    """
+
+    limit_id: str
+    capacity: int
+    decay_per_s: float
+    weight: int = 1
+    linked_limits: tuple[LinkedLimit, ...] = ()
+
+
+AnyLimit = RateLimit | DecayingLimit
 
 
 @dataclass(eq=False, slots=True)
@@ -98,10 +125,68 @@ class _Pool:
                     break
         return max(ready, self.blocked_until)
 
+    def consume(self, now: float, weight: int) -> None:
+        self.window.append((now + self.interval_s, weight))
+        self.used += weight
+
+    def refund(self, granted_at: float, weight: int) -> None:
+        try:
+            self.window.remove((granted_at + self.interval_s, weight))
+        except ValueError:
+            return  # already expired from the window
+        self.used -= weight
+
+    def usage(self) -> float:
+        return float(self.used)
+
+
+@dataclass(eq=False, slots=True)
+class _DecayPool:
+    """One decaying counter: ``level`` as of ``updated_at``, draining at ``decay_per_s``."""
+
+    limit_id: str
+    limit: int
+    decay_per_s: float
+    level: float = 0.0
+    updated_at: float = -math.inf
+    waiting: int = 0
+    blocked_until: float = -math.inf
+    queue: deque[_Waiter] = field(default_factory=deque)
+
+    @property
+    def used(self) -> int:
+        """The level rounded up: what a fixed-window reader of ``used`` may assume."""
+        return math.ceil(self.level - 1e-9)
+
+    def purge(self, now: float) -> None:
+        if now > self.updated_at:
+            if self.level > 0.0:
+                self.level = max(0.0, self.level - (now - self.updated_at) * self.decay_per_s)
+            self.updated_at = now
+
+    def ready_at(self, weight: int, now: float) -> float:
+        """Earliest time ``weight`` fits (level already drained to ``now``)."""
+        excess = self.level + weight - self.limit
+        ready = now + excess / self.decay_per_s if excess > 1e-9 else now
+        return max(ready, self.blocked_until)
+
+    def consume(self, now: float, weight: int) -> None:
+        self.purge(now)
+        self.level += weight
+
+    def refund(self, granted_at: float, weight: int) -> None:
+        self.level = max(0.0, self.level - weight)
+
+    def usage(self) -> float:
+        return self.level
+
+
+_AnyPool = _Pool | _DecayPool
+
 
 @dataclass(eq=False, slots=True)
 class _Waiter:
-    costs: tuple[tuple[_Pool, int], ...]
+    costs: tuple[tuple[_AnyPool, int], ...]
     future: asyncio.Future[None]
     granted_at: float | None = None
     queued: bool = True
@@ -110,7 +195,7 @@ class _Waiter:
 class _ThrottledTask(AbstractAsyncContextManager[None]):
     __slots__ = ("_costs", "_throttler")
 
-    def __init__(self, throttler: AsyncThrottler, costs: tuple[tuple[_Pool, int], ...]) -> None:
+    def __init__(self, throttler: AsyncThrottler, costs: tuple[tuple[_AnyPool, int], ...]) -> None:
         self._throttler = throttler
         self._costs = costs
 
@@ -136,7 +221,7 @@ class AsyncThrottler:
 
     def __init__(
         self,
-        rate_limits: Iterable[RateLimit],
+        rate_limits: Iterable[AnyLimit],
         *,
         limits_share: float = 1.0,
         clock: Clock = time.monotonic,
@@ -147,9 +232,9 @@ class AsyncThrottler:
         self._clock = clock
         self._sleep = sleep
         self._limits_share = float(limits_share)
-        declared = list(rate_limits)
-        self._pools = self._build_pools(declared)
-        self._costs = {rl.limit_id: self._build_costs(rl) for rl in declared}
+        self._pools: dict[str, _AnyPool] = {}
+        self._costs: dict[str, tuple[tuple[_AnyPool, int], ...]] = {}
+        self.declare(rate_limits)
         self._queued = 0  # waiters still queued
         # waiters first in all their pools but not ready yet -> the time they will be
         # (valid until their pools change: grants, refunds, block_for)
@@ -159,30 +244,52 @@ class AsyncThrottler:
 
     # ----------------------------------------------------------------- declaration
 
-    def _build_pools(self, declared: list[RateLimit]) -> dict[str, _Pool]:
-        pools: dict[str, _Pool] = {}
+    def declare(self, rate_limits: Iterable[AnyLimit]) -> None:
+        """Add limits (all or none): ids must be new; links may name any declared pool."""
+        declared = list(rate_limits)
+        pools = self._build_pools(declared)
+        known = {**self._pools, **pools}
+        costs = {rl.limit_id: self._build_costs(rl, known) for rl in declared}
+        self._pools = known
+        self._costs.update(costs)
+
+    def _build_pools(self, declared: list[AnyLimit]) -> dict[str, _AnyPool]:
+        pools: dict[str, _AnyPool] = {}
         for rl in declared:
-            if not isinstance(rl, RateLimit):
+            if not isinstance(rl, RateLimit | DecayingLimit):
                 raise ConfigurationError(f"not a RateLimit: {rl!r}")
             if not isinstance(rl.limit_id, str) or not rl.limit_id:
                 raise ConfigurationError(f"rate limit id must be a non-empty str: {rl!r}")
-            if rl.limit_id in pools:
+            if rl.limit_id in pools or rl.limit_id in self._pools:
                 raise ConfigurationError(f"duplicate rate limit id {rl.limit_id!r}")
-            if not _is_positive_int(rl.limit):
-                raise ConfigurationError(f"limit of {rl.limit_id!r} must be a positive int")
-            interval = rl.time_interval_s
-            if not (isinstance(interval, int | float) and math.isfinite(interval) and interval > 0):
-                raise ConfigurationError(f"time_interval_s of {rl.limit_id!r} must be > 0")
-            shared = max(1, math.floor(rl.limit * self._limits_share))
-            pools[rl.limit_id] = _Pool(rl.limit_id, shared, float(interval))
+            pools[rl.limit_id] = self._build_pool(rl)
         return pools
 
-    def _build_costs(self, rl: RateLimit) -> tuple[tuple[_Pool, int], ...]:
-        costs: list[tuple[_Pool, int]] = [(self._pools[rl.limit_id], rl.weight)]
+    def _build_pool(self, rl: AnyLimit) -> _AnyPool:
+        if isinstance(rl, DecayingLimit):
+            if not _is_positive_int(rl.capacity):
+                raise ConfigurationError(f"capacity of {rl.limit_id!r} must be a positive int")
+            decay = rl.decay_per_s
+            if not (isinstance(decay, int | float) and math.isfinite(decay) and decay > 0):
+                raise ConfigurationError(f"decay_per_s of {rl.limit_id!r} must be > 0")
+            shared = max(1, math.floor(rl.capacity * self._limits_share))
+            return _DecayPool(rl.limit_id, shared, float(decay) * self._limits_share)
+        if not _is_positive_int(rl.limit):
+            raise ConfigurationError(f"limit of {rl.limit_id!r} must be a positive int")
+        interval = rl.time_interval_s
+        if not (isinstance(interval, int | float) and math.isfinite(interval) and interval > 0):
+            raise ConfigurationError(f"time_interval_s of {rl.limit_id!r} must be > 0")
+        shared = max(1, math.floor(rl.limit * self._limits_share))
+        return _Pool(rl.limit_id, shared, float(interval))
+
+    def _build_costs(
+        self, rl: AnyLimit, pools: dict[str, _AnyPool]
+    ) -> tuple[tuple[_AnyPool, int], ...]:
+        costs: list[tuple[_AnyPool, int]] = [(pools[rl.limit_id], rl.weight)]
         for linked in rl.linked_limits:
             if not isinstance(linked, LinkedLimit):
                 raise ConfigurationError(f"{rl.limit_id!r}: not a LinkedLimit: {linked!r}")
-            pool = self._pools.get(linked.limit_id)
+            pool = pools.get(linked.limit_id)
             if pool is None:
                 raise ConfigurationError(
                     f"{rl.limit_id!r} links to undeclared rate limit {linked.limit_id!r}"
@@ -200,7 +307,7 @@ class AsyncThrottler:
                 )
         return tuple(costs)
 
-    def _costs_of(self, limit_id: str) -> tuple[tuple[_Pool, int], ...]:
+    def _costs_of(self, limit_id: str) -> tuple[tuple[_AnyPool, int], ...]:
         costs = self._costs.get(limit_id)
         if costs is None:
             raise ConfigurationError(f"unknown rate limit id {limit_id!r}")
@@ -223,6 +330,27 @@ class AsyncThrottler:
         """Wait until a request under ``limit_id`` may be sent, and account for it."""
         await self._acquire_costs(self._costs_of(limit_id))
 
+    async def acquire_weight(self, limit_id: str, weight: int) -> None:
+        """As :meth:`acquire`, with ``weight`` instead of the declared weight in the pool
+        ``limit_id`` itself (linked pools keep theirs). A weight of 0 costs nothing there."""
+        declared = self._costs_of(limit_id)
+        own_pool = declared[0][0]
+        if not (isinstance(weight, int) and not isinstance(weight, bool) and weight >= 0):
+            raise ConfigurationError(f"weight must be an int >= 0, got {weight!r}")
+        if weight > own_pool.limit:
+            raise ConfigurationError(
+                f"weight {weight} exceeds the limit {own_pool.limit} of {limit_id!r}"
+            )
+        costs = ((own_pool, weight), *declared[1:]) if weight else declared[1:]
+        if costs:
+            await self._acquire_costs(costs)
+
+    def current_level(self, limit_id: str) -> float:
+        """The pool's usage right now: window weight, or a decaying counter's level."""
+        pool = self._costs_of(limit_id)[0][0]
+        pool.purge(self._clock())
+        return pool.usage()
+
     def block_for(self, limit_id: str, seconds: float) -> None:
         """Honour a server retry-after: the pools of ``limit_id`` grant nothing for now."""
         costs = self._costs_of(limit_id)
@@ -235,7 +363,8 @@ class AsyncThrottler:
         # finds them not ready and re-arms (once), so nothing polls
 
     def current_usage(self, limit_id: str) -> int:
-        """Weight inside the sliding window of the pool ``limit_id`` right now."""
+        """Weight inside the sliding window of the pool ``limit_id`` right now (a decaying
+        counter's level rounded up)."""
         pool = self._costs_of(limit_id)[0][0]
         pool.purge(self._clock())
         return pool.used
@@ -251,7 +380,7 @@ class AsyncThrottler:
 
     # ------------------------------------------------------------------- internals
 
-    async def _acquire_costs(self, costs: tuple[tuple[_Pool, int], ...]) -> None:
+    async def _acquire_costs(self, costs: tuple[tuple[_AnyPool, int], ...]) -> None:
         now = self._clock()
         for pool, weight in costs:  # fast path: nobody queued on our pools, room now
             if pool.waiting or now < pool.blocked_until:
@@ -264,7 +393,7 @@ class AsyncThrottler:
             return
         await self._wait(costs)
 
-    async def _wait(self, costs: tuple[tuple[_Pool, int], ...]) -> None:
+    async def _wait(self, costs: tuple[tuple[_AnyPool, int], ...]) -> None:
         waiter = _Waiter(costs, asyncio.get_running_loop().create_future())
         self._queued += 1
         for pool, _ in costs:
@@ -289,7 +418,7 @@ class AsyncThrottler:
         for pool, _ in waiter.costs:
             pool.waiting -= 1
 
-    def _front(self, pool: _Pool) -> _Waiter | None:
+    def _front(self, pool: _AnyPool) -> _Waiter | None:
         """The first still-queued waiter of ``pool`` (dropping the ones that left)."""
         queue = pool.queue
         while queue:
@@ -301,7 +430,7 @@ class AsyncThrottler:
             queue.popleft()
         return None
 
-    def _fronts(self, costs: tuple[tuple[_Pool, int], ...]) -> list[_Waiter]:
+    def _fronts(self, costs: tuple[tuple[_AnyPool, int], ...]) -> list[_Waiter]:
         fronts = []
         for pool, _ in costs:
             front = self._front(pool)
@@ -354,20 +483,14 @@ class AsyncThrottler:
         self._evaluate(list(self._heads))
 
 
-def _consume(costs: tuple[tuple[_Pool, int], ...], now: float) -> None:
+def _consume(costs: tuple[tuple[_AnyPool, int], ...], now: float) -> None:
     for pool, weight in costs:
-        pool.window.append((now + pool.interval_s, weight))
-        pool.used += weight
+        pool.consume(now, weight)
 
 
-def _refund(costs: tuple[tuple[_Pool, int], ...], granted_at: float) -> None:
+def _refund(costs: tuple[tuple[_AnyPool, int], ...], granted_at: float) -> None:
     for pool, weight in costs:
-        entry = (granted_at + pool.interval_s, weight)
-        try:
-            pool.window.remove(entry)
-        except ValueError:
-            continue  # already expired from the window
-        pool.used -= weight
+        pool.refund(granted_at, weight)
 
 
 def _is_positive_int(value: object) -> bool:
