@@ -299,7 +299,7 @@ class KucoinPerpetualExchange(ExchangeBase):
             order_type=order.order_type,
             lots=spec.lots_for(prepared.amount),
             price=prepared.price,
-            leverage=opts.leverage or self._leverages.get(order.trading_pair, DEFAULT_LEVERAGE),
+            leverage=self._leverage_for(order.trading_pair, opts),
             margin_mode=margin_mode,
             position_mode=await self.position_mode(),
             options=opts,
@@ -308,6 +308,11 @@ class KucoinPerpetualExchange(ExchangeBase):
         self._order_actions[order.client_order_id] = opts.position_action
         placed = await self.api.place_order(body)
         return placed.order_id
+
+    def _leverage_for(self, trading_pair: str, options: PerpetualOrderOptions) -> Decimal:
+        if options.leverage is not None:
+            return options.leverage
+        return self._leverages.get(trading_pair, DEFAULT_LEVERAGE)
 
     async def _cancel_order_on_exchange(self, order: InFlightOrder) -> None:
         self._require_auth()
