@@ -62,10 +62,14 @@ def build_kucoin_perpetual_exchange(
 async def verify_kucoin_perpetual_keys(
     config: KucoinPerpetualConfig,
     *,
+    clock_correction: bool = True,
     transport: HttpTransport | None = None,
     timeout_s: float = 10.0,
 ) -> KeyCheck:
-    """Prove the futures keys with a signed call; raise the library's typed errors."""
+    """Prove the futures keys with a signed call; raise the library's typed errors.
+
+    With ``clock_correction`` a timestamp rejection (400002) measures the server time and
+    retries once; the check then carries the measured offset."""
     clock = TimeSynchronizer()
     auth = KucoinAuth(
         config.api_key.get_secret_value(),
@@ -89,7 +93,7 @@ async def verify_kucoin_perpetual_keys(
         response_handler=raise_for_kucoin_futures,
         signer=auth,
         timeout_s=timeout_s,
-        time_resync=resync,
+        time_resync=resync if clock_correction else None,
     )
     api = KucoinPerpetualApi(rest)
     try:
