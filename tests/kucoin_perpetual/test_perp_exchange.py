@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 import perp_payloads as doc
 import pytest
+from perp_venue import KEY, PASSPHRASE, SECRET, FuturesVenue, make_exchange, ok
 
 from fakes import FakeTransport, json_response
 from kucoin_connector.core.errors import OrderValidationError
@@ -21,7 +20,6 @@ from kucoin_connector.core.events import (
     OrderFilledEvent,
     PositionChangedEvent,
 )
-from kucoin_connector.core.transport import HttpRequest, HttpResponse
 from kucoin_connector.core.types import (
     OrderState,
     OrderType,
@@ -32,69 +30,14 @@ from kucoin_connector.core.types import (
 )
 from kucoin_connector.kucoin.auth import KucoinAuth
 from kucoin_connector.kucoin_perpetual.errors import PositionModeChangeError
-from kucoin_connector.kucoin_perpetual.exchange import KucoinPerpetualExchange
 from kucoin_connector.kucoin_perpetual.orders import MarginMode, PerpetualOrderOptions
-
-NOW_MS = 1_731_916_985_000
-KEY, SECRET, PASSPHRASE = "perp-key", "perp-secret", "perp-pass"
-
-
-def _ok(data: Any) -> HttpResponse:
-    return json_response({"code": "200000", "data": data})
-
-
-class FuturesVenue:
-    """Answers by method and path; ``overrides`` replace an answer for one route."""
-
-    def __init__(self, position_mode: int = 0) -> None:
-        self.position_mode = position_mode
-        self.overrides: dict[tuple[str, str], Callable[[HttpRequest], HttpResponse]] = {}
-
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        parts = urlsplit(request.url)
-        query = {k: v[0] for k, v in parse_qs(parts.query).items()}
-        route = (request.method, parts.path)
-        if route in self.overrides:
-            return self.overrides[route](request)
-        answers: dict[tuple[str, str], Any] = {
-            ("GET", "/api/v1/timestamp"): NOW_MS,
-            ("GET", "/api/v1/contracts/active"): [
-                doc.CONTRACT_XBTUSDTM,
-                doc.CONTRACT_ETHUSDTM,
-                doc.CONTRACT_XBTUSDM,
-            ],
-            ("GET", "/api/v2/position/getPositionMode"): {"positionMode": self.position_mode},
-            ("GET", "/api/v2/position/getMarginMode"): dict(
-                doc.MARGIN_MODE, symbol=query.get("symbol")
-            ),
-            ("GET", "/api/v1/positions"): [doc.POSITION_XBTUSDTM],
-            ("POST", "/api/v1/orders"): doc.ADD_ORDER,
-        }
-        if route == ("GET", "/api/v1/account-overview"):
-            return _ok(dict(doc.ACCOUNT_OVERVIEW_USDT, currency=query["currency"]))
-        if route in answers:
-            return _ok(answers[route])
-        raise AssertionError(f"unexpected request {request.method} {request.url}")
-
-
-def _exchange(venue: FuturesVenue, transport: FakeTransport) -> KucoinPerpetualExchange:
-    return KucoinPerpetualExchange(
-        KEY,
-        SECRET,
-        PASSPHRASE,
-        trading_pairs=["BTC-USDT"],
-        base_url="http://127.0.0.1:8090",
-        transport=transport,
-        clock_ms=lambda: NOW_MS,
-        client_order_id_factory=iter(f"kp{i}" for i in range(100)).__next__,
-    )
 
 
 @pytest.fixture
 async def started() -> Any:
     venue = FuturesVenue(position_mode=1)
     transport = FakeTransport(default=venue)
-    exchange = _exchange(venue, transport)
+    exchange = make_exchange(transport)
     await exchange.start()
     yield exchange, venue, transport
     await exchange.stop()
@@ -210,7 +153,7 @@ async def test_switching_position_mode_refused_is_typed(started: Any) -> None:
 
 async def test_switching_position_mode_sends_the_wire_value(started: Any) -> None:
     exchange, venue, transport = started
-    venue.overrides[("POST", "/api/v2/position/switchPositionMode")] = lambda _: _ok(
+    venue.overrides[("POST", "/api/v2/position/switchPositionMode")] = lambda _: ok(
         {"positionMode": 0}
     )
     assert await exchange.set_position_mode(PositionMode.ONEWAY) is PositionMode.ONEWAY
@@ -271,7 +214,7 @@ async def test_private_stream_fills_positions_and_wallet(started: Any) -> None:
 async def test_fill_position_action_comes_from_the_fee_split(started: Any) -> None:
     exchange, venue, _ = started
     fills = copy.deepcopy(doc.FILLS_PAGE)
-    venue.overrides[("GET", "/api/v1/fills")] = lambda _: _ok(fills)
+    venue.overrides[("GET", "/api/v1/fills")] = lambda _: ok(fills)
     order = await exchange.place_order(
         TradeType.BUY, "BTC-USDT", Decimal("0.001"), OrderType.MARKET, None
     )
@@ -286,7 +229,7 @@ async def test_fill_position_action_comes_from_the_fee_split(started: Any) -> No
 async def test_level2_gap_resyncs_that_symbol(started: Any) -> None:
     exchange, venue, transport = started
     snapshots = iter([16, 19])
-    venue.overrides[("GET", "/api/v1/level2/snapshot")] = lambda _: _ok(
+    venue.overrides[("GET", "/api/v1/level2/snapshot")] = lambda _: ok(
         dict(doc.FULL_ORDER_BOOK, symbol="XBTUSDTM", sequence=next(snapshots))
     )
     events: list[object] = []

@@ -16,8 +16,13 @@ from kucoin_connector.kucoin_perpetual.connector import verify_kucoin_perpetual_
 from kucoin_connector.kucoin_perpetual.exchange import KucoinPerpetualExchange
 from kucoin_connector.registry import connector_ids, get_connector
 
-CONFIG = KucoinPerpetualConfig(
-    api_key="fkey", api_secret="fsecret", passphrase="fpass", base_url="http://127.0.0.1:8090"
+CONFIG = KucoinPerpetualConfig.model_validate(
+    {
+        "api_key": "fkey",
+        "api_secret": "fsecret",
+        "passphrase": "fpass",
+        "base_url": "http://127.0.0.1:8090",
+    }
 )
 
 

@@ -28,10 +28,8 @@ from kucoin_connector.core.aiohttp_transport import AiohttpTransport
 from kucoin_connector.core.errors import (
     ConfigurationError,
     OrderValidationError,
-    ParseError,
     UnknownTradingPairError,
 )
-from kucoin_connector.core.events import OrderBookResyncedEvent
 from kucoin_connector.core.exchange import ExchangeBase, ReconcileSettings
 from kucoin_connector.core.in_flight_order import InFlightOrder, TradeUpdate
 from kucoin_connector.core.order_book import OrderBook
@@ -51,16 +49,18 @@ from kucoin_connector.core.types import (
     TradeType,
 )
 from kucoin_connector.core.urls import require_secure_url
+from kucoin_connector.core.ws_transport import WsTransport
 from kucoin_connector.kucoin.auth import KucoinAuth
 
 from .api import KucoinPerpetualApi
+from .books import FuturesBooks
 from .config import KUCOIN_FUTURES_BASE_URL
 from .contracts import ContractBook, ContractSpec
 from .endpoints import rate_limits as futures_rate_limits
 from .errors import raise_for_kucoin_futures
-from .level2 import FuturesLevel2Calibrator, parse_l2_message
 from .orders import MarginMode, OrderRequest, PerpetualOrderOptions, order_body
 from .stream import PrivateStreamRouter
+from .streams import ORDERS_TOPIC, WALLET_TOPIC, FuturesStreams, level2_topic, position_topic
 from .translate import (
     balance_from_overview,
     exchange_order_from_detail,
@@ -102,6 +102,8 @@ class KucoinPerpetualExchange(ExchangeBase):
         request_timeout_s: float = 10.0,
         reconcile: ReconcileSettings | None = None,
         settlement_currencies: Sequence[str] | None = None,
+        use_websocket: bool = True,
+        ws_transport: WsTransport | None = None,
     ) -> None:
         require_secure_url(base_url)
         keys = (api_key, api_secret, passphrase)
@@ -122,11 +124,12 @@ class KucoinPerpetualExchange(ExchangeBase):
             if api_key and api_secret and passphrase
             else None
         )
+        throttler = AsyncThrottler(
+            rate_limits if rate_limits is not None else futures_rate_limits()
+        )
         self._rest = RestClient(
             base_url.rstrip("/"),
-            throttler=AsyncThrottler(
-                rate_limits if rate_limits is not None else futures_rate_limits()
-            ),
+            throttler=throttler,
             transport=transport or AiohttpTransport(None),
             response_handler=raise_for_kucoin_futures,
             signer=self._auth,
@@ -142,8 +145,16 @@ class KucoinPerpetualExchange(ExchangeBase):
         self._leverages: dict[str, Decimal] = {}  # trading pair -> leverage for new orders
         self._order_actions: dict[str, PositionAction] = {}  # client order id -> action
         self._fill_actions: dict[str, PositionAction] = {}  # trade id -> action
-        self._books: dict[str, FuturesLevel2Calibrator] = {}  # symbol -> calibrator
+        self._books = FuturesBooks(
+            fetch_snapshot=self.api.level2_snapshot,
+            events=self.events,
+            clock_ms=self._clock,
+            pair_for_symbol=self.pair_for_symbol,
+            tasks=self._tasks,
+        )
         self._stream = PrivateStreamRouter(self)
+        self._use_websocket = use_websocket
+        self._streams = FuturesStreams(self.api, throttler, ws_transport=ws_transport)
         self._started = False
 
     # ------------------------------------------------------------------ life cycle
@@ -177,12 +188,59 @@ class KucoinPerpetualExchange(ExchangeBase):
                     await self.margin_mode(pair)
                 await self.refresh_balances()
                 await self.refresh_positions()
+            if self._use_websocket:
+                await self._start_streams()
         except BaseException:
             await self.stop()
             raise
 
+    async def _start_streams(self) -> None:
+        symbols = [self.symbol_for_pair(pair) for pair in self._trading_pairs]
+        if self._auth is not None:
+            topics = [ORDERS_TOPIC, WALLET_TOPIC, *(position_topic(s) for s in symbols)]
+            await self._streams.start_private(
+                topics, self.handle_private_message, self._private_reconnected
+            )
+            self._tasks.spawn(self._reconcile_loop())
+        if symbols:
+            await self._streams.start_public(
+                [level2_topic(s) for s in symbols],
+                self._books.on_stream_message,
+                self._public_reconnected,
+            )
+            for symbol in symbols:
+                self._books.schedule_resync(symbol)
+
+    async def _public_reconnected(self) -> None:
+        self._books.resync_all()
+
+    async def _private_reconnected(self) -> None:
+        """Messages may have been lost while disconnected: REST tells the truth."""
+        self.request_reconcile()
+        await self.refresh_balances()
+        await self.refresh_positions()
+
+    @property
+    def status_dict(self) -> dict[str, bool]:
+        status = {
+            "trading_rule_initialized": bool(self._trading_rules),
+            "order_books_initialized": all(
+                not self.book_needs_snapshot(pair) for pair in self._trading_pairs
+            ),
+        }
+        if self._auth is not None:
+            status["account_balance"] = self._balances_fetched
+            if self._use_websocket:
+                status["user_stream_initialized"] = self._streams.private_connected
+        return status
+
+    @property
+    def ready(self) -> bool:
+        return all(self.status_dict.values())
+
     async def stop(self) -> None:
         await self._tasks.cancel_all()
+        await self._streams.stop()
         await self._rest.close()
         self._started = False
         self._tasks.reopen()
@@ -205,11 +263,9 @@ class KucoinPerpetualExchange(ExchangeBase):
             book.symbol_for_pair(pair)  # fail loudly on a pair the exchange does not list
         self.contracts = book
         self._trading_rules = book.trading_rules()
-        for symbol in book.symbols:
-            calibrator = self._books.get(symbol)
-            if calibrator is None and book.pair_for_symbol(symbol) in self._trading_pairs:
-                spec = book.spec_for_symbol(symbol)
-                self._books[symbol] = FuturesLevel2Calibrator(spec.contract_size)
+        for pair in self._trading_pairs:
+            spec = book.spec_for_pair(pair)
+            self._books.follow(spec.symbol, spec.contract_size)
 
     def symbol_for_pair(self, trading_pair: str) -> str:
         return self.contracts.symbol_for_pair(trading_pair)
@@ -391,35 +447,18 @@ class KucoinPerpetualExchange(ExchangeBase):
 
     def handle_level2_message(self, symbol: str, data: Any) -> bool:
         """One ``/contractMarket/level2`` ``data``; True if applied. A gap or a bad change
-        drops the book and publishes ``OrderBookResyncedEvent`` (call ``resync_book``)."""
-        calibrator = self._books.get(symbol)
-        if calibrator is None:
-            return False
-        was_live = not calibrator.needs_snapshot
-        try:
-            applied = calibrator.on_message(parse_l2_message(data))
-        except ParseError:
-            calibrator.invalidate()
-            applied = False
-        if was_live and calibrator.needs_snapshot:
-            self.events.publish(
-                OrderBookResyncedEvent(self._clock(), self.pair_for_symbol(symbol), "gap")
-            )
-        return applied
+        drops the book and publishes ``OrderBookResyncedEvent`` (then ``resync_book``)."""
+        return self._books.handle(symbol, data)
 
     async def resync_book(self, trading_pair: str) -> bool:
         """Fetch the full snapshot and calibrate; True when the book is live."""
-        symbol = self.symbol_for_pair(trading_pair)
-        calibrator = self._books.setdefault(
-            symbol, FuturesLevel2Calibrator(self.contracts.spec_for_symbol(symbol).contract_size)
-        )
-        return calibrator.on_snapshot(await self.api.level2_snapshot(symbol))
+        return await self._books.resync(self.symbol_for_pair(trading_pair))
 
     def get_order_book(self, trading_pair: str) -> OrderBook:
-        return self._books[self.symbol_for_pair(trading_pair)].order_book
+        return self._books.order_book(self.symbol_for_pair(trading_pair))
 
     def book_needs_snapshot(self, trading_pair: str) -> bool:
-        return self._books[self.symbol_for_pair(trading_pair)].needs_snapshot
+        return self._books.needs_snapshot(self.symbol_for_pair(trading_pair))
 
     def _require_auth(self) -> None:
         if self._auth is None:
