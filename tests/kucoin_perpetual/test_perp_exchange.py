@@ -3,6 +3,7 @@ really rendered and signed; answers are KuCoin's documented payloads."""
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import json
 from decimal import Decimal
@@ -13,9 +14,10 @@ import pytest
 from perp_venue import KEY, PASSPHRASE, SECRET, FuturesVenue, make_exchange, ok
 
 from fakes import FakeTransport, json_response
-from kucoin_connector.core.errors import OrderValidationError
+from kucoin_connector.core.errors import OrderNotFoundError, OrderValidationError
 from kucoin_connector.core.events import (
     BalanceUpdatedEvent,
+    FundingPaymentEvent,
     OrderBookResyncedEvent,
     OrderFilledEvent,
     PositionChangedEvent,
@@ -247,3 +249,89 @@ async def test_level2_gap_resyncs_that_symbol(started: Any) -> None:
     assert await exchange.resync_book("BTC-USDT") is True  # the snapshot at 19 takes over
     calls = [r for r in transport.requests if r.path == "/api/v1/level2/snapshot"]
     assert len(calls) == 2 and all("symbol=XBTUSDTM" in r.url for r in calls)
+
+
+async def test_funding_history_publishes_each_settlement_once(started: Any) -> None:
+    exchange, venue, transport = started
+    venue.overrides[("GET", "/api/v1/funding-history")] = lambda _: ok(doc.FUNDING_HISTORY)
+    events: list[object] = []
+    exchange.add_listener(events.append, FundingPaymentEvent)
+    [payment] = await exchange.refresh_funding("BTC-USDT", 1731400000000, 1731500000000)
+    await exchange.refresh_funding("BTC-USDT", 1731400000000, 1731500000000)
+    assert payment.amount == Decimal("-0.05585669")
+    assert len(events) == 1
+    [request, _] = [r for r in transport.requests if r.path == "/api/v1/funding-history"]
+    assert "symbol=XBTUSDTM" in request.url and "startAt=1731400000000" in request.url
+
+
+async def test_legacy_wallet_message_refreshes_balances_over_rest(started: Any) -> None:
+    exchange, _, transport = started
+    before = sum(r.path == "/api/v1/account-overview" for r in transport.requests)
+    exchange.handle_private_message(
+        {
+            "topic": "/contractAccount/wallet",
+            "type": "message",
+            "subject": "availableBalance.change",
+            "data": {
+                "availableBalance": 5923,
+                "holdBalance": 2312,
+                "currency": "USDT",
+                "timestamp": 1553842862614,
+            },
+        }
+    )
+    async with asyncio.timeout(5):  # a guard, not a timing assertion
+        while sum(r.path == "/api/v1/account-overview" for r in transport.requests) <= before:  # noqa: ASYNC110
+            await asyncio.sleep(0.001)
+
+
+async def test_cross_leverage_is_set_on_the_exchange(started: Any) -> None:
+    exchange, venue, transport = started
+    venue.overrides[("POST", "/api/v2/position/changeMarginMode")] = lambda _: ok(
+        {"symbol": "XBTUSDTM", "marginMode": "CROSS"}
+    )
+    venue.overrides[("POST", "/api/v2/changeCrossUserLeverage")] = lambda _: ok(True)
+    assert await exchange.set_margin_mode("BTC-USDT", MarginMode.CROSS) is MarginMode.CROSS
+    await exchange.set_leverage("BTC-USDT", Decimal("8"))
+    [sent] = [r for r in transport.requests if r.path == "/api/v2/changeCrossUserLeverage"]
+    assert json.loads(sent.body) == {"symbol": "XBTUSDTM", "leverage": "8"}
+    await exchange.place_order(
+        TradeType.BUY,
+        "BTC-USDT",
+        Decimal("0.001"),
+        OrderType.LIMIT,
+        Decimal(90000),
+        PerpetualOrderOptions(margin_mode=MarginMode.CROSS),
+    )
+    [body] = _posted_orders(transport)
+    assert body["marginMode"] == "CROSS" and body["leverage"] == "8"
+    assert body["positionSide"] == "LONG"
+
+
+async def test_cancel_uses_the_exchange_order_id(started: Any) -> None:
+    exchange, venue, transport = started
+    venue.overrides[("DELETE", "/api/v1/orders/234125150956625920")] = lambda _: ok(
+        {"cancelledOrderIds": ["234125150956625920"]}
+    )
+    order = await exchange.place_order(
+        TradeType.BUY, "BTC-USDT", Decimal("0.001"), OrderType.LIMIT, Decimal(90000)
+    )
+    await exchange._cancel_order_on_exchange(order)
+    last = transport.requests[-1]
+    assert (last.method, last.path) == ("DELETE", "/api/v1/orders/234125150956625920")
+
+
+async def test_unknown_client_oid_is_order_not_found(started: Any) -> None:
+    exchange, venue, _ = started
+    venue.overrides[("GET", "/api/v1/orders/byClientOid")] = lambda _: ok(None)
+    order = await exchange.place_order(
+        TradeType.BUY, "BTC-USDT", Decimal("0.001"), OrderType.LIMIT, Decimal(90000)
+    )
+    with pytest.raises(OrderNotFoundError):
+        await exchange._fetch_order_status(order)
+    venue.overrides[("GET", "/api/v1/orders/byClientOid")] = lambda _: ok(
+        dict(doc.ORDER_DETAIL, clientOid=order.client_order_id, reduceOnly=True)
+    )
+    status = await exchange._fetch_order_status(order)
+    assert status.update.new_state is OrderState.OPEN
+    assert exchange.order_position_action(order.client_order_id) is PositionAction.CLOSE

@@ -123,7 +123,8 @@ def test_funding_payment_keeps_the_exchange_sign() -> None:
     tracker, seen = _tracker()
     history = parse_model(FundingHistory, doc.FUNDING_HISTORY)
     [record] = history.data_list
-    payment = funding_from_record(record, SPEC, PositionSide.BOTH)
+    payment = funding_from_record(record, SPEC)
+    assert payment.position_side is PositionSide.BOTH  # from the record's context
     assert payment.amount == Decimal("-0.05585669")
     paid = (payment.funding_rate * Decimal("87.13992")).quantize(Decimal("1e-8"))
     assert paid == -payment.amount  # rate x position cost, to the record's 8 places

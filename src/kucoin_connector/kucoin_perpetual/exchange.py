@@ -34,7 +34,7 @@ from kucoin_connector.core.exchange import ExchangeBase, ReconcileSettings
 from kucoin_connector.core.in_flight_order import InFlightOrder, TradeUpdate
 from kucoin_connector.core.order_book import OrderBook
 from kucoin_connector.core.order_rules import PreparedOrder
-from kucoin_connector.core.positions import PositionTracker
+from kucoin_connector.core.positions import FundingPayment, PositionTracker
 from kucoin_connector.core.reconciler import ExchangeOrder, OrderStatus
 from kucoin_connector.core.rest import RestClient
 from kucoin_connector.core.throttler import AsyncThrottler, RateLimit
@@ -65,6 +65,7 @@ from .translate import (
     balance_from_overview,
     exchange_order_from_detail,
     fill_position_action,
+    funding_from_record,
     order_position_action,
     order_status_from_detail,
     position_from_record,
@@ -435,6 +436,19 @@ class KucoinPerpetualExchange(ExchangeBase):
                 continue  # a contract that is not a mapped perpetual
             positions.append(position_from_record(record, spec, started_ms))
         self.positions.replace_all(positions, started_ms)
+
+    async def refresh_funding(
+        self, trading_pair: str, start_ms: int, end_ms: int
+    ) -> list[FundingPayment]:
+        """The account's funding settlements of the pair in the window (one page, newest
+        first as KuCoin returns them); each new one publishes a ``FundingPaymentEvent``."""
+        self._require_auth()
+        spec = self.contracts.spec_for_pair(trading_pair)
+        history = await self.api.funding_history(spec.symbol, start_ms, end_ms)
+        payments = [funding_from_record(record, spec) for record in history.data_list]
+        for payment in payments:
+            self.positions.apply_funding(payment)
+        return payments
 
     def set_balance(self, balance: Balance) -> None:
         """A balance from the stream (publishes BalanceUpdatedEvent when it changed)."""

@@ -9,6 +9,7 @@ values. Extra fields are ignored.
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any, TypeVar
 
@@ -239,6 +240,17 @@ class FundingRecord(FuturesModel):
     funding: WireDecimal
     settle_currency: str
     margin_mode: str | None = None
+    context: str | None = None  # JSON text, e.g. {"marginMode": ..., "positionSide": ...}
+
+    @property
+    def position_side(self) -> str:
+        """The ``positionSide`` named in ``context`` (``BOTH`` when absent or unreadable)."""
+        try:
+            parsed = json.loads(self.context or "{}")
+        except ValueError:
+            return "BOTH"
+        side = parsed.get("positionSide") if isinstance(parsed, dict) else None
+        return side if isinstance(side, str) else "BOTH"
 
 
 class FundingHistory(FuturesModel):

@@ -204,12 +204,10 @@ def position_from_record(record: PositionRecord, spec: ContractSpec, fallback_ms
     )
 
 
-def funding_from_record(
-    record: FundingRecord, spec: ContractSpec, side: PositionSide
-) -> FundingPayment:
+def funding_from_record(record: FundingRecord, spec: ContractSpec) -> FundingPayment:
     return FundingPayment(
         trading_pair=spec.trading_pair,
-        position_side=side,
+        position_side=position_side_of(record.position_side),
         amount=record.funding,
         funding_rate=record.funding_rate,
         settlement_currency=record.settle_currency,
