@@ -59,7 +59,7 @@ from .contracts import ContractBook, ContractSpec
 from .endpoints import rate_limits as futures_rate_limits
 from .errors import raise_for_kucoin_futures
 from .orders import MarginMode, OrderRequest, PerpetualOrderOptions, order_body
-from .stream import PrivateStreamRouter
+from .stream import PrivateStreamRouter, StreamTargets
 from .streams import ORDERS_TOPIC, WALLET_TOPIC, FuturesStreams, level2_topic, position_topic
 from .translate import (
     balance_from_overview,
@@ -153,7 +153,18 @@ class KucoinPerpetualExchange(ExchangeBase):
             pair_for_symbol=self.pair_for_symbol,
             tasks=self._tasks,
         )
-        self._stream = PrivateStreamRouter(self)
+        self._stream = PrivateStreamRouter(
+            StreamTargets(
+                contracts=lambda: self.contracts,
+                order_tracker=self.order_tracker,
+                positions=self.positions,
+                set_balance=self._set_balance,
+                refresh_balances=self.refresh_balances,
+                request_reconcile=self.request_reconcile,
+                clock_ms=self._clock,
+                tasks=self._tasks,
+            )
+        )
         self._use_websocket = use_websocket
         self._streams = FuturesStreams(self.api, throttler, ws_transport=ws_transport)
         self._started = False
@@ -449,10 +460,6 @@ class KucoinPerpetualExchange(ExchangeBase):
         for payment in payments:
             self.positions.apply_funding(payment)
         return payments
-
-    def set_balance(self, balance: Balance) -> None:
-        """A balance from the stream (publishes BalanceUpdatedEvent when it changed)."""
-        self._set_balance(balance)
 
     # ------------------------------------------------------------------ streams (sans-I/O)
     def handle_private_message(self, frame: Mapping[str, Any]) -> None:

@@ -65,7 +65,7 @@ class PositionChange(PositionRecord):
 
 
 class FundingSettlement(FuturesModel):
-    symbol: str | None = None
+    symbol: str  # from the topic (the data does not name it)
     funding_time: int
     qty: Lots
     mark_price: OptionalDecimal = None

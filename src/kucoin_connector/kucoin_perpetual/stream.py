@@ -11,11 +11,17 @@ balance of that settlement currency.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
 
 from kucoin_connector.core.errors import ConnectorError, ParseError, UnknownTradingPairError
+from kucoin_connector.core.order_tracker import ClientOrderTracker
+from kucoin_connector.core.positions import PositionTracker
+from kucoin_connector.core.tasks import BackgroundTasks
+from kucoin_connector.core.types import Balance
 
+from .contracts import ContractBook
 from .private_messages import (
     FundingSettlement,
     FuturesOrderChange,
@@ -31,24 +37,35 @@ from .translate import (
     updates_from_order_change,
 )
 
-if TYPE_CHECKING:
-    from .exchange import KucoinPerpetualExchange
-
-__all__ = ["PrivateStreamRouter"]
+__all__ = ["PrivateStreamRouter", "StreamTargets"]
 
 log = logging.getLogger(__name__)
 
 
+@dataclass(frozen=True, slots=True)
+class StreamTargets:
+    """Where the router delivers: the owner's trackers and callbacks."""
+
+    contracts: Callable[[], ContractBook]
+    order_tracker: ClientOrderTracker
+    positions: PositionTracker
+    set_balance: Callable[[Balance], None]
+    refresh_balances: Callable[[], Awaitable[None]]
+    request_reconcile: Callable[[], None]
+    clock_ms: Callable[[], int]
+    tasks: BackgroundTasks
+
+
 class PrivateStreamRouter:
-    def __init__(self, exchange: KucoinPerpetualExchange) -> None:
-        self._exchange = exchange
+    def __init__(self, targets: StreamTargets) -> None:
+        self._to = targets
 
     def handle(self, frame: Mapping[str, Any]) -> None:
         try:
             message = parse_private_message(dict(frame))
         except ParseError as exc:
             log.warning("unreadable private message ignored (%s); reconciling", exc)
-            self._exchange.request_reconcile()
+            self._to.request_reconcile()
             return
         if message is None:
             return
@@ -65,26 +82,23 @@ class PrivateStreamRouter:
         | WalletBalanceChange
         | LegacyBalanceChange,
     ) -> None:
-        exchange = self._exchange
+        to = self._to
         if isinstance(message, FuturesOrderChange):
             self._on_order_change(message)
         elif isinstance(message, PositionChange):
-            spec = exchange.contracts.spec_for_symbol(message.symbol)
-            exchange.positions.apply(position_from_record(message, spec, exchange._clock()))
+            spec = to.contracts().spec_for_symbol(message.symbol)
+            to.positions.apply(position_from_record(message, spec, to.clock_ms()))
         elif isinstance(message, FundingSettlement):
-            if message.symbol is None:
-                raise UnknownTradingPairError("")
-            spec = exchange.contracts.spec_for_symbol(message.symbol)
-            exchange.positions.apply_funding(funding_from_settlement(message, spec))
+            spec = to.contracts().spec_for_symbol(message.symbol)
+            to.positions.apply_funding(funding_from_settlement(message, spec))
         elif isinstance(message, WalletBalanceChange):
-            exchange.set_balance(balance_from_wallet(message))
+            to.set_balance(balance_from_wallet(message))
         else:
-            exchange._tasks.spawn(self._refresh_balances())
+            to.tasks.spawn(self._refresh_balances())
 
     def _on_order_change(self, message: FuturesOrderChange) -> None:
-        exchange = self._exchange
-        spec = exchange.contracts.spec_for_symbol(message.symbol)
-        tracker = exchange.order_tracker
+        spec = self._to.contracts().spec_for_symbol(message.symbol)
+        tracker = self._to.order_tracker
         order = tracker.fetch_order(
             client_order_id=message.client_oid, exchange_order_id=message.order_id
         )
@@ -96,6 +110,6 @@ class PrivateStreamRouter:
 
     async def _refresh_balances(self) -> None:
         try:
-            await self._exchange.refresh_balances()
+            await self._to.refresh_balances()
         except ConnectorError as exc:
             log.info("balances not refreshed after a legacy wallet message: %s", exc)
