@@ -335,3 +335,25 @@ async def test_unknown_client_oid_is_order_not_found(started: Any) -> None:
     status = await exchange._fetch_order_status(order)
     assert status.update.new_state is OrderState.OPEN
     assert exchange.order_position_action(order.client_order_id) is PositionAction.CLOSE
+
+
+async def test_a_lost_match_is_recovered_from_rest_fills(started: Any) -> None:
+    exchange, venue, transport = started
+    fills = copy.deepcopy(doc.FILLS_PAGE)
+    venue.overrides[("GET", "/api/v1/fills")] = lambda _: ok(fills)
+    order = await exchange.place_order(
+        TradeType.BUY, "BTC-USDT", Decimal("0.001"), OrderType.LIMIT, Decimal("86275.1")
+    )
+    fills["items"][0]["orderId"] = order.exchange_order_id
+    common = {"orderId": order.exchange_order_id, "clientOid": order.client_order_id}
+    # the match message was lost: only "filled" arrives
+    exchange.handle_private_message(
+        _order_frame(**common, type="filled", status="done", filledSize="1", remainSize="0")
+    )
+    async with asyncio.timeout(5):  # a guard, not a timing assertion
+        while order.executed_amount_base < Decimal("0.001"):  # noqa: ASYNC110
+            await asyncio.sleep(0.001)
+    assert order.current_state is OrderState.FILLED
+    assert [trade.trade_id for trade in order.order_fills.values()] == ["1828954878212"]
+    assert exchange.fill_position_action("1828954878212") is PositionAction.OPEN
+    assert any(r.path == "/api/v1/fills" for r in transport.requests)

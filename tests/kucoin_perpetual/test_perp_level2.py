@@ -6,6 +6,8 @@ from decimal import Decimal
 
 import perp_payloads as doc
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from kucoin_connector.core.errors import ParseError
 from kucoin_connector.kucoin_perpetual.level2 import (
@@ -101,3 +103,69 @@ def test_an_unreadable_size_resyncs() -> None:
     calibrator.on_snapshot(_snapshot(16))
     assert calibrator.on_message(_msg(17, "3988.5,buy,lots")) is False
     assert calibrator.needs_snapshot
+
+
+_change = st.tuples(
+    st.sampled_from(["100.0", "100.5", "101.0", "101.5", "99.5"]),
+    st.booleans(),
+    st.integers(min_value=0, max_value=5),
+)
+
+
+@given(
+    changes=st.lists(_change, min_size=1, max_size=40),
+    snapshot_at=st.integers(min_value=0, max_value=40),
+    buffered_before=st.integers(min_value=0, max_value=40),
+    lost=st.integers(min_value=0, max_value=40),
+)
+def test_calibrated_book_equals_the_reference_even_after_a_lost_message(
+    changes: list[tuple[str, bool, int]], snapshot_at: int, buffered_before: int, lost: int
+) -> None:
+    """Messages numbered 1..n; a snapshot taken after message ``snapshot_at``; the stream
+    seen from some message on, possibly missing one (not the last); a gap makes the
+    calibrator ask for a snapshot, which the test then gives (the state at the last
+    message). The book always ends equal to the reference, in amounts (lots x 0.001)."""
+    snapshot_at = min(snapshot_at, len(changes))
+    first_seen = max(1, snapshot_at + 1 - buffered_before)
+    lost_seq = lost + 1 if lost + 1 < len(changes) else 0  # a lost LAST message shows
+    # only when the next one comes: it is out of this property's reach
+
+    def state_after(k: int) -> FuturesL2Snapshot:
+        bids: dict[str, int] = {}
+        asks: dict[str, int] = {}
+        for price, is_bid, size in changes[:k]:
+            side = bids if is_bid else asks
+            if size == 0:
+                side.pop(price, None)
+            else:
+                side[price] = size
+        return FuturesL2Snapshot(
+            k,
+            [(p, str(s)) for p, s in bids.items()],
+            [(p, str(s)) for p, s in asks.items()],
+        )
+
+    calibrator = FuturesLevel2Calibrator(Decimal("0.001"))
+    messages = [
+        FuturesL2Message(seq, price, is_bid, str(size))
+        for seq, (price, is_bid, size) in enumerate(changes, start=1)
+        if seq >= first_seen and seq != lost_seq
+    ]
+    before = [m for m in messages if m.sequence <= snapshot_at]
+    after = [m for m in messages if m.sequence > snapshot_at]
+    for message in before:
+        calibrator.on_message(message)
+    calibrator.on_snapshot(state_after(snapshot_at))
+    for message in after:
+        calibrator.on_message(message)
+    if calibrator.needs_snapshot:
+        assert calibrator.on_snapshot(state_after(len(changes)))
+    final = state_after(len(changes))
+    book = calibrator.order_book
+    expected_bids = sorted(
+        ((Decimal(p), Decimal(s) * Decimal("0.001")) for p, s in final.bids), reverse=True
+    )
+    expected_asks = sorted((Decimal(p), Decimal(s) * Decimal("0.001")) for p, s in final.asks)
+    assert book.bids() == expected_bids
+    assert book.asks() == expected_asks
+    assert calibrator.last_sequence == len(changes)

@@ -163,6 +163,7 @@ class KucoinPerpetualExchange(ExchangeBase):
                 request_reconcile=self.request_reconcile,
                 clock_ms=self._clock,
                 tasks=self._tasks,
+                refresh_fills=self._refresh_fills,
             )
         )
         self._use_websocket = use_websocket

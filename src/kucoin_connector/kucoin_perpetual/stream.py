@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from kucoin_connector.core.errors import ConnectorError, ParseError, UnknownTradingPairError
+from kucoin_connector.core.in_flight_order import InFlightOrder
 from kucoin_connector.core.order_tracker import ClientOrderTracker
 from kucoin_connector.core.positions import PositionTracker
 from kucoin_connector.core.tasks import BackgroundTasks
@@ -54,6 +55,7 @@ class StreamTargets:
     request_reconcile: Callable[[], None]
     clock_ms: Callable[[], int]
     tasks: BackgroundTasks
+    refresh_fills: Callable[[InFlightOrder], Awaitable[None]]
 
 
 class PrivateStreamRouter:
@@ -107,6 +109,21 @@ class PrivateStreamRouter:
             tracker.process_trade_update(trade)
         if update is not None:
             tracker.process_order_update(update)
+        if order is None:
+            return
+        reported = spec.amount_for(message.filled_size)
+        if reported > order.executed_amount_base:
+            # Some match messages never came: the order stays in reconciliation until its
+            # fills are seen; a done order's are fetched now.
+            tracker.expect_fills(order.client_order_id, reported)
+            if message.status == "done":
+                self._to.tasks.spawn(self._fetch_missing_fills(order))
+
+    async def _fetch_missing_fills(self, order: InFlightOrder) -> None:
+        try:
+            await self._to.refresh_fills(order)
+        except ConnectorError as exc:
+            log.info("fills of %s not fetched now (%s); reconciliation retries", order, exc)
 
     async def _refresh_balances(self) -> None:
         try:
