@@ -6,10 +6,26 @@ from __future__ import annotations
 import importlib
 import json
 import warnings
+from dataclasses import replace
+from decimal import Decimal
 from typing import Any
 
 import perp_payloads as doc
 import pytest
+
+from kucoin_connector.core.types import (
+    OrderType,
+    PositionAction,
+    PositionMode,
+    TimeInForce,
+    TradeType,
+)
+from kucoin_connector.kucoin_perpetual.orders import (
+    MarginMode,
+    OrderRequest,
+    PerpetualOrderOptions,
+    order_body,
+)
 
 SDK = "kucoin_universal_sdk.generate."
 
@@ -77,3 +93,45 @@ def test_the_sdk_model_reads_the_documented_payload(
     dumped.pop("common_response", None)
     assert len(dumped) >= 2, name
     assert _same(dumped, payload), name
+
+
+def _one_way_bodies() -> list[dict[str, Any]]:
+    base = OrderRequest(
+        client_oid="kp1",
+        symbol="XBTUSDTM",
+        trade_type=TradeType.BUY,
+        order_type=OrderType.LIMIT,
+        lots=3,
+        price=Decimal("105000.0"),
+        leverage=Decimal(5),
+        margin_mode=MarginMode.CROSS,
+        position_mode=PositionMode.ONEWAY,
+        options=PerpetualOrderOptions(),
+    )
+    close = PerpetualOrderOptions(position_action=PositionAction.CLOSE)
+    return [
+        order_body(base),
+        order_body(replace(base, order_type=OrderType.LIMIT_MAKER)),
+        order_body(replace(base, options=PerpetualOrderOptions(time_in_force=TimeInForce.IOC))),
+        order_body(replace(base, order_type=OrderType.MARKET, price=None, options=close)),
+        order_body(
+            replace(
+                base,
+                trade_type=TradeType.SELL,
+                order_type=OrderType.MARKET,
+                price=None,
+                options=PerpetualOrderOptions(
+                    position_action=PositionAction.CLOSE, close_position=True
+                ),
+            )
+        ),
+    ]
+
+
+@pytest.mark.parametrize("body", _one_way_bodies())
+def test_the_sdk_order_request_model_reads_our_one_way_bodies(body: dict[str, Any]) -> None:
+    """Hedge-mode bodies cannot be checked this way: the SDK's positionSide knows only BOTH."""
+    model = _sdk_model("futures.order.model_add_order_req", "AddOrderReq")
+    parsed = model.from_dict(body)
+    dumped = json.loads(parsed.to_json())
+    assert {k: v for k, v in dumped.items() if k in body} == body

@@ -84,7 +84,7 @@ async def test_hedge_order_is_signed_and_names_its_position(started: Any) -> Non
         "side": "sell",
         "symbol": "XBTUSDTM",
         "type": "limit",
-        "leverage": "5",
+        "leverage": 5,
         "marginMode": "ISOLATED",
         "size": 3,
         "price": "105000.1",  # a sell rounds up to the 0.1 tick
@@ -114,7 +114,7 @@ async def test_one_way_close_is_reduce_only(started: Any) -> None:
     )
     [body] = _posted_orders(transport)
     assert body["reduceOnly"] is True and "positionSide" not in body
-    assert body["type"] == "market" and body["size"] == 1 and body["leverage"] == "1"
+    assert body["type"] == "market" and body["size"] == 1 and body["leverage"] == 1
 
 
 async def test_amount_off_the_lot_grid_is_refused_before_sending(started: Any) -> None:
@@ -304,7 +304,7 @@ async def test_cross_leverage_is_set_on_the_exchange(started: Any) -> None:
         PerpetualOrderOptions(margin_mode=MarginMode.CROSS),
     )
     [body] = _posted_orders(transport)
-    assert body["marginMode"] == "CROSS" and body["leverage"] == "8"
+    assert body["marginMode"] == "CROSS" and body["leverage"] == 8
     assert body["positionSide"] == "LONG"
 
 

@@ -51,7 +51,7 @@ def test_one_way_limit_open_body() -> None:
         "side": "buy",
         "symbol": "XBTUSDTM",
         "type": "limit",
-        "leverage": "5",
+        "leverage": 5,
         "marginMode": "ISOLATED",
         "size": 3,
         "price": "105000.0",
@@ -117,6 +117,7 @@ def test_impossible_futures_orders_are_refused(options: dict[str, object]) -> No
         order_body(request)
 
 
-def test_zero_leverage_is_refused() -> None:
+@pytest.mark.parametrize("leverage", [Decimal(0), Decimal("2.5"), Decimal(-3)])
+def test_leverage_must_be_a_positive_whole_number(leverage: Decimal) -> None:
     with pytest.raises(OrderValidationError):
-        order_body(replace(_request(), leverage=Decimal(0)))
+        order_body(replace(_request(), leverage=leverage))

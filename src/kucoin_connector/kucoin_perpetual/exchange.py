@@ -310,8 +310,8 @@ class KucoinPerpetualExchange(ExchangeBase):
 
     async def set_leverage(self, trading_pair: str, leverage: Decimal) -> None:
         """Leverage of the pair's next orders; in CROSS mode also set on the exchange."""
-        if not leverage.is_finite() or leverage <= 0:
-            raise OrderValidationError("leverage must be positive", rule="leverage")
+        if not leverage.is_finite() or leverage <= 0 or leverage != leverage.to_integral_value():
+            raise OrderValidationError("leverage must be a positive whole number", rule="leverage")
         if await self.margin_mode(trading_pair) is MarginMode.CROSS:
             text = format(leverage.normalize(), "f")
             await self.api.change_cross_leverage(self.symbol_for_pair(trading_pair), text)

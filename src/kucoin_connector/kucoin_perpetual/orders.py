@@ -56,7 +56,7 @@ class PerpetualOrderOptions(OrderOptions):
 
     position_action: PositionAction = PositionAction.OPEN
     close_position: bool = False
-    leverage: Decimal | None = None  # None: the leverage set for the pair
+    leverage: Decimal | None = None  # a whole number; None: the leverage set for the pair
     margin_mode: MarginMode | None = None  # None: the pair's margin mode
 
 
@@ -96,8 +96,9 @@ def _check_options(request: OrderRequest) -> None:
         raise OrderValidationError("close_position needs position_action CLOSE", rule="close")
     if options.position_action is PositionAction.NIL:
         raise OrderValidationError("position_action must be OPEN or CLOSE", rule="position")
-    if request.leverage <= 0:
-        raise OrderValidationError("leverage must be positive", rule="leverage")
+    leverage = request.leverage
+    if not leverage.is_finite() or leverage <= 0 or leverage != leverage.to_integral_value():
+        raise OrderValidationError("leverage must be a positive whole number", rule="leverage")
 
 
 def order_body(request: OrderRequest) -> dict[str, Any]:
@@ -109,7 +110,7 @@ def order_body(request: OrderRequest) -> dict[str, Any]:
         "side": request.trade_type.value.lower(),
         "symbol": request.symbol,
         "type": "market" if request.order_type is OrderType.MARKET else "limit",
-        "leverage": format(request.leverage.normalize(), "f"),
+        "leverage": int(request.leverage),
         "marginMode": request.margin_mode.value,
     }
     if options.close_position:
