@@ -118,6 +118,12 @@ def test_hedge_positions_are_tracked_per_side() -> None:
     assert len(tracker.for_pair("BTC-USDT")) == 2
 
 
+def test_a_hedge_short_is_negative_whatever_the_sign_of_its_quantity() -> None:
+    data = dict(doc.POSITION_XBTUSDTM, positionSide="SHORT", currentQty=3)
+    short = position_from_record(parse_model(PositionRecord, data), SPEC, 0)
+    assert short.amount == Decimal("-0.003")
+
+
 def test_funding_payment_keeps_the_exchange_sign() -> None:
     """The documented record: a long paid 0.000641 x 87.13992 ~ 0.05585669 (negative)."""
     tracker, seen = _tracker()

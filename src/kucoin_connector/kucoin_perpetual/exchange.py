@@ -438,7 +438,7 @@ class KucoinPerpetualExchange(ExchangeBase):
     async def refresh_positions(self) -> None:
         """Every open position from REST; tracked ones missing from it are closed."""
         self._require_auth()
-        started_ms = self._clock()
+        started_ms = self._exchange_time_ms()  # the clock the positions' timestamps use
         records = await self.api.positions()
         positions = []
         for record in records:

@@ -189,10 +189,16 @@ def _ws_state(message: FuturesOrderChange) -> OrderState | None:
 def position_from_record(record: PositionRecord, spec: ContractSpec, fallback_ms: int) -> Position:
     leverage = record.real_leverage or record.leverage or Decimal(0)
     liquidation = record.liquidation_price
+    side = position_side_of(record.position_side)
+    lots = record.current_qty
+    if side is PositionSide.LONG:
+        lots = abs(lots)
+    elif side is PositionSide.SHORT:
+        lots = -abs(lots)  # the sign of a hedge-mode quantity is not documented: the side is
     return Position(
         trading_pair=spec.trading_pair,
-        position_side=position_side_of(record.position_side),
-        amount=spec.amount_for(record.current_qty),
+        position_side=side,
+        amount=spec.amount_for(lots),
         entry_price=record.avg_entry_price,
         leverage=leverage,
         margin=record.pos_margin,
