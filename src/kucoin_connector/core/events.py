@@ -27,7 +27,7 @@ from types import TracebackType
 from typing import Final, TypeAlias, cast
 
 from kucoin_connector.core.in_flight_order import TradeFee
-from kucoin_connector.core.types import OrderType, TradeType
+from kucoin_connector.core.types import OrderType, PositionSide, TradeType
 
 logger = logging.getLogger(__name__)
 
@@ -122,6 +122,36 @@ class OrderBookResyncedEvent:
     reason: str
 
 
+@dataclass(frozen=True, slots=True)
+class PositionChangedEvent:
+    """A derivative position changed (size 0: closed). Amounts in base units; PnL and
+    margin in the settlement currency."""
+
+    timestamp_ms: int
+    trading_pair: str
+    position_side: PositionSide
+    amount: Decimal  # signed: > 0 long, < 0 short
+    entry_price: Decimal
+    leverage: Decimal
+    margin: Decimal
+    unrealized_pnl: Decimal
+    realized_pnl: Decimal
+    liquidation_price: Decimal | None
+    settlement_currency: str
+
+
+@dataclass(frozen=True, slots=True)
+class FundingPaymentEvent:
+    """A funding settlement: ``amount`` as the exchange reports it (< 0: the account paid)."""
+
+    timestamp_ms: int
+    trading_pair: str
+    position_side: PositionSide
+    amount: Decimal
+    funding_rate: Decimal
+    settlement_currency: str
+
+
 ConnectorEvent: TypeAlias = (
     OrderCreatedEvent
     | OrderFilledEvent
@@ -132,6 +162,8 @@ ConnectorEvent: TypeAlias = (
     | OrderLostEvent
     | BalanceUpdatedEvent
     | OrderBookResyncedEvent
+    | PositionChangedEvent
+    | FundingPaymentEvent
 )
 
 EventListener: TypeAlias = Callable[[ConnectorEvent], None]
@@ -147,6 +179,8 @@ ALL_EVENT_TYPES: Final[tuple[type, ...]] = (
     OrderLostEvent,
     BalanceUpdatedEvent,
     OrderBookResyncedEvent,
+    PositionChangedEvent,
+    FundingPaymentEvent,
 )
 
 

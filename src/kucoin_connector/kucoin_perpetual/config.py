@@ -1,0 +1,48 @@
+"""KucoinPerpetualConfig: everything needed to build a ``kucoin_perpetual`` connector.
+
+Futures keys are separate from spot keys (KuCoin issues them per product). The three
+credentials are ``SecretStr`` and validation errors never echo the input. ``base_url``
+must be ``https://`` unless it points at a loopback host (the local futures simulator).
+KuCoin discontinued its futures sandbox: the local simulator is the testnet.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+
+from kucoin_connector.core.errors import ConfigurationError
+from kucoin_connector.core.urls import require_secure_url
+
+__all__ = ["KUCOIN_FUTURES_BASE_URL", "KucoinPerpetualConfig"]
+
+KUCOIN_FUTURES_BASE_URL = "https://api-futures.kucoin.com"
+
+
+class KucoinPerpetualConfig(BaseModel):
+    """Settings of one ``kucoin_perpetual`` connector; secrets hidden in reprs and errors."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", hide_input_in_errors=True)
+
+    api_key: SecretStr
+    api_secret: SecretStr
+    passphrase: SecretStr
+    key_version: Annotated[int, Field(ge=1, le=3)] = 2
+    base_url: str = KUCOIN_FUTURES_BASE_URL
+
+    @field_validator("api_key", "api_secret", "passphrase")
+    @classmethod
+    def _not_blank(cls, value: SecretStr) -> SecretStr:
+        if not value.get_secret_value().strip():
+            raise ValueError("must not be empty")
+        return value
+
+    @field_validator("base_url")
+    @classmethod
+    def _secure_url(cls, value: str) -> str:
+        try:
+            require_secure_url(value)
+        except ConfigurationError as exc:
+            raise ValueError(str(exc)) from None
+        return value.rstrip("/")
