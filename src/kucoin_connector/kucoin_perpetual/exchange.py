@@ -16,6 +16,7 @@ socket layer (or a test) can feed it.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 import uuid
@@ -250,6 +251,13 @@ class KucoinPerpetualExchange(ExchangeBase):
     @property
     def ready(self) -> bool:
         return all(self.status_dict.values())
+
+    async def wait_ready(self, timeout_s: float = 30.0) -> None:
+        """Wait until every ``status_dict`` entry is true (TimeoutError after
+        ``timeout_s``)."""
+        async with asyncio.timeout(timeout_s):
+            while not self.ready:  # noqa: ASYNC110 - readiness has many sources: poll it
+                await asyncio.sleep(0.05)
 
     async def stop(self) -> None:
         await self._tasks.cancel_all()

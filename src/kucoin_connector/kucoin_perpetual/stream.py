@@ -114,10 +114,13 @@ class PrivateStreamRouter:
         reported = spec.amount_for(message.filled_size)
         if reported > order.executed_amount_base:
             # Some match messages never came: the order stays in reconciliation until its
-            # fills are seen; a done order's are fetched now.
+            # fills are seen.
             tracker.expect_fills(order.client_order_id, reported)
-            if message.status == "done":
-                self._to.tasks.spawn(self._fetch_missing_fills(order))
+        if message.status == "done" and reported > 0:
+            # A done order that traded: its fills are read once over REST, for the fills a
+            # match message missed and for what each fill did to the position (the stream
+            # does not say; the fill records' openFeePay / closeFeePay do).
+            self._to.tasks.spawn(self._fetch_missing_fills(order))
 
     async def _fetch_missing_fills(self, order: InFlightOrder) -> None:
         try:
