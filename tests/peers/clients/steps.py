@@ -17,6 +17,7 @@ import json
 import sys
 import traceback
 from collections.abc import Awaitable, Callable
+from enum import Enum
 from typing import Any
 
 
@@ -34,14 +35,19 @@ def peer_arguments(description: str) -> argparse.Namespace:
 
 def report(step: str, data: Any = None) -> dict[str, Any]:
     """Tell the test that ``step`` is done; wait until it has looked; its instruction."""
-    print(json.dumps({"step": step, "data": data}, default=str), flush=True)
+    print(json.dumps({"step": step, "data": data}, default=_plain), flush=True)
     return _instruction(sys.stdin.readline())
 
 
 async def areport(step: str, data: Any = None) -> dict[str, Any]:
     """``report`` for async clients: the event loop (and the client's sockets) keep going."""
-    print(json.dumps({"step": step, "data": data}, default=str), flush=True)
+    print(json.dumps({"step": step, "data": data}, default=_plain), flush=True)
     return _instruction(await asyncio.to_thread(sys.stdin.readline))
+
+
+def _plain(value: object) -> object:
+    """JSON for what a client returns beyond JSON types: an enum's value, else its text."""
+    return value.value if isinstance(value, Enum) else str(value)
 
 
 def _instruction(line: str) -> dict[str, Any]:
