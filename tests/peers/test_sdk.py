@@ -7,6 +7,7 @@ Each step's answer is compared with the simulator's own state at that moment.
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
@@ -149,4 +150,48 @@ async def test_websocket_ticker_and_own_orders(sim: KucoinSimulator, start_peer:
     data = event["event"]
     assert (data["orderId"], data["symbol"], data["side"]) == (own.id, SYMBOL, "buy")
     assert (decimal(data["price"]), decimal(data["size"])) == (own.price, own.size)
+    await peer.finish()
+
+
+async def await_book_event(sim: KucoinSimulator, peer: PeerProcess, channel: str) -> Any:
+    """After the subscription: a new best bid one tick up, and the peer's first event that
+    shows it (a book topic may push the book as it was before)."""
+    await peer.report(f"subscribe_{channel}")
+    await peer.step("awaiting_best_bid")
+    best_bid, _ = sim.engine.best_bid_ask(SYMBOL)
+    assert best_bid is not None
+    price = best_bid[0] + sim.engine.symbol_spec(SYMBOL).price_increment
+    await peer.proceed({"best_bid": str(price)})
+    sim.engine.place_order(
+        sim.user_id, OrderRequest(symbol=SYMBOL, side="buy", price=price, size=Decimal("0.01"))
+    )
+    return (await peer.report(f"{channel}_event"))["event"]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="needs the /spotMarket/level2Depth5 topic: subscribing "
+    "/spotMarket/level2Depth5:BTC-USDT is answered 'topic ... is not found'",
+)
+async def test_websocket_depth5(sim: KucoinSimulator, start_peer: StartPeer) -> None:
+    peer, _ = await start_sdk(sim, start_peer, "ws_level5")
+    event = await await_book_event(sim, peer, "orderbook_level5")
+    _, bids, asks = sim.engine.level2_snapshot(SYMBOL, 5)
+    assert [(decimal(p), decimal(s)) for p, s in event["bids"]] == bids
+    assert [(decimal(p), decimal(s)) for p, s in event["asks"]] == asks
+    await peer.finish()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="needs the /spotMarket/level1 topic: subscribing /spotMarket/level1:BTC-USDT "
+    "is answered 'topic ... is not found'",
+)
+async def test_websocket_level1(sim: KucoinSimulator, start_peer: StartPeer) -> None:
+    peer, _ = await start_sdk(sim, start_peer, "ws_level1")
+    event = await await_book_event(sim, peer, "orderbook_level1")
+    best_bid, best_ask = sim.engine.best_bid_ask(SYMBOL)
+    assert best_bid is not None and best_ask is not None
+    assert [decimal(v) for v in event["bids"]] == list(best_bid)
+    assert [decimal(v) for v in event["asks"]] == list(best_ask)
     await peer.finish()

@@ -6,7 +6,7 @@ Flows (``--flow``): ``market`` (server time, ticker, account list), ``classic`` 
 limit order placed, looked up and cancelled; a crossing order and its fills), the same on
 the high-frequency endpoints as ``hf_orders`` (place, cancel), ``hf_lookup`` (place, get)
 and ``hf_fills``, ``ws`` (a public ticker and
-the private order topic).
+the private order topic), ``ws_level5`` and ``ws_level1`` (those book topics).
 """
 
 from __future__ import annotations
@@ -169,6 +169,30 @@ def ws_flow(client: Any) -> None:
     private.stop()
 
 
+def ws_book_flow(client: Any, channel: str) -> None:
+    """One public book topic: ``orderbook_level5`` or ``orderbook_level1``."""
+    events: queue.Queue[Any] = queue.Queue()
+
+    def on_event(topic: str, subject: str, event: Any) -> None:
+        events.put({"topic": topic, "subject": subject, "event": as_dict(event)})
+
+    public = client.ws_service().new_spot_public_ws()
+    public.start()
+    subscribe = getattr(public, channel)
+    run_sync_step(f"subscribe_{channel}", lambda: subscribe([SYMBOL], on_event))
+    best_bid = report("awaiting_best_bid")["best_bid"]  # the book the test is about to make
+    event = next_event(events)
+    while float(top_bid(event["event"]["bids"])) != float(best_bid):
+        event = next_event(events)
+    report(f"{channel}_event", event)
+    public.stop()
+
+
+def top_bid(bids: list[Any]) -> str:
+    """The best bid price of a level5 ([[price, size], ...]) or level1 ([price, size]) event."""
+    return str(bids[0][0] if isinstance(bids[0], list) else bids[0])
+
+
 def next_event(events: queue.Queue[Any]) -> Any:
     try:
         return events.get(timeout=EVENT_WAIT_S)
@@ -183,6 +207,8 @@ FLOWS: dict[str, Callable[[Any], None]] = {
     "hf_lookup": hf_lookup_flow,
     "hf_fills": hf_fills_flow,
     "ws": ws_flow,
+    "ws_level5": lambda client: ws_book_flow(client, "orderbook_level5"),
+    "ws_level1": lambda client: ws_book_flow(client, "orderbook_level1"),
 }
 
 
