@@ -11,22 +11,15 @@ import os
 import subprocess
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Protocol
 
 import pytest
 
 from kucoin_connector.simulator.kucoin_spot.server import KucoinSimulator, SimCredentials
 
-from .harness import PeerProcess
+from .harness import PeerProcess, StartPeer
 
 REPO = Path(__file__).resolve().parents[2]
 PEER_ENV_SCRIPT = REPO / "scripts" / "peer-env"
-
-
-class StartPeer(Protocol):
-    async def __call__(
-        self, script: str, sim: KucoinSimulator, creds: SimCredentials, flow: str
-    ) -> PeerProcess: ...
 
 
 @pytest.fixture(scope="session")

@@ -8,7 +8,7 @@ import os
 from collections.abc import Callable, Sequence
 from decimal import Decimal
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Protocol
 
 from kucoin_connector.simulator.engine.models import Account, OrderRequest
 from kucoin_connector.simulator.kucoin_spot.server import KucoinSimulator, SimCredentials
@@ -106,6 +106,14 @@ class PeerProcess:
     def _stderr_tail(self) -> str:
         self._stderr.flush()
         return Path(self._stderr.name).read_text(errors="replace")[-3000:]
+
+
+class StartPeer(Protocol):
+    """The ``start_peer`` fixture: starts a client script against ``sim`` with ``creds``."""
+
+    async def __call__(
+        self, script: str, sim: KucoinSimulator, creds: SimCredentials, flow: str
+    ) -> PeerProcess: ...
 
 
 async def wait_until(condition: Callable[[], bool], what: str) -> None:

@@ -13,8 +13,8 @@ import pytest
 from kucoin_connector.simulator.engine.models import OrderRequest
 from kucoin_connector.simulator.kucoin_spot.server import KucoinSimulator
 
-from .conftest import StartPeer
 from .harness import (
+    StartPeer,
     account_of,
     add_peer,
     decimal,

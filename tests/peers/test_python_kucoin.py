@@ -9,8 +9,7 @@ from decimal import Decimal
 
 from kucoin_connector.simulator.kucoin_spot.server import KucoinSimulator
 
-from .conftest import StartPeer
-from .harness import account_of, add_peer, decimal
+from .harness import StartPeer, account_of, add_peer, decimal
 
 SCRIPT = "python_kucoin_flow.py"
 SYMBOL = "BTC-USDT"

@@ -14,8 +14,7 @@ import pytest
 from kucoin_connector.simulator.engine.models import OrderRequest
 from kucoin_connector.simulator.kucoin_spot.server import KucoinSimulator, SimCredentials
 
-from .conftest import StartPeer
-from .harness import PeerProcess, account_of, add_peer, decimal, trade_once
+from .harness import PeerProcess, StartPeer, account_of, add_peer, decimal, trade_once
 
 SCRIPT = "sdk_flow.py"
 SYMBOL = "BTC-USDT"
