@@ -137,7 +137,11 @@ def has_subscription(sim: KucoinSimulator, user_id: str | None, topic: str, key:
 def add_peer(sim: KucoinSimulator, name: str, key_version: int) -> SimCredentials:
     """A new user with its own key and balances in its trade and trade_hf accounts."""
     creds = sim.add_api_key(
-        f"{name}-key", f"{name}-secret", f"{name}-passphrase", key_version=key_version
+        f"{name}-key",
+        f"{name}-secret",
+        f"{name}-passphrase",
+        key_version=key_version,
+        user_id=f"{name}-user",
     )
     for currency, amount in PEER_BALANCES.items():
         for account_type in PEER_ACCOUNT_TYPES:

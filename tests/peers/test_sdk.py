@@ -9,8 +9,6 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-import pytest
-
 from kucoin_connector.simulator.engine.models import OrderRequest
 from kucoin_connector.simulator.kucoin_spot.server import KucoinSimulator, SimCredentials
 
@@ -92,11 +90,6 @@ async def test_hf_place_and_cancel(sim: KucoinSimulator, start_peer: StartPeer) 
     await peer.finish()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason='needs HF stp null: GET /api/v1/hf/orders/{orderId} answers "stp": "" and the '
-    "SDK's GetOrderByOrderIdResp.stp accepts only DC/CO/CN/CB (or null)",
-)
 async def test_hf_get_order(sim: KucoinSimulator, start_peer: StartPeer) -> None:
     peer, creds = await start_sdk(sim, start_peer, "hf_lookup")
     order = sim.engine.get_order(creds.user_id, (await peer.report("add_order"))["orderId"])
@@ -106,11 +99,6 @@ async def test_hf_get_order(sim: KucoinSimulator, start_peer: StartPeer) -> None
     await peer.finish()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="needs HF fills with an integer tradeId: GET /api/v1/hf/fills answers "
-    "tradeId '5c...' (a string) and the SDK's GetTradeHistoryItems.trade_id is an int",
-)
 async def test_hf_fills(sim: KucoinSimulator, start_peer: StartPeer) -> None:
     peer, creds = await start_sdk(sim, start_peer, "hf_fills")
     taker = sim.engine.get_order(
@@ -167,11 +155,6 @@ async def await_book_event(sim: KucoinSimulator, peer: PeerProcess, channel: str
     return (await peer.report(f"{channel}_event"))["event"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="needs the /spotMarket/level2Depth5 topic: subscribing "
-    "/spotMarket/level2Depth5:BTC-USDT is answered 'topic ... is not found'",
-)
 async def test_websocket_depth5(sim: KucoinSimulator, start_peer: StartPeer) -> None:
     peer, _ = await start_sdk(sim, start_peer, "ws_level5")
     event = await await_book_event(sim, peer, "orderbook_level5")
@@ -181,11 +164,6 @@ async def test_websocket_depth5(sim: KucoinSimulator, start_peer: StartPeer) -> 
     await peer.finish()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="needs the /spotMarket/level1 topic: subscribing /spotMarket/level1:BTC-USDT "
-    "is answered 'topic ... is not found'",
-)
 async def test_websocket_level1(sim: KucoinSimulator, start_peer: StartPeer) -> None:
     peer, _ = await start_sdk(sim, start_peer, "ws_level1")
     event = await await_book_event(sim, peer, "orderbook_level1")

@@ -1,9 +1,10 @@
 """ccxt 4.5.90, unchanged, against the simulator (runs in .venv-peers; see steps.py).
 
-Flows (``--flow``): ``public`` (no key), ``private`` (a v2 key, classic accounts declared
-with ccxt's own ``uta`` option), ``default`` (a v2 key, ccxt's defaults: it asks the
-account mode first), ``pro`` (ccxt.pro WebSocket: order book and own orders).
-The only configuration is ccxt's documented one: ``urls['api']`` and ``options``.
+Flows (``--flow``): ``public`` (no key), ``private`` (a v2 key), ``default`` (a v2 key:
+the account-mode question ccxt asks first, on its own), ``pro`` (ccxt.pro WebSocket: order
+book and own orders). ccxt runs with its default options; the only configuration is its
+documented one: ``urls['api']``, and spot markets only (``fetchMarkets.types``) so that
+it does not ask the futures host.
 """
 
 from __future__ import annotations
@@ -28,10 +29,8 @@ def configure(exchange: Any, rest_url: str) -> Any:
     return exchange
 
 
-def client_config(args: Any, *, keyed: bool, uta_option: bool) -> dict[str, Any]:
+def client_config(args: Any, *, keyed: bool) -> dict[str, Any]:
     options: dict[str, Any] = {"fetchMarkets": {"types": ["spot"]}}
-    if uta_option:
-        options["uta"] = False
     config: dict[str, Any] = {"options": options, "enableRateLimit": False}
     if keyed:
         config.update(apiKey=args.key, secret=args.secret, password=args.passphrase)
@@ -100,7 +99,7 @@ FLOWS = {"public": public_flow, "private": private_flow, "default": default_flow
 async def main() -> None:
     args = peer_arguments(__doc__ or "")
     keyed = args.flow != "public"
-    config = client_config(args, keyed=keyed, uta_option=args.flow in ("private", "pro"))
+    config = client_config(args, keyed=keyed)
     factory = ccxt_pro.kucoin if args.flow == "pro" else ccxt_async.kucoin
     exchange = configure(factory(config), args.rest_url)
     try:
