@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import subprocess
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 
 import pytest
@@ -48,10 +48,14 @@ async def start_peer(peer_python: Path, tmp_path: Path) -> AsyncIterator[StartPe
     processes: list[PeerProcess] = []
 
     async def start(
-        script: str, sim: KucoinSimulator, creds: SimCredentials, flow: str
+        script: str,
+        sim: KucoinSimulator,
+        creds: SimCredentials,
+        flow: str,
+        extra_args: Sequence[str] = (),
     ) -> PeerProcess:
         stderr = (tmp_path / f"{script}-{flow}.stderr").open("wb")
-        peer = await PeerProcess.start(peer_python, script, sim, creds, flow, stderr)
+        peer = await PeerProcess.start(peer_python, script, sim, creds, flow, stderr, extra_args)
         processes.append(peer)
         return peer
 

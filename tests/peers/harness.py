@@ -44,11 +44,13 @@ class PeerProcess:
         creds: SimCredentials,
         flow: str,
         stderr: IO[bytes],
+        extra_args: Sequence[str] = (),
     ) -> PeerProcess:
         args: Sequence[str] = (
             *("--rest-url", sim.rest_url, "--ws-url", sim.ws_url),
             *("--key", creds.api_key, "--secret", creds.api_secret),
             *("--passphrase", creds.passphrase, "--flow", flow),
+            *extra_args,
         )
         process = await asyncio.create_subprocess_exec(
             str(python),
@@ -109,10 +111,16 @@ class PeerProcess:
 
 
 class StartPeer(Protocol):
-    """The ``start_peer`` fixture: starts a client script against ``sim`` with ``creds``."""
+    """The ``start_peer`` fixture: starts a client script against ``sim`` with ``creds``
+    (``extra_args``: more arguments for the script, e.g. a second simulator's URL)."""
 
     async def __call__(
-        self, script: str, sim: KucoinSimulator, creds: SimCredentials, flow: str
+        self,
+        script: str,
+        sim: KucoinSimulator,
+        creds: SimCredentials,
+        flow: str,
+        extra_args: Sequence[str] = (),
     ) -> PeerProcess: ...
 
 

@@ -26,6 +26,7 @@ def peer_arguments(description: str) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--rest-url", required=True)
     parser.add_argument("--ws-url", default="")
+    parser.add_argument("--futures-rest-url", default="")  # a KuCoin Futures simulator's
     parser.add_argument("--key", required=True)
     parser.add_argument("--secret", required=True)
     parser.add_argument("--passphrase", required=True)

@@ -79,7 +79,7 @@ def fill_payload(fill: Fill, contract: ContractDef, effect: FillEffect | None) -
         "forceTaker": fill.force_taker,
         "price": dec(fill.price),
         "size": lots(fill.size),
-        "value": dec(fill.funds),
+        "value": dec(fill.price * fill.size * contract.multiplier),  # lots are not base units
         "openFeePay": dec(open_fee),
         "closeFeePay": dec(fill.fee - open_fee),
         "stop": fill.stop,
@@ -88,7 +88,7 @@ def fill_payload(fill: Fill, contract: ContractDef, effect: FillEffect | None) -
         "feeCurrency": contract.settle,
         "tradeTime": fill.created_at_ms * 1_000_000,
         "subTradeType": None,
-        "marginMode": "ISOLATED",
+        "marginMode": effect.position.margin_mode.value if effect is not None else "ISOLATED",
         "settleCurrency": contract.settle,
         "displayType": fill.type,
         "fee": dec(fill.fee),

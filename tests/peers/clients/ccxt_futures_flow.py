@@ -1,0 +1,107 @@
+"""ccxt 4.5.90 ``kucoinfutures``, unchanged, against the KuCoin Futures simulator (runs in
+.venv-peers; see steps.py).
+
+ccxt talks to two hosts: the futures one (``futuresPublic``/``futuresPrivate``) and the
+spot one, which it asks during ``load_markets`` with a key (account mode, currencies,
+margin symbols, opened accounts). Both are pointed at simulators through ``urls['api']``,
+the only configuration besides ``enableRateLimit``. Flows (``--flow``): ``futures`` (REST:
+markets, book, balance, modes, leverage, funding, orders, positions, fills, candles) and
+``pro`` (ccxt.pro ``watch_order_book``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import ccxt.async_support as ccxt_async  # type: ignore[import-not-found, unused-ignore]
+import ccxt.pro as ccxt_pro  # type: ignore[import-not-found, unused-ignore]
+
+from peers.clients.steps import areport, peer_arguments, run_step
+
+SYMBOL = "BTC/USDT:USDT"
+SPOT_API_NAMES = ("public", "private", "uta", "utaV2", "utaPrivate")
+FUTURES_API_NAMES = ("futuresPublic", "futuresPrivate")
+
+
+def configure(exchange: Any, spot_url: str, futures_url: str) -> Any:
+    """Point ccxt's spot hosts at the spot simulator, its futures hosts at the futures one."""
+    for name in SPOT_API_NAMES:
+        exchange.urls["api"][name] = spot_url
+    for name in FUTURES_API_NAMES:
+        exchange.urls["api"][name] = futures_url
+    return exchange
+
+
+def swap_markets(markets: dict[str, Any]) -> dict[str, Any]:
+    """The markets ccxt built, with the fields the test compares (JSON-sized)."""
+    keys = ("id", "type", "swap", "linear", "base", "quote", "settle", "contractSize")
+    return {
+        symbol: {**{key: market[key] for key in keys}, "precision": market["precision"]}
+        for symbol, market in markets.items()
+    }
+
+
+async def futures_flow(exchange: Any) -> None:
+    markets = await run_step("load_markets", exchange.load_markets)
+    await areport("markets", swap_markets(markets))
+    book = await run_step("fetch_order_book", lambda: exchange.fetch_order_book(SYMBOL))
+    await run_step("fetch_balance", exchange.fetch_balance)
+    await modes_steps(exchange)
+    await run_step("fetch_funding_rate", lambda: exchange.fetch_funding_rate(SYMBOL))
+    bid, ask = book["bids"][0][0], book["asks"][0][0]
+    far_price = float(exchange.price_to_precision(SYMBOL, bid * 0.9))
+    order = await run_step(
+        "create_order", lambda: exchange.create_order(SYMBOL, "limit", "buy", 2, far_price)
+    )
+    await run_step("fetch_order", lambda: exchange.fetch_order(order["id"], SYMBOL))
+    await run_step("fetch_open_orders", lambda: exchange.fetch_open_orders(SYMBOL))
+    await run_step("cancel_order", lambda: exchange.cancel_order(order["id"], SYMBOL))
+    taker = await run_step(
+        "create_crossing_order", lambda: exchange.create_order(SYMBOL, "limit", "buy", 3, ask)
+    )
+    await run_step("fetch_filled_order", lambda: exchange.fetch_order(taker["id"], SYMBOL))
+    await run_step("fetch_positions", lambda: exchange.fetch_positions([SYMBOL]))
+    await run_step("fetch_my_trades", lambda: exchange.fetch_my_trades(SYMBOL))
+    await run_step("fetch_balance_with_position", exchange.fetch_balance)
+    await run_step("fetch_ohlcv", lambda: exchange.fetch_ohlcv(SYMBOL, "1m"))
+
+
+async def modes_steps(exchange: Any) -> None:
+    """Position mode (hedge and back), margin mode, leverage: each checked by the test."""
+    await run_step("fetch_position_mode", lambda: exchange.fetch_position_mode(SYMBOL))
+    await run_step("set_hedge_mode", lambda: exchange.set_position_mode(True))
+    await run_step("fetch_hedge_mode", lambda: exchange.fetch_position_mode(SYMBOL))
+    await run_step("set_one_way_mode", lambda: exchange.set_position_mode(False))
+    await run_step("set_margin_mode", lambda: exchange.set_margin_mode("cross", SYMBOL))
+    await run_step("set_leverage", lambda: exchange.set_leverage(10, SYMBOL))
+
+
+async def pro_flow(exchange: Any) -> None:
+    await run_step("load_markets", exchange.load_markets)
+    book = await run_step("watch_order_book", lambda: exchange.watch_order_book(SYMBOL))
+    target = (await areport("awaiting_sequence"))["sequence"]
+    while book["nonce"] < target:
+        book = await exchange.watch_order_book(SYMBOL)
+    await areport("order_book_at_sequence", book)
+
+
+async def main() -> None:
+    args = peer_arguments(__doc__ or "")
+    factory = ccxt_pro.kucoinfutures if args.flow == "pro" else ccxt_async.kucoinfutures
+    config = {
+        "apiKey": args.key,
+        "secret": args.secret,
+        "password": args.passphrase,
+        "enableRateLimit": False,
+    }
+    exchange = configure(factory(config), args.rest_url, args.futures_rest_url)
+    try:
+        await (pro_flow if args.flow == "pro" else futures_flow)(exchange)
+    finally:
+        await exchange.close()
+    await areport("done")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

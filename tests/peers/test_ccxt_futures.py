@@ -1,0 +1,169 @@
+"""ccxt ``kucoinfutures`` (async REST), unchanged, against the KuCoin Futures simulator.
+
+ccxt needs two hosts: the futures simulator, and a spot simulator for the spot paths it
+asks during ``load_markets`` with a key; the peer has the same key on both. Each step's
+answer is compared with the futures simulator's own state at that moment: the engine's
+book, orders and fills, the position book (modes, leverage, positions) and the margin
+wallet.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from decimal import Decimal
+
+import pytest
+
+from kucoin_connector.simulator.engine.margin import MarginWallet
+from kucoin_connector.simulator.engine.positions import MarginMode, PositionMode
+from kucoin_connector.simulator.kucoin_futures.server import KucoinFuturesSimulator
+from kucoin_connector.simulator.kucoin_spot.server import KucoinSimulator, SimCredentials
+
+from .harness import PeerProcess, StartPeer, add_peer, decimal, levels
+
+SCRIPT = "ccxt_futures_flow.py"
+CONTRACT = "XBTUSDTM"
+CCXT_KEY_VERSION = 2  # ccxt 4.5.90 always sends KC-API-KEY-VERSION: 2
+MARGIN_DEPOSIT = Decimal("10000")
+
+
+@pytest.fixture
+async def futures_sim() -> AsyncIterator[KucoinFuturesSimulator]:
+    """A futures simulator whose books move only when a test or a peer moves them."""
+    async with KucoinFuturesSimulator(
+        seed=11, contracts=[CONTRACT, "ETHUSDTM"], activity=False
+    ) as s:
+        yield s
+
+
+def add_futures_peer(
+    sim: KucoinSimulator, futures_sim: KucoinFuturesSimulator, name: str
+) -> SimCredentials:
+    """A user with one key on both simulators, and USDT in its futures margin wallet."""
+    creds = add_peer(sim, name, CCXT_KEY_VERSION)
+    futures_sim.add_api_key(
+        creds.api_key,
+        creds.api_secret,
+        creds.passphrase,
+        user_id=creds.user_id,
+        key_version=CCXT_KEY_VERSION,
+    )
+    futures_sim.deposit("USDT", MARGIN_DEPOSIT, user_id=creds.user_id)
+    return creds
+
+
+def wallet(futures_sim: KucoinFuturesSimulator, creds: SimCredentials) -> MarginWallet:
+    return futures_sim.margin.ledger.wallet(creds.user_id, "USDT")
+
+
+def assert_balance(balance: dict[str, dict[str, float]], usdt: MarginWallet) -> None:
+    """ccxt's USDT: free = available, used = order + position margin, total = balance
+    (no unrealised PnL: the mark is the last trade, the peer's entry)."""
+    assert decimal(balance["USDT"]["free"]) == usdt.available
+    assert decimal(balance["USDT"]["used"]) == usdt.order_margin + usdt.position_margin
+    assert decimal(balance["USDT"]["total"]) == usdt.balance
+
+
+async def test_rest_flow(
+    sim: KucoinSimulator, futures_sim: KucoinFuturesSimulator, start_peer: StartPeer
+) -> None:
+    creds = add_futures_peer(sim, futures_sim, "ccxt-futures")
+    user = creds.user_id
+    peer = await start_peer(
+        SCRIPT, sim, creds, "futures", ("--futures-rest-url", futures_sim.rest_url)
+    )
+    await peer.report("load_markets")
+    markets = await peer.step("markets")
+    assert sorted(markets) == ["BTC/USDT:USDT", "ETH/USDT:USDT"]
+    contract = futures_sim.state.contracts[CONTRACT]
+    btc = markets["BTC/USDT:USDT"]
+    assert (btc["id"], btc["type"], btc["swap"], btc["linear"]) == (CONTRACT, "swap", True, True)
+    assert (btc["base"], btc["quote"], btc["settle"]) == ("BTC", "USDT", "USDT")
+    assert decimal(btc["contractSize"]) == contract.multiplier
+    assert decimal(btc["precision"]["price"]) == contract.tick_size
+    assert decimal(btc["precision"]["amount"]) == contract.lot_size
+
+    book = await peer.step("fetch_order_book")
+    sequence, bids, asks = futures_sim.engine.level2_snapshot(CONTRACT)
+    assert book["nonce"] == sequence
+    assert (levels(book["bids"]), levels(book["asks"])) == (bids, asks)
+
+    balance = await peer.step("fetch_balance")
+    assert wallet(futures_sim, creds).balance == MARGIN_DEPOSIT
+    assert_balance(balance, wallet(futures_sim, creds))
+
+    positions = futures_sim.margin.positions
+    assert (await peer.step("fetch_position_mode"))["hedged"] is False
+    await peer.step("set_hedge_mode")
+    assert positions.position_mode(user) is PositionMode.HEDGE
+    assert (await peer.step("fetch_hedge_mode"))["hedged"] is True
+    await peer.step("set_one_way_mode")
+    assert positions.position_mode(user) is PositionMode.ONE_WAY
+    assert positions.margin_mode(user, CONTRACT) is MarginMode.ISOLATED
+    margin_mode = await peer.step("set_margin_mode")
+    assert margin_mode["marginMode"] == "cross"
+    assert positions.margin_mode(user, CONTRACT) is MarginMode.CROSS
+    await peer.step("set_leverage")
+    assert positions.leverage(user, CONTRACT) == Decimal(10)
+
+    funding = await peer.step("fetch_funding_rate")
+    assert decimal(funding["fundingRate"]) == futures_sim.state.funding_rate(CONTRACT)
+    assert funding["fundingTimestamp"] == futures_sim.state.next_funding_ms
+
+    await order_steps(peer, futures_sim, creds)
+
+
+async def order_steps(
+    peer: PeerProcess, futures_sim: KucoinFuturesSimulator, creds: SimCredentials
+) -> None:
+    """A resting order (created, fetched, listed, canceled), then a taker that opens a
+    long: the position, the fill, the margin wallet and the candle it printed."""
+    engine, user = futures_sim.engine, creds.user_id
+    created = await peer.step("create_order")
+    order = engine.get_order(user, created["id"])
+    assert (order.is_active, order.side, order.size) == (True, "buy", Decimal(2))
+    usdt = wallet(futures_sim, creds)
+    assert usdt.order_margin > 0 and usdt.available == MARGIN_DEPOSIT - usdt.order_margin
+    fetched = await peer.step("fetch_order")
+    assert (fetched["id"], fetched["status"], fetched["side"]) == (order.id, "open", "buy")
+    assert (decimal(fetched["price"]), decimal(fetched["amount"])) == (order.price, order.size)
+    open_orders = await peer.step("fetch_open_orders")
+    assert [o["id"] for o in open_orders] == [o.id for o in engine.active_orders(user)]
+    await peer.step("cancel_order")
+    assert not engine.get_order(user, order.id).is_active
+    assert wallet(futures_sim, creds).available == MARGIN_DEPOSIT
+
+    taker = engine.get_order(user, (await peer.step("create_crossing_order"))["id"])
+    assert (taker.is_active, taker.deal_size) == (False, Decimal(3))
+    filled = await peer.step("fetch_filled_order")
+    assert (filled["status"], decimal(filled["filled"])) == ("closed", taker.deal_size)
+    assert decimal(filled["cost"]) == taker.deal_funds
+
+    [position] = [p for p in futures_sim.margin.positions.positions(user) if p.qty]
+    seen = await peer.step("fetch_positions")
+    assert [(p["symbol"], p["side"], decimal(p["contracts"])) for p in seen] == [
+        ("BTC/USDT:USDT", "long", position.qty)
+    ]
+    assert decimal(seen[0]["entryPrice"]) == position.entry_price
+    assert (seen[0]["marginMode"], decimal(seen[0]["leverage"])) == ("cross", position.leverage)
+
+    trades = await peer.step("fetch_my_trades")
+    fills = engine.list_fills(user, order_id=taker.id)
+    multiplier = futures_sim.state.contracts[CONTRACT].multiplier
+    assert [
+        (t["id"], t["order"], decimal(t["price"]), decimal(t["amount"]), decimal(t["cost"]))
+        for t in trades
+    ] == [(f.trade_id, f.order_id, f.price, f.size, f.price * f.size * multiplier) for f in fills]
+    assert [decimal(t["fee"]["cost"]) for t in trades] == [f.fee for f in fills]
+    assert [t["info"]["marginMode"] for t in trades] == ["CROSS"]
+
+    balance = await peer.step("fetch_balance_with_position")
+    usdt = wallet(futures_sim, creds)
+    assert usdt.position_margin > 0 and usdt.balance == MARGIN_DEPOSIT - sum(f.fee for f in fills)
+    assert_balance(balance, usdt)
+
+    [candle] = await peer.step("fetch_ohlcv")
+    [trade] = engine.trades(CONTRACT)
+    assert candle[0] == trade.time_ms // 60_000 * 60_000
+    assert [decimal(v) for v in candle[1:]] == [trade.price] * 4 + [trade.size]
+    await peer.finish()
