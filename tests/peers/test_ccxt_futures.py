@@ -15,11 +15,12 @@ from decimal import Decimal
 import pytest
 
 from kucoin_connector.simulator.engine.margin import MarginWallet
+from kucoin_connector.simulator.engine.models import OrderRequest
 from kucoin_connector.simulator.engine.positions import MarginMode, PositionMode
 from kucoin_connector.simulator.kucoin_futures.server import KucoinFuturesSimulator
 from kucoin_connector.simulator.kucoin_spot.server import KucoinSimulator, SimCredentials
 
-from .harness import PeerProcess, StartPeer, add_peer, decimal, levels
+from .harness import PeerProcess, StartPeer, add_peer, decimal, levels, wait_until
 
 SCRIPT = "ccxt_futures_flow.py"
 CONTRACT = "XBTUSDTM"
@@ -166,4 +167,43 @@ async def order_steps(
     [trade] = engine.trades(CONTRACT)
     assert candle[0] == trade.time_ms // 60_000 * 60_000
     assert [decimal(v) for v in candle[1:]] == [trade.price] * 4 + [trade.size]
+    await peer.finish()
+
+
+def has_futures_subscription(futures_sim: KucoinFuturesSimulator, topic: str, key: str) -> bool:
+    return any((topic, key) in conn.subscriptions for conn in futures_sim.state.hub.connections)
+
+
+def move_futures_book(futures_sim: KucoinFuturesSimulator, count: int) -> None:
+    """``count`` new bid levels from the default user, each published on its own."""
+    engine = futures_sim.engine
+    best_bid, _ = engine.best_bid_ask(CONTRACT)
+    assert best_bid is not None
+    tick = futures_sim.state.contracts[CONTRACT].tick_size
+    for step in range(1, count + 1):
+        price = best_bid[0] - tick * (step * 7 + 1)
+        request = OrderRequest(symbol=CONTRACT, side="buy", price=price, size=Decimal(1))
+        engine.place_order(futures_sim.user_id, request)
+        futures_sim.engine_listener().flush()
+
+
+async def test_pro_order_book(
+    sim: KucoinSimulator, futures_sim: KucoinFuturesSimulator, start_peer: StartPeer
+) -> None:
+    creds = add_futures_peer(sim, futures_sim, "ccxt-futures-pro")
+    peer = await start_peer(SCRIPT, sim, creds, "pro", ("--futures-rest-url", futures_sim.rest_url))
+    await peer.report("load_markets")
+    await peer.proceed()
+    await wait_until(
+        lambda: has_futures_subscription(futures_sim, "/contractMarket/level2", CONTRACT),
+        "level2 sub",
+    )
+    move_futures_book(futures_sim, 6)  # ccxt takes its snapshot after 5 buffered updates
+    await peer.report("watch_order_book")
+    await peer.step("awaiting_sequence")
+    move_futures_book(futures_sim, 1)
+    sequence, bids, asks = futures_sim.engine.level2_snapshot(CONTRACT)
+    book = await peer.step("order_book_at_sequence", {"sequence": sequence})
+    assert book["nonce"] == sequence
+    assert (levels(book["bids"]), levels(book["asks"])) == (bids, asks)
     await peer.finish()
