@@ -1,10 +1,10 @@
 """ccxt 4.5.90, unchanged, against the simulator (runs in .venv-peers; see steps.py).
 
-Flows (``--flow``): ``public`` (no key), ``private`` (a v2 key), ``default`` (a v2 key:
-the account-mode question ccxt asks first, on its own), ``pro`` (ccxt.pro WebSocket: order
-book and own orders). ccxt runs with its default options; the only configuration is its
-documented one: ``urls['api']``, and spot markets only (``fetchMarkets.types``) so that
-it does not ask the futures host.
+Flows (``--flow``): ``public`` (no key), ``ohlcv`` (no key: 1m and 5m candles), ``private``
+(a v2 key), ``default`` (a v2 key: the account-mode question ccxt asks first, on its own),
+``pro`` (ccxt.pro WebSocket: order book and own orders). ccxt runs with its default
+options; the only configuration is its documented one: ``urls['api']``, and spot markets
+only (``fetchMarkets.types``) so that it does not ask the futures host.
 """
 
 from __future__ import annotations
@@ -44,6 +44,12 @@ async def public_flow(exchange: Any) -> None:
     await run_step("fetch_ticker", lambda: exchange.fetch_ticker(SYMBOL))
     await run_step("fetch_trades", lambda: exchange.fetch_trades(SYMBOL))
     await run_step("fetch_ohlcv", lambda: exchange.fetch_ohlcv(SYMBOL, "1m"))
+
+
+async def ohlcv_flow(exchange: Any) -> None:
+    await run_step("load_markets", exchange.load_markets)
+    await run_step("fetch_ohlcv_1m", lambda: exchange.fetch_ohlcv(SYMBOL, "1m"))
+    await run_step("fetch_ohlcv_5m", lambda: exchange.fetch_ohlcv(SYMBOL, "5m"))
 
 
 async def private_flow(exchange: Any) -> None:
@@ -93,12 +99,17 @@ async def watch_orders_until(exchange: Any, status: str) -> Any:
     return orders
 
 
-FLOWS = {"public": public_flow, "private": private_flow, "default": default_flow}
+FLOWS = {
+    "public": public_flow,
+    "ohlcv": ohlcv_flow,
+    "private": private_flow,
+    "default": default_flow,
+}
 
 
 async def main() -> None:
     args = peer_arguments(__doc__ or "")
-    keyed = args.flow != "public"
+    keyed = args.flow not in ("public", "ohlcv")
     config = client_config(args, keyed=keyed)
     factory = ccxt_pro.kucoin if args.flow == "pro" else ccxt_async.kucoin
     exchange = configure(factory(config), args.rest_url)

@@ -1,0 +1,106 @@
+"""ccxt's ``fetch_ohlcv`` on spot, unchanged, returns the closed candles of the simulator's
+trade tape: 1m and 5m candles recomputed here from ``sim.engine.trades``.
+
+The trades are printed in the past (the simulator's clock is skewed back while they are
+made, then set right) at fixed offsets from a 5-minute boundary, so that every candle is
+closed when ccxt asks and the layout of candles is the same on every run.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from kucoin_connector.simulator.engine.models import OrderRequest, Trade
+from kucoin_connector.simulator.kucoin_spot.server import KucoinSimulator
+
+from .harness import StartPeer, add_peer, decimal
+
+SCRIPT = "ccxt_flow.py"
+SYMBOL = "BTC-USDT"
+MINUTE_MS = 60_000
+FIVE_MINUTES_MS = 5 * MINUTE_MS
+TRADE_SIZE = Decimal("0.001")
+# (ms after the first 5-minute boundary, taker side): minutes 0, 1, 3, 5 and 16, i.e.
+# five 1m candles and three 5m candles; each offset is seconds away from any boundary
+TRADES_AT = (
+    (10_000, "buy"),
+    (15_000, "sell"),
+    (20_000, "buy"),
+    (MINUTE_MS + 20_000, "sell"),
+    (3 * MINUTE_MS + 30_000, "buy"),
+    (5 * MINUTE_MS + 10_000, "buy"),
+    (16 * MINUTE_MS + 40_000, "sell"),
+    (16 * MINUTE_MS + 45_000, "buy"),
+)
+FIRST_BOUNDARY_AGO = 8  # 5-minute buckets back: the last trade is 20+ minutes old
+
+
+def print_trade_at(sim: KucoinSimulator, time_ms: int, side: str) -> None:
+    """The default user takes the best level of the other side at the simulator's
+    ``time_ms`` (its clock skewed there for the trade, then set right)."""
+    sim.clock.skew_ms = 0
+    sim.clock.skew_ms = time_ms - sim.clock.now_ms()
+    try:
+        bid, ask = sim.engine.best_bid_ask(SYMBOL)
+        assert bid is not None and ask is not None
+        price = ask[0] if side == "buy" else bid[0]
+        request = OrderRequest(symbol=SYMBOL, side=side, price=price, size=TRADE_SIZE)
+        sim.engine.place_order(sim.user_id, request)
+    finally:
+        sim.clock.skew_ms = 0
+
+
+def closed_candles(
+    trades: list[Trade], interval_ms: int, now_ms: int
+) -> list[tuple[int, Decimal, Decimal, Decimal, Decimal, Decimal]]:
+    """[(start ms, open, high, low, close, volume)] oldest first, of the buckets that
+    ended by ``now_ms``, from the trades (in any order)."""
+    buckets: dict[int, list[Trade]] = {}
+    for trade in sorted(trades, key=lambda t: (t.time_ms, t.sequence)):
+        buckets.setdefault(trade.time_ms // interval_ms * interval_ms, []).append(trade)
+    return [
+        (
+            start,
+            group[0].price,
+            max(t.price for t in group),
+            min(t.price for t in group),
+            group[-1].price,
+            sum((t.size for t in group), start=Decimal(0)),
+        )
+        for start, group in sorted(buckets.items())
+        if start + interval_ms <= now_ms
+    ]
+
+
+def as_decimals(
+    candles: list[list[float]],
+) -> list[tuple[int, Decimal, Decimal, Decimal, Decimal, Decimal]]:
+    return [
+        (int(t), decimal(open_), decimal(high), decimal(low), decimal(close), decimal(volume))
+        for t, open_, high, low, close, volume in candles
+    ]
+
+
+async def test_fetch_ohlcv_equals_the_trade_tape(
+    sim: KucoinSimulator, start_peer: StartPeer
+) -> None:
+    now = sim.clock.now_ms()
+    first_boundary = (now // FIVE_MINUTES_MS - FIRST_BOUNDARY_AGO) * FIVE_MINUTES_MS
+    for offset, side in TRADES_AT:
+        print_trade_at(sim, first_boundary + offset, side)
+    trades = sim.engine.trades(SYMBOL)
+    assert len(trades) == len(TRADES_AT)
+
+    peer = await start_peer(SCRIPT, sim, add_peer(sim, "ccxt-ohlcv", 2), "ohlcv")
+    await peer.report("load_markets")
+    one_minute = as_decimals(await peer.step("fetch_ohlcv_1m"))
+    five_minutes = as_decimals(await peer.step("fetch_ohlcv_5m"))
+    now = sim.clock.now_ms()
+    expected_1m = closed_candles(trades, MINUTE_MS, now)
+    expected_5m = closed_candles(trades, FIVE_MINUTES_MS, now)
+    assert (len(expected_1m), len(expected_5m)) == (5, 3)
+    assert one_minute == expected_1m
+    assert five_minutes == expected_5m
+    # the candles move: a minute with a buy then a sell is not flat
+    assert expected_1m[0][2] > expected_1m[0][3]
+    await peer.finish()
