@@ -167,6 +167,34 @@ async def order_steps(
     [trade] = engine.trades(CONTRACT)
     assert candle[0] == trade.time_ms // 60_000 * 60_000
     assert [decimal(v) for v in candle[1:]] == [trade.price] * 4 + [trade.size]
+    await funding_and_closing_steps(peer, futures_sim, creds)
+
+
+async def funding_and_closing_steps(
+    peer: PeerProcess, futures_sim: KucoinFuturesSimulator, creds: SimCredentials
+) -> None:
+    """Funding settled on the long; an order beyond the wallet refused as InsufficientFunds;
+    the long closed by a reduce-only market sell."""
+    user = creds.user_id
+    before = wallet(futures_sim, creds).balance
+    payments = futures_sim.settle_funding(CONTRACT)
+    assert len([p for p in payments if p.user_id == user]) == 1
+    usdt = wallet(futures_sim, creds)
+    assert usdt.balance < before
+    history = await peer.step("fetch_funding_history")
+    assert [decimal(h["amount"]) for h in history] == [usdt.balance - before]
+
+    assert await peer.step("create_order_beyond_margin") == "InsufficientFunds"
+    assert futures_sim.engine.active_orders(user) == []
+
+    closing = futures_sim.engine.get_order(user, (await peer.step("close_position"))["id"])
+    assert (closing.side, closing.reduce_only, closing.deal_size) == ("sell", True, Decimal(3))
+    assert not any(p.qty for p in futures_sim.margin.positions.positions(user))
+    assert await peer.step("fetch_positions_closed") == []
+    balance = await peer.step("fetch_balance_closed")
+    usdt = wallet(futures_sim, creds)
+    assert (usdt.position_margin, usdt.order_margin) == (Decimal(0), Decimal(0))
+    assert_balance(balance, usdt)
     await peer.finish()
 
 

@@ -65,6 +65,30 @@ async def futures_flow(exchange: Any) -> None:
     await run_step("fetch_my_trades", lambda: exchange.fetch_my_trades(SYMBOL))
     await run_step("fetch_balance_with_position", exchange.fetch_balance)
     await run_step("fetch_ohlcv", lambda: exchange.fetch_ohlcv(SYMBOL, "1m"))
+    await run_step("fetch_funding_history", lambda: exchange.fetch_funding_history(SYMBOL))
+    await closing_steps(exchange, ask)
+
+
+async def closing_steps(exchange: Any, ask: float) -> None:
+    """An order beyond the margin wallet (refused), then a reduce-only market sell that
+    closes the position."""
+    refused = await error_of(lambda: exchange.create_order(SYMBOL, "limit", "buy", 100_000, ask))
+    await areport("create_order_beyond_margin", refused)
+    await run_step(
+        "close_position",
+        lambda: exchange.create_order(SYMBOL, "market", "sell", 3, None, {"reduceOnly": True}),
+    )
+    await run_step("fetch_positions_closed", lambda: exchange.fetch_positions([SYMBOL]))
+    await run_step("fetch_balance_closed", exchange.fetch_balance)
+
+
+async def error_of(call: Any) -> str:
+    """The name of the ccxt exception ``call`` raised ("" if it did not raise)."""
+    try:
+        await call()
+    except Exception as exc:
+        return type(exc).__name__
+    return ""
 
 
 async def modes_steps(exchange: Any) -> None:
