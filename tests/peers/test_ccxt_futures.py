@@ -198,6 +198,38 @@ async def funding_and_closing_steps(
     await peer.finish()
 
 
+async def test_hedge_mode_long_and_short(
+    sim: KucoinSimulator, futures_sim: KucoinFuturesSimulator, start_peer: StartPeer
+) -> None:
+    creds = add_futures_peer(sim, futures_sim, "ccxt-futures-hedge")
+    user, book = creds.user_id, futures_sim.margin.positions
+    peer = await start_peer(
+        SCRIPT, sim, creds, "hedge", ("--futures-rest-url", futures_sim.rest_url)
+    )
+    await peer.report("load_markets")
+    await peer.step("set_hedge_mode")
+    assert book.position_mode(user) is PositionMode.HEDGE
+    await peer.step("open_long")
+    await peer.step("open_short")
+    held = {p.side.value: p.qty for p in book.positions(user) if p.qty}
+    assert held == {"LONG": Decimal(2), "SHORT": Decimal(1)}
+    seen = await peer.step("fetch_hedged_positions")
+    assert sorted(
+        (p["info"]["positionSide"], p["side"], decimal(p["contracts"])) for p in seen
+    ) == [
+        ("LONG", "long", held["LONG"]),
+        ("SHORT", "short", held["SHORT"]),
+    ]
+    await peer.step("close_long")
+    await peer.step("close_short")
+    assert not any(p.qty for p in book.positions(user))
+    assert await peer.step("fetch_positions_closed") == []
+    await peer.step("set_one_way_mode")
+    assert book.position_mode(user) is PositionMode.ONE_WAY
+    assert wallet(futures_sim, creds).position_margin == Decimal(0)
+    await peer.finish()
+
+
 def has_futures_subscription(futures_sim: KucoinFuturesSimulator, topic: str, key: str) -> bool:
     return any((topic, key) in conn.subscriptions for conn in futures_sim.state.hub.connections)
 

@@ -5,13 +5,15 @@ ccxt talks to two hosts: the futures one (``futuresPublic``/``futuresPrivate``) 
 spot one, which it asks during ``load_markets`` with a key (account mode, currencies,
 margin symbols, opened accounts). Both are pointed at simulators through ``urls['api']``,
 the only configuration besides ``enableRateLimit``. Flows (``--flow``): ``futures`` (REST:
-markets, book, balance, modes, leverage, funding, orders, positions, fills, candles) and
-``pro`` (ccxt.pro ``watch_order_book``).
+markets, book, balance, modes, leverage, funding, orders, positions, fills, candles),
+``hedge`` (a long and a short at once in hedge mode) and ``pro`` (ccxt.pro
+``watch_order_book``).
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 from typing import Any
 
 import ccxt.async_support as ccxt_async  # type: ignore[import-not-found, unused-ignore]
@@ -101,6 +103,28 @@ async def modes_steps(exchange: Any) -> None:
     await run_step("set_leverage", lambda: exchange.set_leverage(10, SYMBOL))
 
 
+async def hedge_flow(exchange: Any) -> None:
+    """Hedge mode: a long and a short at once (``positionSide``), closed, then one-way."""
+    await run_step("load_markets", exchange.load_markets)
+    await run_step("set_hedge_mode", lambda: exchange.set_position_mode(True))
+    for step, side, amount, params in HEDGE_ORDERS:
+        order = functools.partial(exchange.create_order, SYMBOL, "market", side, amount)
+        await run_step(step, functools.partial(order, None, params))
+        if step == "open_short":
+            await run_step("fetch_hedged_positions", lambda: exchange.fetch_positions([SYMBOL]))
+    await run_step("fetch_positions_closed", lambda: exchange.fetch_positions([SYMBOL]))
+    await run_step("set_one_way_mode", lambda: exchange.set_position_mode(False))
+
+
+HEDGE_ORDERS = (
+    ("open_long", "buy", 2, {"positionSide": "LONG"}),
+    ("open_short", "sell", 1, {"positionSide": "SHORT"}),
+    ("close_long", "sell", 2, {"positionSide": "LONG", "reduceOnly": True}),
+    ("close_short", "buy", 1, {"positionSide": "SHORT", "reduceOnly": True}),
+)
+FLOWS = {"futures": futures_flow, "hedge": hedge_flow}
+
+
 async def pro_flow(exchange: Any) -> None:
     await run_step("load_markets", exchange.load_markets)
     book = await run_step("watch_order_book", lambda: exchange.watch_order_book(SYMBOL))
@@ -121,7 +145,7 @@ async def main() -> None:
     }
     exchange = configure(factory(config), args.rest_url, args.futures_rest_url)
     try:
-        await (pro_flow if args.flow == "pro" else futures_flow)(exchange)
+        await (pro_flow if args.flow == "pro" else FLOWS[args.flow])(exchange)
     finally:
         await exchange.close()
     await areport("done")
