@@ -16,7 +16,7 @@ import pytest
 
 from kucoin_connector.simulator.kucoin_spot.server import KucoinSimulator, SimCredentials
 
-from .harness import PeerProcess, StartPeer
+from .harness import PeerProcess, PeerServer, StartPeer
 
 REPO = Path(__file__).resolve().parents[2]
 PEER_ENV_SCRIPT = REPO / "scripts" / "peer-env"
@@ -49,7 +49,7 @@ async def start_peer(peer_python: Path, tmp_path: Path) -> AsyncIterator[StartPe
 
     async def start(
         script: str,
-        sim: KucoinSimulator,
+        sim: PeerServer,
         creds: SimCredentials,
         flow: str,
         extra_args: Sequence[str] = (),

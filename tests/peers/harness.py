@@ -22,6 +22,13 @@ PEER_BALANCES = {"USDT": Decimal("10000"), "BTC": Decimal("1"), "ETH": Decimal("
 PEER_ACCOUNT_TYPES = ("trade", "trade_hf")
 
 
+class PeerServer(Protocol):
+    """What a peer is pointed at: a simulator's REST and WebSocket URLs."""
+
+    rest_url: str
+    ws_url: str
+
+
 class PeerStepFailed(AssertionError):
     """The peer client raised in a step, or the process ended or answered out of order."""
 
@@ -40,7 +47,7 @@ class PeerProcess:
         cls,
         python: Path,
         script: str,
-        sim: KucoinSimulator,
+        sim: PeerServer,
         creds: SimCredentials,
         flow: str,
         stderr: IO[bytes],
@@ -117,7 +124,7 @@ class StartPeer(Protocol):
     async def __call__(
         self,
         script: str,
-        sim: KucoinSimulator,
+        sim: PeerServer,
         creds: SimCredentials,
         flow: str,
         extra_args: Sequence[str] = (),
