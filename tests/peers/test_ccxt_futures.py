@@ -266,4 +266,46 @@ async def test_pro_order_book(
     book = await peer.step("order_book_at_sequence", {"sequence": sequence})
     assert book["nonce"] == sequence
     assert (levels(book["bids"]), levels(book["asks"])) == (bids, asks)
+    await own_order_steps(peer, futures_sim, creds)
+
+
+def has_private_subscription(futures_sim: KucoinFuturesSimulator, user_id: str, topic: str) -> bool:
+    return any(
+        conn.user_id == user_id and any(t == topic for t, _ in conn.subscriptions)
+        for conn in futures_sim.state.hub.connections
+    )
+
+
+async def own_order_steps(
+    peer: PeerProcess, futures_sim: KucoinFuturesSimulator, creds: SimCredentials
+) -> None:
+    """ccxt.pro's watch_orders sees the peer's order rest, then fill."""
+    engine, user = futures_sim.engine, creds.user_id
+    await peer.proceed()
+    await wait_until(
+        lambda: has_private_subscription(futures_sim, user, "/contractMarket/tradeOrders"),
+        "tradeOrders sub",
+    )
+    best_bid, best_ask = engine.best_bid_ask(CONTRACT)
+    assert best_bid is not None and best_ask is not None
+    inside = (best_bid[0] + best_ask[0]) / 2
+    own = engine.place_order(
+        user, OrderRequest(symbol=CONTRACT, side="sell", price=inside, size=Decimal(2))
+    )
+    seen = await peer.report("watch_orders")
+    assert [(o["id"], o["status"], decimal(o["price"]), decimal(o["amount"])) for o in seen] == [
+        (own.id, "open", inside, Decimal(2))
+    ]
+    await peer.proceed()
+    engine.place_order(
+        futures_sim.user_id,
+        OrderRequest(symbol=CONTRACT, side="buy", price=inside, size=Decimal(2)),
+    )
+    seen = await peer.report("watch_orders_filled")
+    assert not engine.get_order(user, own.id).is_active
+    assert [(o["id"], o["status"], decimal(o["filled"])) for o in seen] == [
+        (own.id, "closed", Decimal(2))
+    ]
+    [short] = [p for p in futures_sim.margin.positions.positions(user) if p.qty]
+    assert short.direction == -1 and short.size == Decimal(2)
     await peer.finish()

@@ -7,7 +7,7 @@ margin symbols, opened accounts). Both are pointed at simulators through ``urls[
 the only configuration besides ``enableRateLimit``. Flows (``--flow``): ``futures`` (REST:
 markets, book, balance, modes, leverage, funding, orders, positions, fills, candles),
 ``hedge`` (a long and a short at once in hedge mode) and ``pro`` (ccxt.pro
-``watch_order_book``).
+``watch_order_book`` and ``watch_orders``).
 """
 
 from __future__ import annotations
@@ -132,6 +132,17 @@ async def pro_flow(exchange: Any) -> None:
     while book["nonce"] < target:
         book = await exchange.watch_order_book(SYMBOL)
     await areport("order_book_at_sequence", book)
+    await areport("watch_orders", await watch_orders_until(exchange, "open"))
+    await areport("watch_orders_filled", await watch_orders_until(exchange, "closed"))
+
+
+async def watch_orders_until(exchange: Any, status: str) -> Any:
+    """ccxt's own orders once one has ``status`` (its order cache first: a watch resolves
+    on the next message only, and the cache is updated by every message)."""
+    orders = list(exchange.orders or [])
+    while not any(order["status"] == status for order in orders):
+        orders = await exchange.watch_orders(SYMBOL)
+    return orders
 
 
 async def main() -> None:
