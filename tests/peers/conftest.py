@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from kucoin_connector.simulator.kucoin_futures.server import KucoinFuturesSimulator
 from kucoin_connector.simulator.kucoin_spot.server import KucoinSimulator, SimCredentials
 
 from .harness import PeerProcess, PeerServer, StartPeer
@@ -39,6 +40,15 @@ def peer_python() -> Path:
 async def sim() -> AsyncIterator[KucoinSimulator]:
     """A simulator whose book moves only when a test or a peer moves it."""
     async with KucoinSimulator(seed=11, pairs=["BTC-USDT", "ETH-USDT"], activity=False) as s:
+        yield s
+
+
+@pytest.fixture
+async def futures_sim() -> AsyncIterator[KucoinFuturesSimulator]:
+    """A KuCoin Futures simulator whose books move only when a test or a peer moves them."""
+    async with KucoinFuturesSimulator(
+        seed=11, contracts=["XBTUSDTM", "ETHUSDTM"], activity=False
+    ) as s:
         yield s
 
 

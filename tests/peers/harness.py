@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import IO, Any, Protocol
 
 from kucoin_connector.simulator.engine.models import Account, OrderRequest
+from kucoin_connector.simulator.kucoin_futures.server import KucoinFuturesSimulator
 from kucoin_connector.simulator.kucoin_spot.server import KucoinSimulator, SimCredentials
 
 TESTS_DIR = Path(__file__).resolve().parents[1]
@@ -20,6 +21,8 @@ LINE_LIMIT_BYTES = 16 * 1024 * 1024  # a step's JSON is one line (markets, balan
 POLL_INTERVAL_S = 0.02
 PEER_BALANCES = {"USDT": Decimal("10000"), "BTC": Decimal("1"), "ETH": Decimal("10")}
 PEER_ACCOUNT_TYPES = ("trade", "trade_hf")
+CCXT_KEY_VERSION = 2  # ccxt 4.5.90 always sends KC-API-KEY-VERSION: 2
+MARGIN_DEPOSIT = Decimal("10000")  # a futures peer's USDT margin
 
 
 class PeerServer(Protocol):
@@ -161,6 +164,23 @@ def add_peer(sim: KucoinSimulator, name: str, key_version: int) -> SimCredential
     for currency, amount in PEER_BALANCES.items():
         for account_type in PEER_ACCOUNT_TYPES:
             sim.deposit(currency, amount, account_type=account_type, user_id=creds.user_id)
+    return creds
+
+
+def add_futures_peer(
+    sim: KucoinSimulator, futures_sim: KucoinFuturesSimulator, name: str
+) -> SimCredentials:
+    """A user with one ccxt (v2) key on both simulators (ccxt kucoinfutures asks both),
+    and MARGIN_DEPOSIT USDT in its futures margin wallet."""
+    creds = add_peer(sim, name, CCXT_KEY_VERSION)
+    futures_sim.add_api_key(
+        creds.api_key,
+        creds.api_secret,
+        creds.passphrase,
+        user_id=creds.user_id,
+        key_version=CCXT_KEY_VERSION,
+    )
+    futures_sim.deposit("USDT", MARGIN_DEPOSIT, user_id=creds.user_id)
     return creds
 
 

@@ -9,10 +9,7 @@ wallet.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from decimal import Decimal
-
-import pytest
 
 from kucoin_connector.simulator.engine.margin import MarginWallet
 from kucoin_connector.simulator.engine.models import OrderRequest
@@ -20,37 +17,18 @@ from kucoin_connector.simulator.engine.positions import MarginMode, PositionMode
 from kucoin_connector.simulator.kucoin_futures.server import KucoinFuturesSimulator
 from kucoin_connector.simulator.kucoin_spot.server import KucoinSimulator, SimCredentials
 
-from .harness import PeerProcess, StartPeer, add_peer, decimal, levels, wait_until
+from .harness import (
+    MARGIN_DEPOSIT,
+    PeerProcess,
+    StartPeer,
+    add_futures_peer,
+    decimal,
+    levels,
+    wait_until,
+)
 
 SCRIPT = "ccxt_futures_flow.py"
 CONTRACT = "XBTUSDTM"
-CCXT_KEY_VERSION = 2  # ccxt 4.5.90 always sends KC-API-KEY-VERSION: 2
-MARGIN_DEPOSIT = Decimal("10000")
-
-
-@pytest.fixture
-async def futures_sim() -> AsyncIterator[KucoinFuturesSimulator]:
-    """A futures simulator whose books move only when a test or a peer moves them."""
-    async with KucoinFuturesSimulator(
-        seed=11, contracts=[CONTRACT, "ETHUSDTM"], activity=False
-    ) as s:
-        yield s
-
-
-def add_futures_peer(
-    sim: KucoinSimulator, futures_sim: KucoinFuturesSimulator, name: str
-) -> SimCredentials:
-    """A user with one key on both simulators, and USDT in its futures margin wallet."""
-    creds = add_peer(sim, name, CCXT_KEY_VERSION)
-    futures_sim.add_api_key(
-        creds.api_key,
-        creds.api_secret,
-        creds.passphrase,
-        user_id=creds.user_id,
-        key_version=CCXT_KEY_VERSION,
-    )
-    futures_sim.deposit("USDT", MARGIN_DEPOSIT, user_id=creds.user_id)
-    return creds
 
 
 def wallet(futures_sim: KucoinFuturesSimulator, creds: SimCredentials) -> MarginWallet:

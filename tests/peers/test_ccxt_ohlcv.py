@@ -1,5 +1,6 @@
-"""ccxt's ``fetch_ohlcv`` on spot, unchanged, returns the closed candles of the simulator's
-trade tape: 1m and 5m candles recomputed here from ``sim.engine.trades``.
+"""ccxt's ``fetch_ohlcv``, unchanged, returns the closed candles of the simulator's trade
+tape: 1m and 5m candles recomputed here from ``sim.engine.trades``, on spot (ccxt kucoin)
+and on a perpetual (ccxt kucoinfutures).
 
 The trades are printed in the past (the simulator's clock is skewed back while they are
 made, then set right) at fixed offsets from a 5-minute boundary, so that every candle is
@@ -9,13 +10,19 @@ closed when ccxt asks and the layout of candles is the same on every run.
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Protocol
 
+from kucoin_connector.simulator.engine.clock import SimClock
+from kucoin_connector.simulator.engine.engine import MatchingEngine
 from kucoin_connector.simulator.engine.models import OrderRequest, Trade
+from kucoin_connector.simulator.kucoin_futures.server import KucoinFuturesSimulator
 from kucoin_connector.simulator.kucoin_spot.server import KucoinSimulator
 
-from .harness import StartPeer, add_peer, decimal
+from .harness import StartPeer, add_futures_peer, add_peer, decimal
 
 SCRIPT = "ccxt_flow.py"
+FUTURES_SCRIPT = "ccxt_futures_flow.py"
+CONTRACT = "XBTUSDTM"
 SYMBOL = "BTC-USDT"
 MINUTE_MS = 60_000
 FIVE_MINUTES_MS = 5 * MINUTE_MS
@@ -35,16 +42,37 @@ TRADES_AT = (
 FIRST_BOUNDARY_AGO = 8  # 5-minute buckets back: the last trade is 20+ minutes old
 
 
-def print_trade_at(sim: KucoinSimulator, time_ms: int, side: str) -> None:
+class TradingSim(Protocol):
+    """A simulator whose default user trades on its engine at its clock's time."""
+
+    @property
+    def clock(self) -> SimClock: ...
+    @property
+    def engine(self) -> MatchingEngine: ...
+    @property
+    def user_id(self) -> str: ...
+
+
+def print_trades(sim: TradingSim, symbol: str, size: Decimal) -> int:
+    """Print TRADES_AT in the past; the 5-minute boundary they are counted from."""
+    now = sim.clock.now_ms()
+    first_boundary = (now // FIVE_MINUTES_MS - FIRST_BOUNDARY_AGO) * FIVE_MINUTES_MS
+    for offset, side in TRADES_AT:
+        print_trade_at(sim, symbol, size, first_boundary + offset, side)
+    assert len(sim.engine.trades(symbol)) == len(TRADES_AT)
+    return first_boundary
+
+
+def print_trade_at(sim: TradingSim, symbol: str, size: Decimal, time_ms: int, side: str) -> None:
     """The default user takes the best level of the other side at the simulator's
     ``time_ms`` (its clock skewed there for the trade, then set right)."""
     sim.clock.skew_ms = 0
     sim.clock.skew_ms = time_ms - sim.clock.now_ms()
     try:
-        bid, ask = sim.engine.best_bid_ask(SYMBOL)
+        bid, ask = sim.engine.best_bid_ask(symbol)
         assert bid is not None and ask is not None
         price = ask[0] if side == "buy" else bid[0]
-        request = OrderRequest(symbol=SYMBOL, side=side, price=price, size=TRADE_SIZE)
+        request = OrderRequest(symbol=symbol, side=side, price=price, size=size)
         sim.engine.place_order(sim.user_id, request)
     finally:
         sim.clock.skew_ms = 0
@@ -84,13 +112,8 @@ def as_decimals(
 async def test_fetch_ohlcv_equals_the_trade_tape(
     sim: KucoinSimulator, start_peer: StartPeer
 ) -> None:
-    now = sim.clock.now_ms()
-    first_boundary = (now // FIVE_MINUTES_MS - FIRST_BOUNDARY_AGO) * FIVE_MINUTES_MS
-    for offset, side in TRADES_AT:
-        print_trade_at(sim, first_boundary + offset, side)
+    print_trades(sim, SYMBOL, TRADE_SIZE)
     trades = sim.engine.trades(SYMBOL)
-    assert len(trades) == len(TRADES_AT)
-
     peer = await start_peer(SCRIPT, sim, add_peer(sim, "ccxt-ohlcv", 2), "ohlcv")
     await peer.report("load_markets")
     one_minute = as_decimals(await peer.step("fetch_ohlcv_1m"))
@@ -103,4 +126,23 @@ async def test_fetch_ohlcv_equals_the_trade_tape(
     assert five_minutes == expected_5m
     # the candles move: a minute with a buy then a sell is not flat
     assert expected_1m[0][2] > expected_1m[0][3]
+    await peer.finish()
+
+
+async def test_futures_fetch_ohlcv_equals_the_trade_tape(
+    sim: KucoinSimulator, futures_sim: KucoinFuturesSimulator, start_peer: StartPeer
+) -> None:
+    """The same on a perpetual (ccxt kucoinfutures; volume in lots)."""
+    print_trades(futures_sim, CONTRACT, Decimal(1))
+    trades = futures_sim.engine.trades(CONTRACT)
+    creds = add_futures_peer(sim, futures_sim, "ccxt-futures-ohlcv")
+    extra_args = ("--futures-rest-url", futures_sim.rest_url)
+    peer = await start_peer(FUTURES_SCRIPT, sim, creds, "ohlcv", extra_args)
+    await peer.report("load_markets")
+    one_minute = as_decimals(await peer.step("fetch_ohlcv_1m"))
+    five_minutes = as_decimals(await peer.step("fetch_ohlcv_5m"))
+    now = futures_sim.clock.now_ms()
+    assert one_minute == closed_candles(trades, MINUTE_MS, now)
+    assert five_minutes == closed_candles(trades, FIVE_MINUTES_MS, now)
+    assert (len(one_minute), len(five_minutes)) == (5, 3)
     await peer.finish()

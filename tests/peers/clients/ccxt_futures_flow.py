@@ -6,7 +6,8 @@ spot one, which it asks during ``load_markets`` with a key (account mode, curren
 margin symbols, opened accounts). Both are pointed at simulators through ``urls['api']``,
 the only configuration besides ``enableRateLimit``. Flows (``--flow``): ``futures`` (REST:
 markets, book, balance, modes, leverage, funding, orders, positions, fills, candles),
-``hedge`` (a long and a short at once in hedge mode) and ``pro`` (ccxt.pro
+``hedge`` (a long and a short at once in hedge mode), ``ohlcv`` (1m and 5m candles) and
+``pro`` (ccxt.pro
 ``watch_order_book`` and ``watch_orders``).
 """
 
@@ -122,7 +123,15 @@ HEDGE_ORDERS = (
     ("close_long", "sell", 2, {"positionSide": "LONG", "reduceOnly": True}),
     ("close_short", "buy", 1, {"positionSide": "SHORT", "reduceOnly": True}),
 )
-FLOWS = {"futures": futures_flow, "hedge": hedge_flow}
+
+
+async def ohlcv_flow(exchange: Any) -> None:
+    await run_step("load_markets", exchange.load_markets)
+    await run_step("fetch_ohlcv_1m", lambda: exchange.fetch_ohlcv(SYMBOL, "1m"))
+    await run_step("fetch_ohlcv_5m", lambda: exchange.fetch_ohlcv(SYMBOL, "5m"))
+
+
+FLOWS = {"futures": futures_flow, "hedge": hedge_flow, "ohlcv": ohlcv_flow}
 
 
 async def pro_flow(exchange: Any) -> None:
