@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import importlib.util
+import inspect
 import json
 import warnings
 from pathlib import Path
@@ -47,8 +48,13 @@ __all__ = [
 
 
 def _wraps_data(model: type[BaseModel]) -> bool:
-    """Response models of a list or a scalar hold the whole ``data`` in one field."""
-    return set(model.model_fields) - {"common_response"} == {"data"}
+    """Response models of a list or a scalar hold the whole ``data`` in one field: their
+    generated ``from_dict`` wraps its input (``obj = {'data': obj}``). A model whose own
+    field is named ``data`` (the classic batch placement: ``{"data": [...]}``) does not."""
+    if set(model.model_fields) - {"common_response"} != {"data"}:
+        return False
+    from_dict = getattr(model, "from_dict")  # noqa: B009 - generated, untyped classmethod
+    return "obj = {'data': obj}" in inspect.getsource(from_dict)
 
 
 def check_shape(model: type[BaseModel], data: Any) -> None:
