@@ -26,6 +26,12 @@ with warnings.catch_warnings():
     import kucoin_universal_sdk.generate.account.account as acct
     import kucoin_universal_sdk.generate.account.fee as fee
     import kucoin_universal_sdk.generate.account.transfer as xfer
+    import kucoin_universal_sdk.generate.futures.fundingfees as ffund
+    import kucoin_universal_sdk.generate.futures.futures_private as fws_private
+    import kucoin_universal_sdk.generate.futures.futures_public as fws_public
+    import kucoin_universal_sdk.generate.futures.market as fmkt
+    import kucoin_universal_sdk.generate.futures.order as ford
+    import kucoin_universal_sdk.generate.futures.positions as fpos
     import kucoin_universal_sdk.generate.margin.market as mmkt
     import kucoin_universal_sdk.generate.spot.market as mkt
     import kucoin_universal_sdk.generate.spot.order as od
@@ -37,6 +43,12 @@ __all__ = [
     "check_shape",
     "documented_example",
     "fee",
+    "ffund",
+    "fmkt",
+    "ford",
+    "fpos",
+    "fws_private",
+    "fws_public",
     "mkt",
     "mmkt",
     "od",
