@@ -118,6 +118,8 @@ def _fill(template: Any, ids: dict[str, str]) -> Any:
         return template.format(**ids)
     if isinstance(template, dict):
         return {k: _fill(v, ids) for k, v in template.items()}
+    if isinstance(template, list):
+        return [_fill(v, ids) for v in template]
     return template
 
 

@@ -38,7 +38,13 @@ ORDER_TYPES = {
 }
 # Fields of the REST position that KuCoin's position.change message does not carry
 # (its documented example, in the SDK's tests and ccxt's comments).
-REST_ONLY_POSITION_FIELDS = ("id", "isInverse", "maintainMargin")
+REST_ONLY_POSITION_FIELDS = (
+    "id",
+    "isInverse",
+    "maintainMargin",
+    "posCommCommon",
+    "posCrossMargin",
+)
 LEVEL2 = "/contractMarket/level2"
 EXECUTION = "/contractMarket/execution"
 TICKER = "/contractMarket/tickerV2"
