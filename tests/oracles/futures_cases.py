@@ -195,19 +195,23 @@ DOCUMENTED_BEYOND_SDK: dict[str, set[str]] = {
 
 @dataclass(frozen=True)
 class FWsCase:
-    base: str  # the topic without its symbol
+    topic: str  # the subscription
     subject: str
     model: Any  # the SDK's generated event model of its ``data``
 
+    @property
+    def base(self) -> str:
+        return self.topic.partition(":")[0]
+
 
 WS_CASES: list[FWsCase] = [
-    FWsCase("/contractMarket/level2", "level2", fws_public.OrderbookIncrementEvent),
-    FWsCase("/contractMarket/execution", "match", fws_public.ExecutionEvent),
-    FWsCase("/contractMarket/tickerV2", "tickerV2", fws_public.TickerV2Event),
+    FWsCase(f"/contractMarket/level2:{SYM}", "level2", fws_public.OrderbookIncrementEvent),
+    FWsCase(f"/contractMarket/execution:{SYM}", "match", fws_public.ExecutionEvent),
+    FWsCase(f"/contractMarket/tickerV2:{SYM}", "tickerV2", fws_public.TickerV2Event),
     FWsCase("/contractMarket/tradeOrders", "orderChange", fws_private.AllOrderEvent),
-    FWsCase("/contractMarket/tradeOrders", "symbolOrderChange", fws_private.OrderEvent),
-    FWsCase("/contract/position", "position.change", fws_private.PositionEvent),
-    FWsCase("/contract/position", "position.settlement", fws_private.PositionEvent),
+    FWsCase(f"/contractMarket/tradeOrders:{SYM}", "symbolOrderChange", fws_private.OrderEvent),
+    FWsCase(f"/contract/position:{SYM}", "position.change", fws_private.PositionEvent),
+    FWsCase(f"/contract/position:{SYM}", "position.settlement", fws_private.PositionEvent),
     FWsCase("/contractAccount/wallet", "walletBalance.change", fws_private.BalanceEvent),
 ]
 
