@@ -36,6 +36,15 @@ ORDER_TYPES = {
     "filled": ("filled", "done"),
     "canceled": ("canceled", "done"),
 }
+# Fields of the REST position that KuCoin's position.change message does not carry
+# (its documented example, in the SDK's tests and ccxt's comments).
+REST_ONLY_POSITION_FIELDS = (
+    "id",
+    "isInverse",
+    "maintainMargin",
+    "posCommCommon",
+    "posCrossMargin",
+)
 LEVEL2 = "/contractMarket/level2"
 EXECUTION = "/contractMarket/execution"
 TICKER = "/contractMarket/tickerV2"
@@ -124,6 +133,8 @@ class FuturesPublisher:
         )
         mark = self.mark_price(position.symbol)
         data = position_payload(position, contract, mark, mode, time_ms)
+        for rest_only in REST_ONLY_POSITION_FIELDS:
+            del data[rest_only]
         data["changeReason"] = {
             "fill": "positionChange",
             "liquidation": "liquidation",
