@@ -102,6 +102,7 @@ async def test_every_printed_key_reads_its_futures_wallet(
     argv = ["--port", "0", "--no-activity", "--balances", "USDT=321,USDC=5"]
     args = _parse([*argv, "--key", "k1:s1:p1:1", "--key", "k3:s3:p3:3:dave"])
     sim = cli.build_simulator(args)
+    assert isinstance(sim, KucoinFuturesSimulator)
     task = asyncio.create_task(cli._serve(sim, "KuCoin Futures"))
     for _ in range(500):
         if sim.rest_url:

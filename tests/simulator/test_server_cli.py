@@ -178,6 +178,7 @@ async def test_every_printed_key_signs_a_request(capsys: pytest.CaptureFixture[s
         ]
     )
     sim = cli.build_simulator(args)
+    assert isinstance(sim, KucoinSimulator)
     sim.deposit("USDT", "1000", user_id=DEFAULT_USER)  # the default user differs from new ones
     task = asyncio.create_task(cli._serve(sim))
     for _ in range(500):

@@ -40,7 +40,7 @@ from ..kucoin_spot.server import SimCredentials
 from ..kucoin_spot.tokens import TokenStore
 from ..kucoin_spot.ws import WsEndpoint, WsSettings
 from ..kucoin_spot.ws_hub import WsHub
-from . import rest_market, rest_orders, rest_positions, ws_topics
+from . import rest_index, rest_market, rest_orders, rest_positions, ws_topics
 from .contracts import DEFAULT_CONTRACTS, FUNDING_INTERVAL_MS, ContractDef
 from .faults_http import add_admin_routes, errors_middleware, faults_middleware
 from .market_feeds import FuturesMarketFeeds
@@ -240,7 +240,7 @@ class KucoinFuturesSimulator:
             parse_topic=ws_topics.parse_topic,
         )
         app.router.add_get(WS_PATH, endpoint.handle)
-        for module in (rest_market, rest_orders, rest_positions):
+        for module in (rest_market, rest_index, rest_orders, rest_positions):
             add_routes(app, module.ROUTES)
         runner = web.AppRunner(app, handle_signals=False, access_log=None, shutdown_timeout=1.0)
         await runner.setup()
