@@ -248,10 +248,7 @@ async def test_funding_is_paid_with_the_exchanges_sign(
         event = venue.funding[-1]
         assert event.amount == -paid.amount  # the exchange's record, sign included
         assert (event.amount < 0) == (side is TradeType.BUY)  # a positive rate: longs pay
-        if position_mode is PositionMode.ONEWAY:
-            # In Hedge mode the simulator's position.settlement carries no positionSide
-            # yet (publisher.on_funding), so the side is not checked there.
-            assert event.position_side is held
+        assert event.position_side is held
         await venue.check_all()
 
 

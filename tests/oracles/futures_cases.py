@@ -79,6 +79,12 @@ CASES: list[FCase] = [
         fmkt.GetMarkPriceResp,
         f"/api/v1/mark-price/{SYM}/current",
     ),
+    FCase(
+        "GET",
+        "/api/v1/index/query",
+        fmkt.GetSpotIndexPriceResp,
+        "/api/v1/index/query?symbol=.KXBTUSDT",
+    ),
     FCase("POST", "/api/v1/bullet-public", fmkt.GetPublicTokenResp, "/api/v1/bullet-public"),
     FCase("POST", "/api/v1/bullet-private", fmkt.GetPrivateTokenResp, "/api/v1/bullet-private"),
     # ---- account, positions, funding
@@ -208,6 +214,10 @@ WS_CASES: list[FWsCase] = [
     FWsCase(f"/contractMarket/level2:{SYM}", "level2", fws_public.OrderbookIncrementEvent),
     FWsCase(f"/contractMarket/execution:{SYM}", "match", fws_public.ExecutionEvent),
     FWsCase(f"/contractMarket/tickerV2:{SYM}", "tickerV2", fws_public.TickerV2Event),
+    FWsCase(f"/contractMarket/level2Depth5:{SYM}", "level2", fws_public.OrderbookLevel5Event),
+    FWsCase(f"/contractMarket/level2Depth50:{SYM}", "level2", fws_public.OrderbookLevel50Event),
+    FWsCase(f"/contract/instrument:{SYM}", "mark.index.price", fws_public.InstrumentEvent),
+    FWsCase(f"/contract/instrument:{SYM}", "funding.rate", fws_public.InstrumentEvent),
     FWsCase("/contractMarket/tradeOrders", "orderChange", fws_private.AllOrderEvent),
     FWsCase(f"/contractMarket/tradeOrders:{SYM}", "symbolOrderChange", fws_private.OrderEvent),
     FWsCase(f"/contract/position:{SYM}", "position.change", fws_private.PositionEvent),
