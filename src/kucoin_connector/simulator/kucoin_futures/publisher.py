@@ -155,9 +155,9 @@ class FuturesPublisher:
             "ts": payment.time_ms * 1_000_000,
             "settleCurrency": self.contracts[payment.symbol].settle,
         }
-        if self.positions is not None:
-            if self.positions.position_mode(pos.user_id) is PositionMode.HEDGE:
-                data["positionSide"] = pos.side.value  # which of the two positions paid
+        book = self.positions
+        if book is not None and book.position_mode(pos.user_id) is PositionMode.HEDGE:
+            data["positionSide"] = pos.side.value  # which of the two positions paid
         user, symbol = payment.user_id, payment.symbol
         msg = message(
             f"{POSITION}:{symbol}", "position.settlement", data, private=True, user_id=user
