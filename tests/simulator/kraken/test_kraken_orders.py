@@ -16,7 +16,9 @@ def best(ksim: KrakenSimulator, symbol: str = "BTC-USD") -> tuple[Decimal, Decim
     return bid[0], ask[0]
 
 
-async def test_limit_order_lifecycle_with_holds(kclient: KrakenClient, ksim: KrakenSimulator) -> None:
+async def test_limit_order_lifecycle_with_holds(
+    kclient: KrakenClient, ksim: KrakenSimulator
+) -> None:
     bid, _ = best(ksim)
     price = bid - 100
     placed = await kclient.private(
@@ -44,14 +46,22 @@ async def test_limit_order_lifecycle_with_holds(kclient: KrakenClient, ksim: Kra
     assert again == {"error": ["EOrder:Unknown order"]}
 
 
-async def test_a_crossing_order_fills_and_settles(kclient: KrakenClient, ksim: KrakenSimulator) -> None:
+async def test_a_crossing_order_fills_and_settles(
+    kclient: KrakenClient, ksim: KrakenSimulator
+) -> None:
     _, ask = best(ksim)
     _, asks = ksim.engine.level2_snapshot("BTC-USD", 1)[1:]
     volume = min(asks[0][1], Decimal("0.01"))
     placed = await kclient.private(
         "AddOrder",
-        {"pair": "XXBTZUSD", "type": "buy", "ordertype": "limit", "volume": volume, "price": ask,
-         "cl_ord_id": "fill-1"},
+        {
+            "pair": "XXBTZUSD",
+            "type": "buy",
+            "ordertype": "limit",
+            "volume": volume,
+            "price": ask,
+            "cl_ord_id": "fill-1",
+        },
     )
     (txid,) = placed["txid"]
     info = (await kclient.private("QueryOrders", {"txid": txid, "trades": True}))[txid]
@@ -73,13 +83,21 @@ async def test_a_crossing_order_fills_and_settles(kclient: KrakenClient, ksim: K
     assert Decimal(balances["ZUSD"]) == (Decimal(100000) - cost - fee).quantize(Decimal("1e-10"))
 
 
-async def test_cancel_by_cl_ord_id_and_cancel_all(kclient: KrakenClient, ksim: KrakenSimulator) -> None:
+async def test_cancel_by_cl_ord_id_and_cancel_all(
+    kclient: KrakenClient, ksim: KrakenSimulator
+) -> None:
     bid, _ = best(ksim)
     for n in range(3):
         await kclient.private(
             "AddOrder",
-            {"pair": "XBTUSD", "type": "buy", "ordertype": "limit", "volume": "0.01",
-             "price": bid - 50 - n, "cl_ord_id": f"c-{n}"},
+            {
+                "pair": "XBTUSD",
+                "type": "buy",
+                "ordertype": "limit",
+                "volume": "0.01",
+                "price": bid - 50 - n,
+                "cl_ord_id": f"c-{n}",
+            },
         )
     assert await kclient.private("CancelOrder", {"cl_ord_id": "c-1"}) == {"count": 1}
     by_client = await kclient.private("OpenOrders", {"cl_ord_id": "c-1"})
@@ -92,34 +110,60 @@ async def test_cancel_by_cl_ord_id_and_cancel_all(kclient: KrakenClient, ksim: K
 async def test_validate_places_nothing(kclient: KrakenClient, ksim: KrakenSimulator) -> None:
     result = await kclient.private(
         "AddOrder",
-        {"pair": "XBTUSD", "type": "sell", "ordertype": "limit", "volume": "1", "price": "40000",
-         "validate": "true"},
+        {
+            "pair": "XBTUSD",
+            "type": "sell",
+            "ordertype": "limit",
+            "volume": "1",
+            "price": "40000",
+            "validate": "true",
+        },
     )
     assert result == {"descr": {"order": "sell 1.00000000 XBTUSD @ limit 40000.0"}}
     assert ksim.engine.list_orders(ksim.user_id) == []
 
 
-async def test_post_only_that_would_take_is_rejected(kclient: KrakenClient, ksim: KrakenSimulator) -> None:
+async def test_post_only_that_would_take_is_rejected(
+    kclient: KrakenClient, ksim: KrakenSimulator
+) -> None:
     _, ask = best(ksim)
     reply = await kclient.private_raw(
         "AddOrder",
-        {"pair": "XBTUSD", "type": "buy", "ordertype": "limit", "volume": "0.01", "price": ask,
-         "oflags": "post"},
+        {
+            "pair": "XBTUSD",
+            "type": "buy",
+            "ordertype": "limit",
+            "volume": "0.01",
+            "price": ask,
+            "oflags": "post",
+        },
     )
     assert reply == {"error": ["EOrder:Post only order"]}
     assert ksim.engine.list_orders(ksim.user_id) == []
     resting = await kclient.private(
         "AddOrder",
-        {"pair": "XBTUSD", "type": "buy", "ordertype": "limit", "volume": "0.01",
-         "price": ask - 1000, "oflags": "post"},
+        {
+            "pair": "XBTUSD",
+            "type": "buy",
+            "ordertype": "limit",
+            "volume": "0.01",
+            "price": ask - 1000,
+            "oflags": "post",
+        },
     )
-    info = (await kclient.private("QueryOrders", {"txid": resting["txid"][0]}))
+    info = await kclient.private("QueryOrders", {"txid": resting["txid"][0]})
     assert "post" in next(iter(info.values()))["oflags"]
 
 
 async def test_refusals_use_krakens_errors(kclient: KrakenClient) -> None:
     async def add(**fields: object) -> object:
-        base = {"pair": "XBTUSD", "type": "buy", "ordertype": "limit", "volume": "1", "price": "1000"}
+        base = {
+            "pair": "XBTUSD",
+            "type": "buy",
+            "ordertype": "limit",
+            "volume": "1",
+            "price": "1000",
+        }
         return (await kclient.private_raw("AddOrder", {**base, **fields}))["error"]
 
     assert await add(volume="1000") == ["EOrder:Insufficient funds"]
@@ -135,8 +179,14 @@ async def test_ioc_and_market_orders(kclient: KrakenClient, ksim: KrakenSimulato
     bid, _ = best(ksim)
     ioc = await kclient.private(
         "AddOrder",
-        {"pair": "XBTUSD", "type": "buy", "ordertype": "limit", "volume": "0.01",
-         "price": bid - 10, "timeinforce": "IOC"},
+        {
+            "pair": "XBTUSD",
+            "type": "buy",
+            "ordertype": "limit",
+            "volume": "0.01",
+            "price": bid - 10,
+            "timeinforce": "IOC",
+        },
     )
     info = (await kclient.private("QueryOrders", {"txid": ioc["txid"][0]}))[ioc["txid"][0]]
     assert info["status"] == "canceled" and info["vol_exec"] == "0.00000000"

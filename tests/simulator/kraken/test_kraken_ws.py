@@ -70,7 +70,9 @@ async def _receive(ws: aiohttp.ClientWebSocketResponse, channel: str) -> dict[st
             return message  # type: ignore[no-any-return]
 
 
-async def connect(ksim: KrakenSimulator, session: aiohttp.ClientSession) -> aiohttp.ClientWebSocketResponse:
+async def connect(
+    ksim: KrakenSimulator, session: aiohttp.ClientSession
+) -> aiohttp.ClientWebSocketResponse:
     ws = await session.ws_connect(ksim.ws_url)
     status = await receive(ws, "status")
     assert status["data"][0]["system"] == "online"
@@ -81,8 +83,13 @@ async def test_book_checksums_hold_on_every_message(
     ksim: KrakenSimulator, session: aiohttp.ClientSession
 ) -> None:
     ws = await connect(ksim, session)
-    await ws.send_json({"method": "subscribe", "params": {"channel": "book", "symbol": ["BTC/USD"],
-                                                          "depth": 10}, "req_id": 7})
+    await ws.send_json(
+        {
+            "method": "subscribe",
+            "params": {"channel": "book", "symbol": ["BTC/USD"], "depth": 10},
+            "req_id": 7,
+        }
+    )
     ack = await receive(ws, "subscribe")
     assert ack["success"] is True and ack["req_id"] == "7"
     assert ack["result"]["depth"] == "10" and ack["result"]["symbol"] == "BTC/USD"
@@ -117,15 +124,22 @@ async def test_a_bad_subscription_is_refused_and_others_keep_working(
     ksim: KrakenSimulator, session: aiohttp.ClientSession
 ) -> None:
     ws = await connect(ksim, session)
-    await ws.send_json({"method": "subscribe", "params": {"channel": "book", "symbol": ["XXX/YYY"]},
-                        "req_id": 1})
+    await ws.send_json(
+        {"method": "subscribe", "params": {"channel": "book", "symbol": ["XXX/YYY"]}, "req_id": 1}
+    )
     error = await receive(ws, "subscribe")
     assert error["success"] is False and error["symbol"] == "XXX/YYY" and error["req_id"] == "1"
-    await ws.send_json({"method": "subscribe", "params": {"channel": "book", "symbol": ["BTC/USD"],
-                                                          "depth": 11}, "req_id": 2})
+    await ws.send_json(
+        {
+            "method": "subscribe",
+            "params": {"channel": "book", "symbol": ["BTC/USD"], "depth": 11},
+            "req_id": 2,
+        }
+    )
     assert (await receive(ws, "subscribe"))["success"] is False
-    await ws.send_json({"method": "subscribe", "params": {"channel": "trade", "symbol": ["BTC/USD"]},
-                        "req_id": 3})
+    await ws.send_json(
+        {"method": "subscribe", "params": {"channel": "trade", "symbol": ["BTC/USD"]}, "req_id": 3}
+    )
     assert (await receive(ws, "subscribe"))["success"] is True
     await ws.send_json({"method": "ping", "req_id": 4})
     pong = await receive(ws, "pong")
@@ -137,8 +151,13 @@ async def test_a_bad_subscription_is_refused_and_others_keep_working(
     while trade["type"] != "update":
         trade = await receive(ws, "trade")
     assert trade["data"][0]["symbol"] == "BTC/USD"
-    await ws.send_json({"method": "unsubscribe", "params": {"channel": "trade", "symbol": ["BTC/USD"]},
-                        "req_id": 5})
+    await ws.send_json(
+        {
+            "method": "unsubscribe",
+            "params": {"channel": "trade", "symbol": ["BTC/USD"]},
+            "req_id": 5,
+        }
+    )
     unsub = await receive(ws, "unsubscribe")
     assert unsub["success"] is True and unsub["req_id"] == "5"
     await ws.close()
@@ -151,8 +170,12 @@ async def test_executions_and_balances_for_a_fill(
     ws = await connect(ksim, session)
     await ws.send_json({"method": "subscribe", "params": {"channel": "executions", "token": "bad"}})
     assert (await receive(ws, "subscribe"))["success"] is False
-    await ws.send_json({"method": "subscribe", "params": {"channel": "executions", "token": token,
-                                                          "snap_orders": True}})
+    await ws.send_json(
+        {
+            "method": "subscribe",
+            "params": {"channel": "executions", "token": token, "snap_orders": True},
+        }
+    )
     assert (await receive(ws, "subscribe"))["success"] is True
     snap = await receive(ws, "executions")
     assert snap["type"] == "snapshot" and snap["data"] == []
@@ -160,12 +183,23 @@ async def test_executions_and_balances_for_a_fill(
     assert (await receive(ws, "subscribe"))["success"] is True
     balances = await receive(ws, "balances")
     assert {row["asset"]: Decimal(row["balance"]) for row in balances["data"]} == {
-        "BTC": 5, "ETH": 50, "USD": 100000}
+        "BTC": 5,
+        "ETH": 50,
+        "USD": 100000,
+    }
     _, ask = ksim.engine.best_bid_ask("BTC-USD")
     assert ask is not None
     placed = await kclient.private(
-        "AddOrder", {"pair": "XBTUSD", "type": "buy", "ordertype": "limit", "volume": "0.001",
-                     "price": ask[0], "cl_ord_id": "ws-fill"})
+        "AddOrder",
+        {
+            "pair": "XBTUSD",
+            "type": "buy",
+            "ordertype": "limit",
+            "volume": "0.001",
+            "price": ask[0],
+            "cl_ord_id": "ws-fill",
+        },
+    )
     (txid,) = placed["txid"]
     kinds = []
     trade: dict[str, Any] = {}
@@ -181,7 +215,7 @@ async def test_executions_and_balances_for_a_fill(
     fee = Decimal(trade["fees"][0]["qty"])
     assert fee == (ask[0] * Decimal("0.001") * Decimal("0.0026"))
     assert trade["fees"][0]["asset"] == "USD"
-    moved = {}
+    moved: dict[str, Decimal] = {}
     while len(moved) < 2:
         row = (await receive(ws, "balances"))["data"][0]
         moved[row["asset"]] = Decimal(row["balance"])
@@ -193,7 +227,9 @@ async def test_ws_cut_and_lost_order_response(
     ksim: KrakenSimulator, session: aiohttp.ClientSession, kclient: KrakenClient
 ) -> None:
     ws = await connect(ksim, session)
-    await ws.send_json({"method": "subscribe", "params": {"channel": "ticker", "symbol": ["ETH/USD"]}})
+    await ws.send_json(
+        {"method": "subscribe", "params": {"channel": "ticker", "symbol": ["ETH/USD"]}}
+    )
     assert (await receive(ws, "subscribe"))["success"] is True
     assert ksim.faults.close_ws() == 1
     closed = await ws.receive(timeout=5)
@@ -205,9 +241,17 @@ async def test_ws_cut_and_lost_order_response(
     assert bid is not None
     lost = False
     try:
-        await kclient.private_raw("AddOrder", {"pair": "ETHUSD", "type": "buy", "ordertype": "limit",
-                                               "volume": "0.1", "price": bid[0] - 5,
-                                               "cl_ord_id": "lost-1"})
+        await kclient.private_raw(
+            "AddOrder",
+            {
+                "pair": "ETHUSD",
+                "type": "buy",
+                "ordertype": "limit",
+                "volume": "0.1",
+                "price": bid[0] - 5,
+                "cl_ord_id": "lost-1",
+            },
+        )
     except aiohttp.ClientError:
         lost = True
     assert lost
@@ -228,8 +272,9 @@ async def test_heartbeats_arrive_while_subscribed(session: aiohttp.ClientSession
 
     async with KrakenSimulator(activity=False, ws_settings=KrakenWsSettings(0.05)) as sim:
         ws = await connect(sim, session)
-        await ws.send_json({"method": "subscribe", "params": {"channel": "ticker",
-                                                              "symbol": ["BTC/USD"]}})
+        await ws.send_json(
+            {"method": "subscribe", "params": {"channel": "ticker", "symbol": ["BTC/USD"]}}
+        )
         assert (await receive(ws, "heartbeat")) == {"channel": "heartbeat"}
         await ws.close()
     await asyncio.sleep(0)

@@ -55,8 +55,9 @@ async def faults_middleware(request: web.Request, handler: HandlerT) -> web.Stre
     if fault is not None and fault.delay_s > 0:
         await asyncio.sleep(fault.delay_s)
     if fault is not None and fault.status is not None:
-        body = json.dumps({"error": [SERVICE_UNAVAILABLE if fault.status >= 500 else
-                                     "EAPI:Rate limit exceeded"]})
+        body = json.dumps(
+            {"error": [SERVICE_UNAVAILABLE if fault.status >= 500 else "EAPI:Rate limit exceeded"]}
+        )
         return web.Response(status=fault.status, text=body, content_type="application/json")
     try:
         return await handler(request)

@@ -55,10 +55,10 @@ class KrakenKey:
             floor = nonce - self.nonce_window
             self.recent_nonces = {n for n in self.recent_nonces if n >= floor}
             return True
-        if self.nonce_window and nonce >= self.highest_nonce - self.nonce_window:
-            if nonce not in self.recent_nonces:
-                self.recent_nonces.add(nonce)
-                return True
+        in_window = self.nonce_window and nonce >= self.highest_nonce - self.nonce_window
+        if in_window and nonce not in self.recent_nonces:
+            self.recent_nonces.add(nonce)
+            return True
         return False
 
 

@@ -50,7 +50,7 @@ class KrakenHub:
         self.tokens = tokens
         self.connections: list[KrakenConnection] = []
         self._ids = itertools.count(1)
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._tasks: set[asyncio.Task[bool]] = set()
 
     def open(self, ws: web.WebSocketResponse) -> KrakenConnection:
         conn = KrakenConnection(ws, next(self._ids))

@@ -61,7 +61,11 @@ class KrakenPublisher:
         self._schedule()
 
     def on_order_event(
-        self, order: Order, event_type: str, fill: Fill | None, old_size: Decimal | None,
+        self,
+        order: Order,
+        event_type: str,
+        fill: Fill | None,
+        old_size: Decimal | None,
         time_ms: int,
     ) -> None:
         if event_type in ("stop", "triggered"):

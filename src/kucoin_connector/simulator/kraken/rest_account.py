@@ -6,8 +6,8 @@ from typing import Any
 
 from ..engine.models import Order
 from .errors import UNKNOWN_ORDER, KrakenError, invalid
-from .payloads import money, order_info, trade_info
 from .names import asset_name
+from .payloads import money, order_info, trade_info
 from .requests import PrivateCtx
 from .rest_orders import find_order
 from .state import ACCOUNT_TYPE, TOKEN_LIFETIME_S

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from ..engine.models import EngineError, Order, OrderRequest, SymbolSpec
-from .formats import price_text, qty_text
 from .errors import (
     COST_MINIMUM,
     ORDER_MINIMUM,
@@ -15,6 +14,7 @@ from .errors import (
     KrakenError,
     invalid,
 )
+from .formats import price_text, qty_text
 from .names import PairNames
 from .payloads import describe
 from .requests import PrivateCtx
@@ -97,7 +97,10 @@ def add_order(ctx: PrivateCtx) -> dict[str, Any]:
     if state.faults.drop_order_responses > 0:
         state.faults.drop_order_responses -= 1
         raise ResponseDropped()
-    return {"descr": {"order": describe(order, spec, pair)}, "txid": [state.ids.kraken(order.id, "O")]}
+    return {
+        "descr": {"order": describe(order, spec, pair)},
+        "txid": [state.ids.kraken(order.id, "O")],
+    }
 
 
 def _preview(req: OrderRequest, spec: SymbolSpec, pair: PairNames) -> str:
@@ -149,4 +152,3 @@ def cancel_all(ctx: PrivateCtx) -> dict[str, Any]:
     for order in orders:
         _cancel(ctx, order)
     return {"count": len(orders)}
-

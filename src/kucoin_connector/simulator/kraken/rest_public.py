@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -22,8 +23,6 @@ PublicHandler = Callable[[KrakenState, Params], Any]
 
 def server_time(state: KrakenState, params: Params) -> dict[str, Any]:
     now_s = state.clock.now_ms() // 1000
-    from datetime import UTC, datetime
-
     rfc1123 = datetime.fromtimestamp(now_s, tz=UTC).strftime("%a, %d %b %y %H:%M:%S +0000")
     return {"unixtime": now_s, "rfc1123": rfc1123}
 
@@ -94,30 +93,36 @@ def asset_pairs(state: KrakenState, params: Params) -> dict[str, Any]:
 
 
 def ticker(state: KrakenState, params: Params) -> dict[str, Any]:
-    out: dict[str, Any] = {}
     now = state.clock.now_ms()
-    for pair in _pairs(state, params):
-        spec = state.engine.symbol_spec(pair.symbol)
-        bid, ask = state.engine.best_bid_ask(pair.symbol)
-        stats = state.engine.stats_24h(pair.symbol, now)
-        last = state.engine.last_trade(pair.symbol)
-        last_price = stats.last or ZERO
-        vwap = stats.vol_value / stats.vol if stats.vol > 0 else last_price
-        p = lambda v: price_text(spec, v)  # noqa: E731
-        q = lambda v: qty_text(spec, v)  # noqa: E731
-        count = sum(1 for t in state.engine.trades(pair.symbol) if t.time_ms > now - 86_400_000)
-        out[pair.name] = {
-            "a": [p(ask[0]), "1", q(ask[1])] if ask else ["0", "0", "0"],
-            "b": [p(bid[0]), "1", q(bid[1])] if bid else ["0", "0", "0"],
-            "c": [p(last_price), q(last.size if last else ZERO)],
-            "v": [q(stats.vol), q(stats.vol)],
-            "p": [p(vwap), p(vwap)],
-            "t": [count, count],
-            "l": [p(stats.low or last_price)] * 2,
-            "h": [p(stats.high or last_price)] * 2,
-            "o": p(stats.open or last_price),
-        }
-    return out
+    return {pair.name: _ticker_row(state, pair, now) for pair in _pairs(state, params)}
+
+
+def _ticker_row(state: KrakenState, pair: PairNames, now: int) -> dict[str, Any]:
+    spec = state.engine.symbol_spec(pair.symbol)
+    bid, ask = state.engine.best_bid_ask(pair.symbol)
+    stats = state.engine.stats_24h(pair.symbol, now)
+    last = state.engine.last_trade(pair.symbol)
+    last_price = stats.last or ZERO
+    vwap = stats.vol_value / stats.vol if stats.vol > 0 else last_price
+
+    def p(value: Decimal) -> str:
+        return price_text(spec, value)
+
+    def q(value: Decimal) -> str:
+        return qty_text(spec, value)
+
+    count = sum(1 for t in state.engine.trades(pair.symbol) if t.time_ms > now - 86_400_000)
+    return {
+        "a": [p(ask[0]), "1", q(ask[1])] if ask else ["0", "0", "0"],
+        "b": [p(bid[0]), "1", q(bid[1])] if bid else ["0", "0", "0"],
+        "c": [p(last_price), q(last.size if last else ZERO)],
+        "v": [q(stats.vol), q(stats.vol)],
+        "p": [p(vwap), p(vwap)],
+        "t": [count, count],
+        "l": [p(stats.low or last_price)] * 2,
+        "h": [p(stats.high or last_price)] * 2,
+        "o": p(stats.open or last_price),
+    }
 
 
 def _one_pair(state: KrakenState, params: Params) -> PairNames:
@@ -142,11 +147,19 @@ def depth(state: KrakenState, params: Params) -> dict[str, Any]:
     return {pair.name: {"asks": rows(asks), "bids": rows(bids)}}
 
 
-def _trade_row(spec_price: Callable[[Decimal], str], spec_qty: Callable[[Decimal], str],
-               trade: Trade) -> list[Any]:
+def _trade_row(
+    spec_price: Callable[[Decimal], str], spec_qty: Callable[[Decimal], str], trade: Trade
+) -> list[Any]:
     side = "b" if trade.taker_side == "buy" else "s"
-    return [spec_price(trade.price), spec_qty(trade.size), trade.time_ms / 1000, side, "l", "",
-            trade.sequence]
+    return [
+        spec_price(trade.price),
+        spec_qty(trade.size),
+        trade.time_ms / 1000,
+        side,
+        "l",
+        "",
+        trade.sequence,
+    ]
 
 
 def trades(state: KrakenState, params: Params) -> dict[str, Any]:
@@ -155,11 +168,12 @@ def trades(state: KrakenState, params: Params) -> dict[str, Any]:
     since_ns = params.integer("since", 0)
     rows = [
         t for t in reversed(state.engine.trades(pair.symbol)) if t.time_ms * 1_000_000 > since_ns
-    ][-params.integer("count", 1000):]
+    ][-params.integer("count", 1000) :]
     last = str(rows[-1].time_ms * 1_000_000) if rows else str(since_ns)
     return {
-        pair.name: [_trade_row(lambda v: price_text(spec, v), lambda v: qty_text(spec, v), t)
-                    for t in rows],
+        pair.name: [
+            _trade_row(lambda v: price_text(spec, v), lambda v: qty_text(spec, v), t) for t in rows
+        ],
         "last": last,
     }
 
@@ -191,8 +205,16 @@ def _candle(start: int, items: list[Trade], spec: Any) -> list[Any]:
         return price_text(spec, v)
 
     vwap = value / volume if volume > 0 else prices[-1]
-    return [start, p(prices[0]), p(max(prices)), p(min(prices)), p(prices[-1]), p(vwap),
-            qty_text(spec, volume), len(items)]
+    return [
+        start,
+        p(prices[0]),
+        p(max(prices)),
+        p(min(prices)),
+        p(prices[-1]),
+        p(vwap),
+        qty_text(spec, volume),
+        len(items),
+    ]
 
 
 PUBLIC_ROUTES: dict[str, PublicHandler] = {

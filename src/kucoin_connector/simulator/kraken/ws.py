@@ -35,7 +35,10 @@ class SubscribeError(Exception):
 
 class KrakenWsEndpoint:
     def __init__(
-        self, state: KrakenState, hub: KrakenHub, publisher: KrakenPublisher,
+        self,
+        state: KrakenState,
+        hub: KrakenHub,
+        publisher: KrakenPublisher,
         settings: KrakenWsSettings,
     ) -> None:
         self.state = state
@@ -80,14 +83,32 @@ class KrakenWsEndpoint:
             return
         req_id = request.get("req_id")
         if method == "ping":
-            self.hub.reply(conn, dumps(_with_req_id({"method": "pong", "time_in": time_in,
-                                                     "time_out": time_in}, req_id)))
+            self.hub.reply(
+                conn,
+                dumps(
+                    _with_req_id(
+                        {"method": "pong", "time_in": time_in, "time_out": time_in}, req_id
+                    )
+                ),
+            )
         elif method in ("subscribe", "unsubscribe"):
             self._on_subscription(conn, method, request.get("params"), req_id, time_in)
         else:
-            self.hub.reply(conn, dumps(_with_req_id(
-                {"error": f"Method {method!r} not supported", "method": method,
-                 "success": False, "time_in": time_in, "time_out": time_in}, req_id)))
+            self.hub.reply(
+                conn,
+                dumps(
+                    _with_req_id(
+                        {
+                            "error": f"Method {method!r} not supported",
+                            "method": method,
+                            "success": False,
+                            "time_in": time_in,
+                            "time_out": time_in,
+                        },
+                        req_id,
+                    )
+                ),
+            )
 
     def _on_subscription(
         self, conn: KrakenConnection, method: str, params: Any, req_id: Any, time_in: str
@@ -110,13 +131,20 @@ class KrakenWsEndpoint:
             self._public(conn, method, channel, str(symbol), params, req_id, time_in)
 
     def _public(
-        self, conn: KrakenConnection, method: str, channel: str, ws_symbol: str,
-        params: dict[str, Any], req_id: Any, time_in: str,
+        self,
+        conn: KrakenConnection,
+        method: str,
+        channel: str,
+        ws_symbol: str,
+        params: dict[str, Any],
+        req_id: Any,
+        time_in: str,
     ) -> None:
         pair = self.state.directory.find(ws_symbol)
         if pair is None or pair.ws2 != ws_symbol:
-            self._error(conn, method, f"Currency pair not supported {ws_symbol}", ws_symbol,
-                        req_id, time_in)
+            self._error(
+                conn, method, f"Currency pair not supported {ws_symbol}", ws_symbol, req_id, time_in
+            )
             return
         depth = int(params.get("depth", 10)) if channel == "book" else 0
         if channel == "book" and depth not in BOOK_DEPTHS:
@@ -145,12 +173,17 @@ class KrakenWsEndpoint:
                 self.hub.send(conn, channel, text)
 
     def _private(
-        self, conn: KrakenConnection, method: str, channel: str, params: dict[str, Any],
-        req_id: Any, time_in: str,
+        self,
+        conn: KrakenConnection,
+        method: str,
+        channel: str,
+        params: dict[str, Any],
+        req_id: Any,
+        time_in: str,
     ) -> None:
         token = params.get("token")
         user_id = self.state.tokens.user(token) if isinstance(token, str) else None
-        if user_id is None:
+        if user_id is None or not isinstance(token, str):
             self._error(conn, method, "EAPI:Invalid token", None, req_id, time_in)
             return
         result: dict[str, Any] = {"channel": channel}
@@ -168,20 +201,39 @@ class KrakenWsEndpoint:
             self.hub.send(conn, channel, text)
 
     def _ack(
-        self, conn: KrakenConnection, method: str, result: dict[str, Any], req_id: Any,
+        self,
+        conn: KrakenConnection,
+        method: str,
+        result: dict[str, Any],
+        req_id: Any,
         time_in: str,
     ) -> None:
         time_out = rfc3339(self.state.clock.now_ms())
-        message = {"method": method, "result": result, "success": True,
-                   "time_in": time_in, "time_out": time_out}
+        message = {
+            "method": method,
+            "result": result,
+            "success": True,
+            "time_in": time_in,
+            "time_out": time_out,
+        }
         self.hub.reply(conn, dumps(_with_req_id(message, req_id)))
 
     def _error(
-        self, conn: KrakenConnection, method: str, error: str, symbol: str | None, req_id: Any,
+        self,
+        conn: KrakenConnection,
+        method: str,
+        error: str,
+        symbol: str | None,
+        req_id: Any,
         time_in: str,
     ) -> None:
-        message: dict[str, Any] = {"error": error, "method": method, "success": False,
-                                   "time_in": time_in, "time_out": time_in}
+        message: dict[str, Any] = {
+            "error": error,
+            "method": method,
+            "success": False,
+            "time_in": time_in,
+            "time_out": time_in,
+        }
         if symbol is not None:
             message["symbol"] = symbol
         self.hub.reply(conn, dumps(_with_req_id(message, req_id)))
@@ -197,8 +249,14 @@ def _status(connection_id: int) -> dict[str, Any]:
     return {
         "channel": "status",
         "type": "update",
-        "data": [{"api_version": "v2", "connection_id": connection_id, "system": "online",
-                  "version": "2.0.0"}],
+        "data": [
+            {
+                "api_version": "v2",
+                "connection_id": connection_id,
+                "system": "online",
+                "version": "2.0.0",
+            }
+        ],
     }
 
 

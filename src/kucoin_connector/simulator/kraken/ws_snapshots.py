@@ -47,7 +47,9 @@ def private_snapshot(
             rows.append(row)
     if params.get("snap_trades", False):
         for fill in state.engine.list_fills(user_id, account_type=ACCOUNT_TYPE)[:TRADE_SNAPSHOT]:
-            rows.append(trade_snapshot_item(fill, state.directory.by_symbol(fill.symbol), state.ids))
+            rows.append(
+                trade_snapshot_item(fill, state.directory.by_symbol(fill.symbol), state.ids)
+            )
     if not params.get("snap_orders", True) and not params.get("snap_trades", False):
         return None
     message = {"channel": "executions", "type": "snapshot", "data": rows, "sequence": sequence}
