@@ -197,3 +197,4 @@ async def test_ioc_and_market_orders(kclient: KrakenClient, ksim: KrakenSimulato
     assert info["status"] == "closed" and info["vol_exec"] == "0.00100000"
     assert Decimal((await kclient.private("Balance"))["XXBT"]) == Decimal("4.999")
     assert await kclient.private("OpenPositions") == {}
+    assert await kclient.private("OpenPositions", {"consolidation": "market"}) == []

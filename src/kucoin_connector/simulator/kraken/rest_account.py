@@ -114,5 +114,6 @@ def websockets_token(ctx: PrivateCtx) -> dict[str, Any]:
     return {"token": ctx.state.tokens.issue(ctx.user_id), "expires": TOKEN_LIFETIME_S}
 
 
-def open_positions(ctx: PrivateCtx) -> dict[str, Any]:
-    return {}  # spot: no margin positions
+def open_positions(ctx: PrivateCtx) -> dict[str, Any] | list[Any]:
+    """Spot: no margin positions (a list when consolidated by market, as Kraken does)."""
+    return [] if ctx.params.get("consolidation") == "market" else {}
