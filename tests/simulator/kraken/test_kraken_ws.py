@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import zlib
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -278,3 +279,36 @@ async def test_heartbeats_arrive_while_subscribed(session: aiohttp.ClientSession
         assert (await receive(ws, "heartbeat")) == {"channel": "heartbeat"}
         await ws.close()
     await asyncio.sleep(0)
+
+
+async def test_ohlc_snapshot_and_update_follow_the_trades(
+    ksim: KrakenSimulator, session: aiohttp.ClientSession
+) -> None:
+    spec = ksim.engine.symbol_spec("BTC-USD")
+    ksim.market._take(spec)
+    ws = await connect(ksim, session)
+    await ws.send_json(
+        {"method": "subscribe", "params": {"channel": "ohlc", "symbol": ["BTC/USD"], "interval": 7}}
+    )
+    assert (await receive(ws, "subscribe"))["success"] is False
+    await ws.send_json(
+        {"method": "subscribe", "params": {"channel": "ohlc", "symbol": ["BTC/USD"], "interval": 5}}
+    )
+    ack = await receive(ws, "subscribe")
+    assert ack["success"] is True and ack["result"]["interval"] == "5"
+    snapshot = await receive(ws, "ohlc")
+    assert snapshot["type"] == "snapshot" and len(snapshot["data"]) == 1
+    assert snapshot["data"][0]["interval"] == "5"
+    ksim.market._take(spec)
+    update = await receive(ws, "ohlc")
+    assert update["type"] == "update"
+    candle = update["data"][0]
+    begin_s = int(datetime.fromisoformat(candle["interval_begin"]).timestamp())
+    in_bucket = [
+        t for t in ksim.engine.trades("BTC-USD") if begin_s <= t.time_ms // 1000 < begin_s + 300
+    ]
+    assert int(candle["trades"]) == len(in_bucket) >= 1
+    assert Decimal(candle["volume"]) == sum(t.size for t in in_bucket)
+    assert Decimal(candle["close"]) == in_bucket[0].price  # newest first
+    assert Decimal(candle["high"]) == max(t.price for t in in_bucket)
+    await ws.close()

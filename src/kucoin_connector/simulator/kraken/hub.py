@@ -26,6 +26,7 @@ class Subscription:
     channel: str
     symbol: str = ""  # the engine symbol; "" for private channels
     depth: int = 0  # book only
+    interval: int = 0  # ohlc only (minutes)
     user_id: str = ""  # private channels only
     token: str = ""
 

@@ -14,12 +14,13 @@ from ..engine.clock import SimClock
 from ..engine.engine import MatchingEngine
 from ..engine.models import BalanceChange, Fill, Order, Trade
 from .book_views import BookViews, book_message
+from .candles import build_candles
 from .formats import rfc3339
 from .hub import KrakenHub
 from .ids import IdMap
 from .names import PairDirectory
 from .state import ACCOUNT_TYPE
-from .ws_payloads import execution, ticker_data, trade_data
+from .ws_payloads import execution, ohlc_data, ticker_data, trade_data
 
 
 def dumps(value: Any) -> str:
@@ -120,6 +121,8 @@ class KrakenPublisher:
         trades, self._trades = self._trades, []
         for trade in trades:
             self._send_trade(trade)
+        for symbol in sorted({t.symbol for t in trades}):
+            self._send_ohlc(symbol)
         executions, self._executions = self._executions, []
         for user_id, data in executions:
             self._send_private("executions", user_id, data)
@@ -165,6 +168,20 @@ class KrakenPublisher:
         text = dumps({"channel": "trade", "type": "update", "data": [trade_data(trade, ws_symbol)]})
         for conn in conns:
             self.hub.send(conn, "trade", text)
+
+    def _send_ohlc(self, symbol: str) -> None:
+        if self.engine is None:
+            return
+        ws_symbol = self.directory.by_symbol(symbol).ws2
+        trades = list(reversed(self.engine.trades(symbol)))
+        now = self.clock.now_ms()
+        for conn in self.hub.subscribers("ohlc", symbol):
+            interval = conn.subs[("ohlc", symbol)].interval
+            candles = build_candles(trades, interval)
+            if candles:
+                data = ohlc_data(candles[-1], ws_symbol, interval, now)
+                text = dumps({"channel": "ohlc", "type": "update", "data": [data]})
+                self.hub.send(conn, "ohlc", text)
 
     def _send_private(self, channel: str, user_id: str, data: dict[str, Any]) -> None:
         for conn in self.hub.private_subscribers(channel, user_id):

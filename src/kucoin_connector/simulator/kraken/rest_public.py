@@ -7,14 +7,14 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from ..engine.models import ZERO, Trade
+from ..engine.models import ZERO, SymbolSpec, Trade
+from .candles import OHLC_INTERVALS, Candle, build_candles
 from .errors import UNKNOWN_PAIR, KrakenError, invalid
 from .formats import COST_DECIMALS, fixed, lot_decimals, pair_decimals, price_text, qty_text
 from .names import PairNames, asset_altname, asset_name
 from .requests import Params
 from .state import KrakenState
 
-OHLC_INTERVALS = (1, 5, 15, 30, 60, 240, 1440, 10080, 21600)
 MAX_DEPTH = 500
 OHLC_ROWS = 720
 
@@ -184,36 +184,20 @@ def ohlc(state: KrakenState, params: Params) -> dict[str, Any]:
     if interval not in OHLC_INTERVALS:
         raise invalid("interval")
     spec = state.engine.symbol_spec(pair.symbol)
-    width_s = interval * 60
     since = params.integer("since", 0)
-    buckets: dict[int, list[Trade]] = {}
-    for trade in reversed(state.engine.trades(pair.symbol)):
-        start = trade.time_ms // 1000 // width_s * width_s
-        buckets.setdefault(start, []).append(trade)
-    rows = [_candle(start, items, spec) for start, items in sorted(buckets.items())]
-    rows = [r for r in rows if int(r[0]) > since][-OHLC_ROWS:]
+    candles = build_candles(list(reversed(state.engine.trades(pair.symbol))), interval)
+    rows = [_candle_row(c, spec) for c in candles if c.start_s > since][-OHLC_ROWS:]
     last = rows[-1][0] if rows else since
     return {pair.name: rows, "last": last}
 
 
-def _candle(start: int, items: list[Trade], spec: Any) -> list[Any]:
-    volume = sum((t.size for t in items), ZERO)
-    value = sum((t.price * t.size for t in items), ZERO)
-    prices = [t.price for t in items]
-
-    def p(v: Decimal) -> str:
-        return price_text(spec, v)
-
-    vwap = value / volume if volume > 0 else prices[-1]
+def _candle_row(candle: Candle, spec: SymbolSpec) -> list[Any]:
+    prices = (candle.open, candle.high, candle.low, candle.close, candle.vwap)
     return [
-        start,
-        p(prices[0]),
-        p(max(prices)),
-        p(min(prices)),
-        p(prices[-1]),
-        p(vwap),
-        qty_text(spec, volume),
-        len(items),
+        candle.start_s,
+        *(price_text(spec, p) for p in prices),
+        qty_text(spec, candle.volume),
+        candle.count,
     ]
 
 

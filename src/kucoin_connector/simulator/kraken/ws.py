@@ -14,6 +14,7 @@ from typing import Any
 from aiohttp import WSMsgType, web
 
 from .book_views import book_message
+from .candles import OHLC_INTERVALS
 from .formats import rfc3339
 from .hub import PRIVATE_CHANNELS, KrakenConnection, KrakenHub, Subscription
 from .publisher import KrakenPublisher, dumps
@@ -21,7 +22,7 @@ from .state import KrakenState
 from .ws_snapshots import private_snapshot, public_snapshot
 
 BOOK_DEPTHS = (10, 25, 100, 500, 1000)
-PUBLIC_CHANNELS = ("book", "ticker", "trade")
+PUBLIC_CHANNELS = ("book", "ticker", "trade", "ohlc")
 
 
 @dataclass(frozen=True)
@@ -146,13 +147,16 @@ class KrakenWsEndpoint:
                 conn, method, f"Currency pair not supported {ws_symbol}", ws_symbol, req_id, time_in
             )
             return
-        depth = int(params.get("depth", 10)) if channel == "book" else 0
-        if channel == "book" and depth not in BOOK_DEPTHS:
-            self._error(conn, method, f"Unsupported depth {depth}", ws_symbol, req_id, time_in)
+        try:
+            depth, interval = _options(channel, params)
+        except SubscribeError as exc:
+            self._error(conn, method, str(exc), ws_symbol, req_id, time_in)
             return
         result: dict[str, Any] = {"channel": channel, "symbol": ws_symbol}
         if channel == "book":
             result["depth"] = depth
+        if channel == "ohlc":
+            result["interval"] = interval
         key = (channel, pair.symbol)
         if method == "unsubscribe":
             if conn.subs.pop(key, None) is None:
@@ -163,12 +167,12 @@ class KrakenWsEndpoint:
         if channel == "book" and depth not in self.hub.depths(pair.symbol):
             self.publisher.forget_view(pair.symbol, depth)  # nobody kept it current
         self.publisher.flush()  # views must be current before a snapshot is taken
-        conn.subs[key] = Subscription(channel, pair.symbol, depth)
+        conn.subs[key] = Subscription(channel, pair.symbol, depth, interval)
         snapshot = bool(params.get("snapshot", True))
         result["snapshot"] = snapshot
         self._ack(conn, method, result, req_id, time_in)
         if snapshot:
-            text = public_snapshot(self.state, self.publisher, channel, pair, depth)
+            text = public_snapshot(self.state, self.publisher, channel, pair, depth, interval)
             if text is not None:
                 self.hub.send(conn, channel, text)
 
@@ -194,7 +198,7 @@ class KrakenWsEndpoint:
             self._ack(conn, method, result, req_id, time_in)
             return
         self.publisher.flush()
-        conn.subs[(channel, "")] = Subscription(channel, "", 0, user_id, token)
+        conn.subs[(channel, "")] = Subscription(channel, user_id=user_id, token=token)
         self._ack(conn, method, result, req_id, time_in)
         text = private_snapshot(self.state, channel, user_id, params, next(conn.sequence))
         if text is not None:
@@ -237,6 +241,19 @@ class KrakenWsEndpoint:
         if symbol is not None:
             message["symbol"] = symbol
         self.hub.reply(conn, dumps(_with_req_id(message, req_id)))
+
+
+def _options(channel: str, params: dict[str, Any]) -> tuple[int, int]:
+    """(book depth, ohlc interval) of a subscription; SubscribeError when invalid."""
+    raw_depth = params.get("depth", 10) if channel == "book" else 0
+    raw_interval = params.get("interval", 1) if channel == "ohlc" else 0
+    if not isinstance(raw_depth, int) or (channel == "book" and raw_depth not in BOOK_DEPTHS):
+        raise SubscribeError(f"Unsupported depth {raw_depth}")
+    if not isinstance(raw_interval, int) or (
+        channel == "ohlc" and raw_interval not in OHLC_INTERVALS
+    ):
+        raise SubscribeError(f"Unsupported interval {raw_interval}")
+    return raw_depth, raw_interval
 
 
 def _with_req_id(message: dict[str, Any], req_id: Any) -> dict[str, Any]:

@@ -8,6 +8,7 @@ from typing import Any
 
 from ..engine.engine import MatchingEngine
 from ..engine.models import ZERO, Fill, Order, Trade
+from .candles import Candle
 from .formats import rfc3339
 from .ids import IdMap
 from .names import PairNames
@@ -121,3 +122,19 @@ def trade_snapshot_item(fill: Fill, pair: PairNames, ids: IdMap) -> dict[str, An
         fees=[{"asset": fill.fee_currency, "qty": num(fill.fee)}],
     )
     return data
+
+
+def ohlc_data(candle: Candle, ws_symbol: str, interval: int, now_ms: int) -> dict[str, Any]:
+    return {
+        "symbol": ws_symbol,
+        "open": num(candle.open),
+        "high": num(candle.high),
+        "low": num(candle.low),
+        "close": num(candle.close),
+        "trades": candle.count,
+        "volume": num(candle.volume),
+        "vwap": num(candle.vwap),
+        "interval_begin": rfc3339(candle.start_s * 1000),
+        "interval": interval,
+        "timestamp": rfc3339(now_ms),
+    }

@@ -5,17 +5,24 @@ from __future__ import annotations
 from typing import Any
 
 from .book_views import book_message
+from .candles import build_candles
 from .formats import rfc3339
 from .names import PairNames
 from .publisher import KrakenPublisher, dumps
 from .state import ACCOUNT_TYPE, KrakenState
-from .ws_payloads import order_fields, ticker_data, trade_data, trade_snapshot_item
+from .ws_payloads import ohlc_data, order_fields, ticker_data, trade_data, trade_snapshot_item
 
 TRADE_SNAPSHOT = 50
+OHLC_SNAPSHOT = 720
 
 
 def public_snapshot(
-    state: KrakenState, publisher: KrakenPublisher, channel: str, pair: PairNames, depth: int
+    state: KrakenState,
+    publisher: KrakenPublisher,
+    channel: str,
+    pair: PairNames,
+    depth: int,
+    interval: int = 0,
 ) -> str | None:
     now = state.clock.now_ms()
     if channel == "book" and publisher.views is not None:
@@ -24,6 +31,11 @@ def public_snapshot(
     if channel == "ticker":
         data = ticker_data(state.engine, pair.symbol, pair.ws2, now)
         return dumps({"channel": "ticker", "type": "snapshot", "data": [data]})
+    if channel == "ohlc":
+        trades = list(reversed(state.engine.trades(pair.symbol)))
+        candles = build_candles(trades, interval)[-OHLC_SNAPSHOT:]
+        rows = [ohlc_data(c, pair.ws2, interval, now) for c in candles]
+        return dumps({"channel": "ohlc", "type": "snapshot", "data": rows})
     if channel == "trade":
         trades = list(reversed(state.engine.trades(pair.symbol, TRADE_SNAPSHOT)))
         rows = [trade_data(t, pair.ws2) for t in trades]
