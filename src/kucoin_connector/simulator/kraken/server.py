@@ -110,18 +110,8 @@ class KrakenSimulator:
             id_factory=id_factory,
         )
         self.publisher.attach(self.engine)
-        self.state = KrakenState(
-            clock=self.clock,
-            keys=KrakenKeyStore(),
-            lockout=Lockout(self.settings.lockout_after, self.settings.lockout_s),
-            limiter=KrakenRateLimiter(rate_limits or KrakenRateLimits(), clock_s=rate_clock_s),
-            faults=self.faults,
-            accounts=self.accounts,
-            engine=self.engine,
-            directory=directory,
-            ids=ids,
-            tokens=tokens,
-            base_fee=(maker_fee_rate, taker_fee_rate),
+        self.state = self._make_state(
+            directory, ids, tokens, rate_limits, rate_clock_s, (maker_fee_rate, taker_fee_rate)
         )
         self.credentials = self.add_api_key(
             api_key, api_secret, nonce_window=self.settings.nonce_window
@@ -141,6 +131,29 @@ class KrakenSimulator:
         self._tasks: list[asyncio.Task[None]] = []
         self.rest_url = ""
         self.ws_url = ""
+
+    def _make_state(
+        self,
+        directory: PairDirectory,
+        ids: IdMap,
+        tokens: WsTokens,
+        rate_limits: KrakenRateLimits | None,
+        rate_clock_s: Callable[[], float],
+        fees: tuple[Decimal, Decimal],
+    ) -> KrakenState:
+        return KrakenState(
+            clock=self.clock,
+            keys=KrakenKeyStore(),
+            lockout=Lockout(self.settings.lockout_after, self.settings.lockout_s),
+            limiter=KrakenRateLimiter(rate_limits or KrakenRateLimits(), clock_s=rate_clock_s),
+            faults=self.faults,
+            accounts=self.accounts,
+            engine=self.engine,
+            directory=directory,
+            ids=ids,
+            tokens=tokens,
+            base_fee=fees,
+        )
 
     # ---- keys and money -----------------------------------------------------------------
     def add_api_key(
