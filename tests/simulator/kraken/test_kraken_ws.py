@@ -312,3 +312,47 @@ async def test_ohlc_snapshot_and_update_follow_the_trades(
     assert Decimal(candle["close"]) == in_bucket[0].price  # newest first
     assert Decimal(candle["high"]) == max(t.price for t in in_bucket)
     await ws.close()
+
+
+async def test_expired_tokens_close_private_connections_and_are_refused(
+    ksim: KrakenSimulator, session: aiohttp.ClientSession, kclient: KrakenClient
+) -> None:
+    token = (await kclient.private("GetWebSocketsToken"))["token"]
+    ws = await connect(ksim, session)
+    await ws.send_json({"method": "subscribe", "params": {"channel": "balances", "token": token}})
+    assert (await receive(ws, "subscribe"))["success"] is True
+    assert ksim.faults.expire_tokens() == 1
+    message = await ws.receive(timeout=5)
+    while message.type == aiohttp.WSMsgType.TEXT:
+        message = await ws.receive(timeout=5)
+    assert message.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED)
+    again = await connect(ksim, session)
+    await again.send_json(
+        {"method": "subscribe", "params": {"channel": "balances", "token": token}}
+    )
+    refused = await receive(again, "subscribe")
+    assert refused["success"] is False and refused["error"] == "EAPI:Invalid token"
+    await again.close()
+
+
+async def test_a_duplicated_book_update_is_sent_twice(
+    ksim: KrakenSimulator, session: aiohttp.ClientSession
+) -> None:
+    ws = await connect(ksim, session)
+    await ws.send_json(
+        {"method": "subscribe", "params": {"channel": "book", "symbol": ["ETH/USD"], "depth": 25}}
+    )
+    assert (await receive(ws, "subscribe"))["success"] is True
+    assert (await receive(ws, "book"))["type"] == "snapshot"
+    ksim.faults.duplicate_ws("book")
+    ksim.engine.cancel_all("sim-bot-maker", "ETH-USD")
+    ksim.publisher.flush()
+    first = await receive(ws, "book")
+    second = await receive(ws, "book")
+    assert first == second and first["type"] == "update"
+    data = first["data"][0]
+    levels = data["bids"] + data["asks"]
+    assert len(levels) == 20  # the bot's 10 levels a side, all removed
+    assert all(Decimal(level["qty"]) == 0 for level in levels)
+    assert int(data["checksum"]) == crc([], [])
+    await ws.close()
