@@ -28,9 +28,6 @@ def build_parser() -> argparse.ArgumentParser:
     from .simulator.cli import add_simulator_command
 
     add_simulator_command(commands)
-    from .simulator.kraken.cli import add_kraken_simulator_command
-
-    add_kraken_simulator_command(commands)
     from .connect import add_connect_command
 
     add_connect_command(commands)
@@ -52,8 +49,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         from .simulator.cli import run_simulator
 
         return run_simulator(args)
-    if args.command == "simulator-kraken":
-        return int(args.func(args))
     if args.command == "connect":
         from .connect import Console, run_connect
 
