@@ -200,7 +200,9 @@ class KrakenWsEndpoint:
         self.publisher.flush()
         conn.subs[(channel, "")] = Subscription(channel, user_id=user_id, token=token)
         self._ack(conn, method, result, req_id, time_in)
-        text = private_snapshot(self.state, channel, user_id, params, next(conn.sequence))
+        # the executions channel numbers its messages; the balances channel does not
+        sequence = next(conn.sequence) if channel == "executions" else 0
+        text = private_snapshot(self.state, channel, user_id, params, sequence)
         if text is not None:
             self.hub.send(conn, channel, text)
 
