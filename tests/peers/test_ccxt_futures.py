@@ -106,6 +106,7 @@ async def order_steps(
     fetched = await peer.step("fetch_order")
     assert (fetched["id"], fetched["status"], fetched["side"]) == (order.id, "open", "buy")
     assert (decimal(fetched["price"]), decimal(fetched["amount"])) == (order.price, order.size)
+    assert fetched["info"]["marginMode"] == "CROSS"  # the mode set for the contract
     open_orders = await peer.step("fetch_open_orders")
     assert [o["id"] for o in open_orders] == [o.id for o in engine.active_orders(user)]
     await peer.step("cancel_order")
