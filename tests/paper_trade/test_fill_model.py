@@ -70,8 +70,20 @@ def test_a_trade_at_the_price_by_a_buy_taker_never_reaches_our_bid() -> None:
     assert resting(m, "a").queue_ahead == D(5)
 
 
-def test_trade_through_the_price_fills_the_rest_at_the_order_price() -> None:
+def test_trade_through_the_price_fills_by_the_traded_size_best_price_first() -> None:
     m = matcher()
+    m.submit(limit("a", SELL, "102", "3"), 1)
+    m.submit(limit("b", SELL, "101.5", "1"), 2)
+    fills = m.on_trade(trade("102.5", "2", BUY, 3))
+    assert [(f.order_id, f.price, f.amount) for f in fills] == [
+        ("b", D("101.5"), D(1)),
+        ("a", D(102), D(1)),
+    ]
+    assert resting(m, "a").remaining == D(2) and resting(m, "a").queue_ahead == 0
+
+
+def test_trade_through_fills_the_rest_when_configured_so() -> None:
+    m = matcher(QueueSettings(through_fills_all=True))
     m.submit(limit("a", SELL, "102", "3"), 1)
     fills = m.on_trade(trade("102.5", "0.1", BUY, 2))
     assert amounts(fills) == [(D(102), D(3))]

@@ -314,6 +314,10 @@ class PaperExchange(ExchangeBase):
         for balance in balances:
             self._set_balance(balance)
 
+    async def drain(self) -> None:
+        """Wait until every answer the paper venue has produced so far is delivered."""
+        await self._delivery.drain()
+
     def paper_balances(self) -> Mapping[str, Balance]:
         """The paper venue's balances now (the connector's view lags by the latency)."""
         return self.accounts.balances()

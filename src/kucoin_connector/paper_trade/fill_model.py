@@ -10,7 +10,8 @@ each public trade) and our orders (``submit``, ``cancel``), it returns the fills
   cancelled untouched (as KuCoin does), a GTC remainder rests at the front of its level;
 - a resting order keeps its queue position (``queue.PriceQueue``): trades at its price
   fill it partially once the queue ahead is gone;
-- a trade through its price fills it completely, at its own price, as a maker;
+- a trade through its price fills it, at its own price, as a maker, by the traded size
+  (the taker met it first; ``QueueSettings.through_fills_all`` fills it completely);
 - the opposite book crossing its price fills it by the size that crosses (as a maker, at
   its own price), that size being consumed like a taker's.
 
@@ -83,16 +84,32 @@ class PaperMatcher:
         for side in (_BUY, _SELL):
             if trade.taker_side is side:
                 continue  # a buy taker trades against asks: it never reaches our bids
-            for order in self._sorted(side):
-                through = trade.price < order.price if side is _BUY else trade.price > order.price
-                if through:
-                    fills.append(
-                        Fill(order.order_id, order.price, order.remaining, True, trade.ts_ms)
-                    )
+            fills.extend(self._fill_through(side, trade))
             queue = self._queues.get((side, trade.price))
             if queue is not None:
                 fills.extend(queue.on_trade(trade.size, trade.ts_ms))
         self._apply(fills)
+        return fills
+
+    def _fill_through(self, side: TradeType, trade: PublicTrade) -> list[Fill]:
+        """Orders priced better than the trade: on the venue the taker met them first.
+
+        By default they share the traded size (best price first): the taker would have
+        taken that much from them before printing this trade. ``through_fills_all``
+        fills them completely instead (optimistic; hftbacktest's and Hummingbot's rule).
+        """
+        fills: list[Fill] = []
+        budget = trade.size
+        for order in self._sorted(side):
+            through = trade.price < order.price if side is _BUY else trade.price > order.price
+            if not through or (budget <= 0 and not self._settings.through_fills_all):
+                break
+            amount = order.remaining
+            if not self._settings.through_fills_all:
+                amount = min(budget, amount)
+                budget -= amount
+            order.queue_ahead = ZERO
+            fills.append(Fill(order.order_id, order.price, amount, True, trade.ts_ms))
         return fills
 
     def settle(self, ts_ms: int) -> None:

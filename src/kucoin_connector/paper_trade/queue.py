@@ -33,6 +33,7 @@ class CancelAdvance(Enum):
 class QueueSettings:
     cancel_advance: CancelAdvance = CancelAdvance.NONE
     trade_match_window_ms: int = 1000
+    through_fills_all: bool = False  # a trade through the price fills the whole order
 
 
 @dataclass(slots=True)
