@@ -39,6 +39,7 @@ from .latency import DEFAULT_ROUND_TRIP_MS, LatencyModel, LatencySampler, measur
 from .market_data import MarketDataConnector
 from .models import Fill, Outcome, PaperOrderRequest
 from .records import PaperRecord
+from .report import SessionReport, build_report
 
 DEFAULT_FEES = FeeSchedule(Decimal("0.001"), Decimal("0.001"))
 
@@ -76,6 +77,7 @@ class PaperExchange(ExchangeBase):
         self._probe = round_trip_probe
         self._matchers: dict[str, PaperMatcher] = {}
         self._records: dict[str, PaperRecord] = {}
+        self._start_marks: dict[str, Decimal | None] = {}  # mid when the pair first traded
         self._delivery = Delivery()
         self._exchange_ids = itertools.count(1)
         self._listening = False
@@ -157,6 +159,7 @@ class PaperExchange(ExchangeBase):
         if matcher is None:
             matcher = self._matchers[trading_pair] = PaperMatcher(self.settings.queue)
             book = self.source.get_order_book(trading_pair)
+            self._start_marks[trading_pair] = book.mid_price
             matcher.on_book(book.bids(), book.asks(), self._clock())
         return matcher
 
@@ -313,6 +316,23 @@ class PaperExchange(ExchangeBase):
     def _publish_balances(self, balances: list[Balance]) -> None:
         for balance in balances:
             self._set_balance(balance)
+
+    def session_report(self, trading_pair: str) -> SessionReport:
+        """Fills, fees, inventory and PnL over time of this session on one pair."""
+        base, quote = split_trading_pair(trading_pair)
+        mid = self.source.get_order_book(trading_pair).mid_price
+        start_mark = self._start_marks.get(trading_pair) or mid or Decimal(0)
+        records = [r for r in self._records.values() if r.order.trading_pair == trading_pair]
+        return build_report(
+            trading_pair,
+            self.fill_log,
+            sides={r.order.client_order_id: r.order.trade_type.value.lower() for r in records},
+            start_base=Decimal(self.settings.balances.get(base, 0)),
+            start_quote=Decimal(self.settings.balances.get(quote, 0)),
+            start_mark=start_mark,
+            final_mark=mid,
+            orders_placed=len(records),
+        )
 
     async def drain(self) -> None:
         """Wait until every answer the paper venue has produced so far is delivered."""
