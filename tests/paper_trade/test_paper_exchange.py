@@ -7,7 +7,11 @@ from decimal import Decimal
 
 import pytest
 
-from kucoin_connector.core.errors import InsufficientFundsError, OrderValidationError
+from kucoin_connector.core.errors import (
+    InsufficientFundsError,
+    InvalidOrderError,
+    OrderValidationError,
+)
 from kucoin_connector.core.events import (
     BalanceUpdatedEvent,
     OrderCancelledEvent,
@@ -16,7 +20,14 @@ from kucoin_connector.core.events import (
     OrderFailedEvent,
     OrderFilledEvent,
 )
-from kucoin_connector.core.types import OrderState, OrderType, TradeType
+from kucoin_connector.core.types import (
+    OrderOptions,
+    OrderState,
+    OrderType,
+    StopType,
+    TimeInForce,
+    TradeType,
+)
 
 from .sim import PAIR, paper_rig, wait_for
 
@@ -108,3 +119,18 @@ async def test_post_only_that_would_take_is_cancelled_and_cancel_frees_the_hold(
         assert {OrderCreatedEvent, OrderCancelledEvent, BalanceUpdatedEvent} <= kinds
         assert not any(isinstance(e, (OrderFilledEvent, OrderCompletedEvent)) for e in rig.events)
         assert bid < ask
+
+
+async def test_options_paper_does_not_simulate_are_refused_not_traded_plain() -> None:
+    async with paper_rig(latency_ms=0) as rig:
+        bid, _ = rig.best()
+        for options in (
+            OrderOptions(stop=StopType.LOSS, stop_price=bid - 50),
+            OrderOptions(hidden=True),
+            OrderOptions(time_in_force=TimeInForce.GTT, cancel_after_s=5),
+        ):
+            with pytest.raises(InvalidOrderError):
+                await rig.paper.place_order(
+                    TradeType.BUY, PAIR, D("0.01"), OrderType.LIMIT, bid - 100, options
+                )
+        assert rig.paper.get_available_balance("USDT") == D(100000)

@@ -21,7 +21,11 @@ from decimal import Decimal
 from types import TracebackType
 from typing import Self
 
-from kucoin_connector.core.errors import InsufficientFundsError, OrderNotFoundError
+from kucoin_connector.core.errors import (
+    InsufficientFundsError,
+    InvalidOrderError,
+    OrderNotFoundError,
+)
 from kucoin_connector.core.exchange import ExchangeBase
 from kucoin_connector.core.in_flight_order import InFlightOrder, OrderUpdate, TradeFee, TradeUpdate
 from kucoin_connector.core.order_book import OrderBook
@@ -42,6 +46,16 @@ from .records import PaperRecord
 from .report import SessionReport, build_report
 
 DEFAULT_FEES = FeeSchedule(Decimal("0.001"), Decimal("0.001"))
+
+
+def _unsupported_option(options: OrderOptions) -> str:
+    if options.stop is not None:
+        return "stop"
+    if options.hidden or options.visible_size is not None:
+        return "hidden / iceberg"
+    if options.cancel_after_s is not None:
+        return "good-till-time"
+    return ""
 
 
 def default_paper_client_order_id() -> str:
@@ -187,6 +201,9 @@ class PaperExchange(ExchangeBase):
     async def _place_order_on_exchange(
         self, order: InFlightOrder, prepared: PreparedOrder, options: OrderOptions
     ) -> str:
+        unsupported = _unsupported_option(options)
+        if unsupported:  # refused rather than traded as a plain order
+            raise InvalidOrderError(f"{unsupported} orders are not simulated on paper yet")
         await asyncio.sleep(self._latency.entry_s())
         matcher = self.matcher(order.trading_pair)
         rule = self._trading_rules[order.trading_pair]
