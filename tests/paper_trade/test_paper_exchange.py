@@ -134,3 +134,29 @@ async def test_options_paper_does_not_simulate_are_refused_not_traded_plain() ->
                     TradeType.BUY, PAIR, D("0.01"), OrderType.LIMIT, bid - 100, options
                 )
         assert rig.paper.get_available_balance("USDT") == D(100000)
+
+
+async def test_a_fill_can_beat_a_cancel_still_travelling_to_the_venue() -> None:
+    async with paper_rig(latency_ms=1000) as rig:  # 500 ms each way
+        bid, _ = rig.best()
+        order = await rig.paper.place_order(TradeType.BUY, PAIR, D("0.01"), OrderType.LIMIT, bid)
+        rig.paper.cancel(PAIR, order.client_order_id)  # reaches the paper venue in 500 ms
+        rig.other_trades("sell", D("3"))  # the public trade through our price comes first
+        await wait_for(lambda: order.is_done, "order done")
+        assert order.current_state is OrderState.FILLED
+        assert not any(isinstance(e, OrderCancelledEvent) for e in rig.events)
+
+
+async def test_market_buy_by_funds_keeps_the_fee_inside_the_funds() -> None:
+    async with paper_rig(latency_ms=0, taker_fee_rate="0.001") as rig:
+        options = OrderOptions(quote_amount=D(100))
+        order = await rig.paper.place_order(
+            TradeType.BUY, PAIR, D(0), OrderType.MARKET, None, options
+        )
+        await wait_for(lambda: order.is_done, "market by funds done")
+        assert order.current_state is OrderState.FILLED and order.executed_amount_base > 0
+        spent = sum((f.fill_quote_amount + f.fee.amount for f in order.order_fills.values()), D(0))
+        assert D(99) < spent <= D(100)
+        await rig.paper.drain()
+        assert rig.paper.get_balance("USDT") == D(100000) - spent
+        assert rig.paper.get_available_balance("USDT") == rig.paper.get_balance("USDT")

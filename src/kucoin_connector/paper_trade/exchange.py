@@ -116,6 +116,13 @@ class PaperExchange(ExchangeBase):
         if self._started:
             return
         self._started = True
+        try:
+            await self._start_parts()
+        except BaseException:
+            await self.stop()
+            raise
+
+    async def _start_parts(self) -> None:
         await self.source.start()
         self._trading_rules = dict(self.source.trading_rules)
         if not self._listening:
