@@ -1,7 +1,7 @@
 """A small market-making strategy on paper, from the simulator's public feed.
 
     python examples/paper_market_making.py                     # a minute on the simulator
-    python examples/paper_market_making.py --seconds 10 --chart pnl.svg
+    python examples/paper_market_making.py --seconds 10 --chart pnl.svg --balances USDT=5000
     python examples/paper_market_making.py --url https://api.kucoin.com   # KuCoin's feed
 
 The strategy quotes a bid and an ask around the mid every ``--refresh`` seconds (cancelling
@@ -50,6 +50,7 @@ async def main(
     size: str = "0.002",
     spread_bps: str = "6",
     chart: str | None = None,
+    balances: str = "USDT=10000,BTC=0.5",
 ) -> int:
     async with AsyncExitStack() as stack:
         if url is None:
@@ -58,7 +59,7 @@ async def main(
             )
             url = sim.rest_url
         spec = get_connector("kucoin_paper_trade")
-        config = spec.make_config({"base_url": url, "balances": "USDT=10000,BTC=0.5"})
+        config = spec.make_config({"base_url": url, "balances": balances})
         paper: PaperExchange = spec.build(config, trading_pairs=[pair])
         paper.add_listener(
             lambda e: print(
@@ -95,6 +96,7 @@ if __name__ == "__main__":
     parser.add_argument("--size", default="0.002")
     parser.add_argument("--spread-bps", default="6")
     parser.add_argument("--chart", help="write the PnL chart (SVG) to this file")
+    parser.add_argument("--balances", default="USDT=10000,BTC=0.5", help="starting balances")
     args = parser.parse_args()
     raise SystemExit(
         asyncio.run(
@@ -106,6 +108,7 @@ if __name__ == "__main__":
                 args.size,
                 args.spread_bps,
                 args.chart,
+                args.balances,
             )
         )
     )
