@@ -160,3 +160,9 @@ async def test_market_buy_by_funds_keeps_the_fee_inside_the_funds() -> None:
         await rig.paper.drain()
         assert rig.paper.get_balance("USDT") == D(100000) - spent
         assert rig.paper.get_available_balance("USDT") == rig.paper.get_balance("USDT")
+
+
+async def test_default_latency_is_half_a_measured_round_trip_each_way() -> None:
+    async with paper_rig() as rig:  # no latency_ms: measured against the venue at start
+        latency = rig.paper.latency
+        assert latency.entry_ms == latency.response_ms > 0  # measured, not a fixed delay
