@@ -24,6 +24,9 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--pair", default="BTC-USDT", help="trading pair (default BTC-USDT)")
     demo.add_argument("--seconds", type=float, default=6.0, help="how long to watch the book")
     demo.add_argument("--seed", type=int, default=7, help="seed of the simulated market")
+    demo.add_argument(
+        "--connector", default="kucoin", help="kucoin (default) or kucoin_paper_trade"
+    )
 
     from .simulator.cli import add_simulator_command
 
@@ -43,7 +46,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "demo":
         from .demo import DemoSettings, run_demo
 
-        settings = DemoSettings(pair=args.pair, seconds=args.seconds, seed=args.seed)
+        settings = DemoSettings(
+            pair=args.pair, seconds=args.seconds, seed=args.seed, connector=args.connector
+        )
         return asyncio.run(run_demo(settings, sys.stdout))
     if args.command == "simulator":
         from .simulator.cli import run_simulator

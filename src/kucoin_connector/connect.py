@@ -174,7 +174,7 @@ async def _connect(
 ) -> int:
     cid = spec.connector_id
     values = _settings(spec, args)
-    save = not args.no_save
+    save = not args.no_save and bool(spec.key_prompts)  # a paper connector has no keys
     replacing = save and store.exists(cid) and not args.yes
     if replacing and not _confirm(console, f"Would you like to replace your existing {cid} keys?"):
         console.say("Nothing changed.")
@@ -191,6 +191,8 @@ async def _connect(
         console.warn(f"Warning: {warning}")
     path = store.save(cid, config_to_plain(config), password) if save else None
     console.say(f"You are now connected to {cid}.")
+    if not spec.key_prompts:
+        console.say("No keys are needed (public data only); nothing was stored.")
     if path is not None:
         console.say(f"Keys stored encrypted in {path}")
     return EXIT_OK

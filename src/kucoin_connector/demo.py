@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TextIO
 
+from .core.errors import ConfigurationError
 from .core.events import (
     BalanceUpdatedEvent,
     ConnectorEvent,
@@ -28,6 +29,8 @@ from .core.events import (
 from .core.order_book import OrderBook
 from .core.types import OrderType, TradeType, split_trading_pair
 from .kucoin.exchange import KucoinExchange
+from .paper_trade.exchange import PaperExchange
+from .registry import get_connector
 from .simulator import KucoinSimulator
 
 
@@ -36,6 +39,30 @@ class DemoSettings:
     pair: str = "BTC-USDT"
     seconds: float = 6.0
     seed: int = 7
+    connector: str = "kucoin"  # or a paper connector, e.g. kucoin_paper_trade
+
+
+DemoExchange = KucoinExchange | PaperExchange
+
+
+def build_demo_exchange(settings: DemoSettings, sim: KucoinSimulator) -> DemoExchange:
+    """The live connector with the simulator's keys, or a paper one on its public feed."""
+    if settings.connector == "kucoin":
+        creds = sim.credentials
+        return KucoinExchange(
+            creds.api_key,
+            creds.api_secret,
+            creds.passphrase,
+            trading_pairs=[settings.pair],
+            base_url=sim.rest_url,
+        )
+    spec = get_connector(settings.connector)
+    exchange = spec.build(
+        spec.make_config({"base_url": sim.rest_url}), trading_pairs=[settings.pair]
+    )
+    if not isinstance(exchange, PaperExchange):
+        raise ConfigurationError("the demo runs kucoin or a paper connector (kucoin_paper_trade)")
+    return exchange
 
 
 def plain(value: Decimal) -> str:
@@ -102,14 +129,9 @@ async def run_demo(settings: DemoSettings, out: TextIO) -> int:
         balances={quote: Decimal(100_000), base: Decimal(5)},
     ) as sim:
         say(f"simulator serving KuCoin's REST API at {sim.rest_url}")
-        creds = sim.credentials
-        exchange = KucoinExchange(
-            creds.api_key,
-            creds.api_secret,
-            creds.passphrase,
-            trading_pairs=[settings.pair],
-            base_url=sim.rest_url,
-        )
+        exchange = build_demo_exchange(settings, sim)
+        if isinstance(exchange, PaperExchange):
+            say(f"{exchange.name}: paper trading on the simulator's public feed, no keys")
 
         def narrate(event: ConnectorEvent) -> None:
             counts[type(event).__name__] += 1
@@ -128,11 +150,13 @@ async def run_demo(settings: DemoSettings, out: TextIO) -> int:
             await exchange.cancel_all()
             await asyncio.sleep(0.3)
             _summary(exchange, settings, counts, say)
+            if isinstance(exchange, PaperExchange):
+                say(exchange.session_report(settings.pair).table(max_rows=8))
     return 0
 
 
 async def _trade(
-    exchange: KucoinExchange, settings: DemoSettings, say: Callable[[str], None]
+    exchange: DemoExchange, settings: DemoSettings, say: Callable[[str], None]
 ) -> None:
     pair = settings.pair
     book = exchange.get_order_book(pair)
@@ -155,11 +179,14 @@ async def _trade(
 
 
 async def _watch(
-    exchange: KucoinExchange, settings: DemoSettings, say: Callable[[str], None]
+    exchange: DemoExchange, settings: DemoSettings, say: Callable[[str], None]
 ) -> None:
     deadline = time.monotonic() + settings.seconds
     book = exchange.get_order_book(settings.pair)
+    quotes: list[str] = []
     while time.monotonic() < deadline:
+        if isinstance(exchange, PaperExchange):  # a tiny strategy: quote around the mid
+            quotes = await _requote(exchange, settings.pair, quotes, say)
         await asyncio.sleep(min(1.5, max(0.0, deadline - time.monotonic())))
         say(
             f"live book {settings.pair}: bid {book.best_bid} / ask {book.best_ask}, "
@@ -167,8 +194,24 @@ async def _watch(
         )
 
 
+async def _requote(
+    exchange: PaperExchange, pair: str, quotes: list[str], say: Callable[[str], None]
+) -> list[str]:
+    for client_order_id in quotes:
+        order = exchange.in_flight_orders.get(client_order_id)
+        if order is not None and not order.is_done:
+            await exchange.cancel_order(pair, client_order_id)
+    mid = exchange.get_order_book(pair).mid_price
+    if mid is None:
+        return []
+    half = mid * Decimal("0.0003")
+    say(f"quoting 0.005 {pair} at {mid - half:.1f} / {mid + half:.1f}")
+    bid = exchange.buy(pair, Decimal("0.005"), OrderType.LIMIT, mid - half)
+    return [bid, exchange.sell(pair, Decimal("0.005"), OrderType.LIMIT, mid + half)]
+
+
 def _summary(
-    exchange: KucoinExchange,
+    exchange: DemoExchange,
     settings: DemoSettings,
     counts: Counter[str],
     say: Callable[[str], None],

@@ -20,6 +20,7 @@ EXAMPLES_DIR = Path(__file__).resolve().parents[2] / "examples"
 EXAMPLE_ARGS: dict[str, dict[str, Any]] = {
     "watch_order_book": {"seconds": 1.0},
     "track_fills": {"amount": "0.02"},
+    "paper_market_making": {"seconds": 3.0, "refresh": 0.5},
 }
 
 
