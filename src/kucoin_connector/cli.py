@@ -25,7 +25,9 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--seconds", type=float, default=6.0, help="how long to watch the book")
     demo.add_argument("--seed", type=int, default=7, help="seed of the simulated market")
     demo.add_argument(
-        "--connector", default="kucoin", help="kucoin (default) or kucoin_paper_trade"
+        "--connector",
+        default="kucoin",
+        help="kucoin (default), kucoin_paper_trade, kucoin_perpetual or kraken",
     )
 
     from .simulator.cli import add_simulator_command
@@ -43,6 +45,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.INFO if args.verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    if args.command == "demo" and args.connector == "kucoin_perpetual":
+        from .demo_perpetual import PerpetualDemoSettings, run_perpetual_demo
+
+        return asyncio.run(run_perpetual_demo(PerpetualDemoSettings(seed=args.seed), sys.stdout))
+    if args.command == "demo" and args.connector == "kraken":
+        from .demo_kraken import KrakenDemoSettings, run_kraken_demo
+
+        return asyncio.run(run_kraken_demo(KrakenDemoSettings(seed=args.seed), sys.stdout))
     if args.command == "demo":
         from .demo import DemoSettings, run_demo
 

@@ -57,6 +57,20 @@ def test_cli_demo(capsys: pytest.CaptureFixture[str]) -> None:
     assert "open orders left: 0" in capsys.readouterr().out
 
 
+def test_cli_demo_kraken(capsys: pytest.CaptureFixture[str]) -> None:
+    """The KuCoin demo's story on Kraken: a verified book, a resting and a taking order."""
+    assert cli_main(["demo", "--connector", "kraken"]) == 0
+    out = capsys.readouterr().out
+    assert "verified (CRC32" in out and "MARKET buy 0.002: FILLED" in out
+    assert "cancel LIMIT buy: CANCELED" in out
+
+
+def test_cli_demo_perpetual(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli_main(["demo", "--connector", "kucoin_perpetual"]) == 0
+    out = capsys.readouterr().out
+    assert "funding BTC-USDT" in out and "summary: USDT balance" in out
+
+
 @pytest.mark.parametrize("path", sorted(EXAMPLES_DIR.glob("*.py")), ids=lambda p: p.stem)
 async def test_example_runs(path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     module = load_example(path)
