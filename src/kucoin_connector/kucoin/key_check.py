@@ -17,14 +17,10 @@ import aiohttp
 
 from kucoin_connector.core.aiohttp_transport import AiohttpTransport
 from kucoin_connector.core.errors import (
-    AuthenticationError,
-    ConfigurationError,
     ExchangeError,
-    ExchangeUnavailableError,
     ParseError,
-    RateLimitError,
-    TransportError,
 )
+from kucoin_connector.core.failure_advice import explain_key_check_failure
 from kucoin_connector.core.rest import RestClient
 from kucoin_connector.core.throttler import AsyncThrottler, RateLimit
 from kucoin_connector.core.time_sync import TimeSynchronizer
@@ -71,22 +67,7 @@ AUTH_FAILURE_REASONS: Mapping[str, str] = {
 
 def explain_kucoin_error(exc: BaseException) -> str:
     """One human sentence for a failed key check (codes and classes, never str matching)."""
-    reason = AUTH_FAILURE_REASONS.get(exc.code or "") if isinstance(exc, ExchangeError) else None
-    if reason is not None and isinstance(exc, ExchangeError):
-        return f"{reason} (KuCoin code {exc.code})"
-    if isinstance(exc, RateLimitError):
-        return "KuCoin rate-limited the request; wait a little and try again"
-    if isinstance(exc, ExchangeUnavailableError):
-        return "KuCoin is unavailable right now (maintenance or overload); try again later"
-    if isinstance(exc, AuthenticationError):
-        return f"KuCoin rejected the key (code {exc.code}, HTTP {exc.http_status})"
-    if isinstance(exc, TransportError):
-        return f"could not reach the exchange: {exc}"
-    if isinstance(exc, ParseError):
-        return f"the exchange gave an unexpected answer: {exc}"
-    if isinstance(exc, ConfigurationError | ExchangeError):
-        return str(exc)
-    return f"unexpected failure ({type(exc).__name__})"
+    return explain_key_check_failure(exc, "KuCoin", AUTH_FAILURE_REASONS)
 
 
 def permission_warnings(permissions: tuple[str, ...], ip_whitelist: str) -> list[str]:
