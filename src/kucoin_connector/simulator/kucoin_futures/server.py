@@ -34,6 +34,7 @@ from ..engine.market import BOT_FUNDS, MarketActivity
 from ..engine.models import SequentialIds
 from ..engine.positions import Position, PositionBook
 from ..kucoin_spot.auth import ALL_PERMISSIONS, ApiKey, KeyStore
+from ..kucoin_spot.http_faults import MIDDLEWARES, install, rate_limit_headers
 from ..kucoin_spot.server import SimCredentials
 from ..kucoin_spot.tokens import TokenStore
 from ..kucoin_spot.ws import WsEndpoint, WsSettings
@@ -41,7 +42,6 @@ from ..kucoin_spot.ws_hub import WsHub
 from ..serving import AppServer
 from . import rest_index, rest_market, rest_orders, rest_positions, ws_topics
 from .contracts import DEFAULT_CONTRACTS, FUNDING_INTERVAL_MS, ContractDef
-from .faults_http import add_admin_routes, errors_middleware, faults_middleware
 from .market_feeds import FuturesMarketFeeds
 from .publisher import FuturesPublisher
 from .routing import STATE_KEY, add_routes
@@ -227,9 +227,10 @@ class KucoinFuturesSimulator:
             return
         self.market.seed_books()
         self.engine_listener().flush()
-        app = web.Application(middlewares=[errors_middleware, faults_middleware])
+        app = web.Application(middlewares=MIDDLEWARES)
         app[STATE_KEY] = self.state
-        add_admin_routes(app)
+        # KuCoin Futures' documented pool: 2000 per 30 s (VIP0)
+        install(app, self.faults, lambda: rate_limit_headers(2000))
         endpoint = WsEndpoint(
             self.state.hub,
             self.state.ws_settings,

@@ -33,9 +33,10 @@ from ..engine.market import MarketActivity
 from ..engine.models import SequentialIds
 from ..engine.specs import default_spec, initial_price
 from ..serving import AppServer
-from .app import WS_PATH, build_app
+from .app import build_app
 from .auth import ALL_PERMISSIONS, ApiKey, KeyStore
 from .candles import TradeTape
+from .http_faults import WS_PATH
 from .publisher import Publisher
 from .ratelimit import RateLimitConfig, RateLimiter
 from .services import SpotServices
