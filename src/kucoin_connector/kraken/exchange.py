@@ -15,10 +15,11 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Callable, Sequence
+from decimal import Decimal
 from typing import Self
 
 from kucoin_connector.core.aiohttp_transport import AiohttpTransport
-from kucoin_connector.core.errors import ConfigurationError, OrderNotFoundError
+from kucoin_connector.core.errors import ConfigurationError, ConnectorError, OrderNotFoundError
 from kucoin_connector.core.exchange import ExchangeBase, ReconcileSettings
 from kucoin_connector.core.in_flight_order import InFlightOrder, TradeUpdate
 from kucoin_connector.core.order_rules import PreparedOrder
@@ -169,6 +170,17 @@ class KrakenExchange(ExchangeBase):
     def order_book(self, trading_pair: str) -> KrakenBook | None:
         """The pair's verified book (None while it waits for a snapshot)."""
         return self.book_stream.book(self.api.pairs.ws_symbol(trading_pair))
+
+    def get_order_book(self, trading_pair: str) -> KrakenBook:
+        """The pair's verified book; ConnectorError while it waits for a snapshot."""
+        book = self.order_book(trading_pair)
+        if book is None:
+            raise ConnectorError(f"{trading_pair}: no order book yet (waiting for a snapshot)")
+        return book
+
+    def _best_bid_ask(self, trading_pair: str) -> tuple[Decimal | None, Decimal | None]:
+        book = self.get_order_book(trading_pair)
+        return book.best_bid(), book.best_ask()
 
     async def load_trading_rules(self) -> None:
         pairs = await self.api.load_pairs()

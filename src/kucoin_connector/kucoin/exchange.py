@@ -38,7 +38,7 @@ from kucoin_connector.core.rest import RestClient
 from kucoin_connector.core.throttler import AsyncThrottler, RateLimit
 from kucoin_connector.core.time_sync import TimeSynchronizer
 from kucoin_connector.core.types import Balance, OrderOptions, OrderState, TradingRule
-from kucoin_connector.core.urls import require_secure_url
+from kucoin_connector.core.urls import require_base_url
 from kucoin_connector.core.ws import DEFAULT_WS_TRANSPORT
 from kucoin_connector.core.ws_transport import WsTransportName
 
@@ -98,7 +98,7 @@ class KucoinExchange(ExchangeBase):
         ws_transport: WsTransportName = DEFAULT_WS_TRANSPORT,
         ws_subscribe_pacing: RateLimit = SUBSCRIBE_PACING,
     ) -> None:
-        require_secure_url(base_url)  # plain http only on loopback (TLS elsewhere)
+        require_base_url(base_url)  # TLS except on loopback; the root, no /api/v1
         if account_type not in ACCOUNT_TYPES:
             raise ConfigurationError(f"account_type must be one of {ACCOUNT_TYPES}")
         keys = (api_key, api_secret, passphrase)
@@ -321,6 +321,19 @@ class KucoinExchange(ExchangeBase):
             return
         for rate in await self.api.trade_fees(symbols):
             self._fee_rates[rate.symbol] = (rate.maker_fee_rate, rate.taker_fee_rate)
+
+    def _fee_rates_for(self, trading_pair: str) -> tuple[Decimal, Decimal] | None:
+        """The account's (maker, taker) rates loaded at start (get_fee's source)."""
+        symbol = self._symbols.inverse.get(trading_pair)
+        return None if symbol is None else self._fee_rates.get(symbol)
+
+    async def _fetch_last_traded_prices(self, trading_pairs: Sequence[str]) -> dict[str, Decimal]:
+        """Each pair's last trade price from KuCoin's level1 ticker."""
+        prices: dict[str, Decimal] = {}
+        for pair in trading_pairs:
+            ticker = await self.api.call("ticker", params={"symbol": self.symbol_for_pair(pair)})
+            prices[pair] = Decimal(str(ticker["price"]))
+        return prices
 
     async def _fetch_snapshot(self, symbol: str) -> Any:
         return await self.api.level2_snapshot(symbol, full_depth=self._auth is not None)
