@@ -46,9 +46,13 @@ def add_simulator_command(subparsers: argparse._SubParsersAction) -> None:  # ty
     parser: argparse.ArgumentParser = subparsers.add_parser(
         "simulator", help="serve a local KuCoin-compatible exchange (REST + WebSocket)"
     )
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=8080)
-    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)"
+    )
+    parser.add_argument("--port", type=int, default=8080, help="port to listen on (default 8080)")
+    parser.add_argument(
+        "--seed", type=int, default=1, help="seed of the simulated market (default 1)"
+    )
     parser.add_argument(
         "--pairs",
         default="BTC-USDT,ETH-USDT",
@@ -60,8 +64,10 @@ def add_simulator_command(subparsers: argparse._SubParsersAction) -> None:  # ty
         help="CUR=AMOUNT,... credited to the trade and trade_hf accounts of every user",
     )
     parser.add_argument("--api-key", default="sim-api-key", help="the default key (version 2)")
-    parser.add_argument("--api-secret", default="sim-api-secret")
-    parser.add_argument("--passphrase", default="sim-passphrase")
+    parser.add_argument("--api-secret", default="sim-api-secret", help="the default key's secret")
+    parser.add_argument(
+        "--passphrase", default="sim-passphrase", help="the default key's passphrase"
+    )
     parser.add_argument(
         "--key",
         dest="keys",
