@@ -52,6 +52,7 @@ class Console:
 
     @classmethod
     def system(cls) -> Console:
+        """The process's real terminal (stdin/stdout/stderr, hidden prompts with getpass)."""
         return cls(
             sys.stdin,
             sys.stdout,
@@ -63,13 +64,16 @@ class Console:
         )
 
     def say(self, text: str) -> None:
+        """Print a line to standard output."""
         print(text, file=self.stdout, flush=True)
 
     def warn(self, text: str) -> None:
+        """Print a line to standard error."""
         print(text, file=self.stderr, flush=True)
 
 
 def add_connect_command(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Add the ``connect`` sub-command and its options to the ``kucoin-connector`` parser."""
     parser: argparse.ArgumentParser = subparsers.add_parser(
         "connect",
         help="verify exchange API keys and store them encrypted",

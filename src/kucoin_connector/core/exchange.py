@@ -564,6 +564,9 @@ class ExchangeBase(HummingbotCompatMixin, ABC):
         await self.refresh_balances()
 
     async def refresh_balances(self) -> None:
+        """Fetch every balance and publish BalanceUpdatedEvent for each that changed; a failure
+        is logged at WARNING and the old balances stay.
+        """
         try:
             balances = await self._fetch_balances()
         except ConnectorError as exc:

@@ -42,4 +42,5 @@ class KrakenConfig(BaseModel):
 
     @property
     def kraken_tier(self) -> KrakenTier:
+        """The account's verification tier, which sets Kraken's rate-limit budgets."""
         return KrakenTier(self.tier)
