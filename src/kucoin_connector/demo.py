@@ -158,11 +158,6 @@ async def _trade(
     bid, ask = book.best_bid, book.best_ask
     assert bid is not None and ask is not None
     amount = demo_amount(exchange.trading_rules[pair], ask)
-    if amount != DEMO_AMOUNT:
-        say(
-            f"{pair}: {plain(DEMO_AMOUNT)} is below this pair's minimum order size or value; "
-            f"the demo orders {plain(amount)} instead"
-        )
     base, quote = split_trading_pair(pair)
     if amount > exchange.get_available_balance(base) or amount * 2 * ask > (
         exchange.get_available_balance(quote)
@@ -170,6 +165,11 @@ async def _trade(
         raise ConfigurationError(
             f"the demo's account cannot afford {plain(amount)} {base} on {pair}, this pair's "
             "smallest order; try a pair quoted in USDT, e.g. BTC-USDT"
+        )
+    if amount != DEMO_AMOUNT:
+        say(
+            f"{pair}: {plain(DEMO_AMOUNT)} is below this pair's minimum order size or value; "
+            f"the demo orders {plain(amount)} instead"
         )
     limit_price, maker_price = bid * Decimal("0.98"), ask * Decimal("1.02")
     say(f"placing a resting LIMIT buy {plain(amount)} {pair} at {plain(limit_price)}")
