@@ -52,6 +52,9 @@ async def test_quantize_follows_the_pairs_rules() -> None:
         # above the minimum size but worth less than the minimum funds at this price
         cheap = spec.min_funds / Decimal(10**9)
         assert ex.quantize_order_amount(PAIR, spec.base_min_size, cheap) == 0
+        assert ex.quantize_order_amount(PAIR, "0.5", 30000) == Decimal("0.5")
+        with pytest.raises(AmountTypeError):
+            ex.quantize_order_price(PAIR, 30000.5)  # type: ignore[arg-type]
 
 
 async def test_fee_uses_the_accounts_rates() -> None:

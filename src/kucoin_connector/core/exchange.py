@@ -222,7 +222,8 @@ class ExchangeBase(HummingbotCompatMixin, ABC):
         """Place a buy in the background; return its client order id at once.
 
         A failure arrives as ``OrderFailedEvent`` and is logged at WARNING with its reason.
-        Raises ``AmountTypeError`` at once for a float or bool amount or price.
+        Raises at once for an amount or price that is no number: ``AmountTypeError`` for a
+        float or bool, ``OrderValidationError`` for a string such as ``"abc"``.
         """
         return self._start_order(TradeType.BUY, trading_pair, amount, order_type, price, options)
 
@@ -237,7 +238,8 @@ class ExchangeBase(HummingbotCompatMixin, ABC):
         """Place a sell in the background; return its client order id at once.
 
         A failure arrives as ``OrderFailedEvent`` and is logged at WARNING with its reason.
-        Raises ``AmountTypeError`` at once for a float or bool amount or price.
+        Raises at once for an amount or price that is no number: ``AmountTypeError`` for a
+        float or bool, ``OrderValidationError`` for a string such as ``"abc"``.
         """
         return self._start_order(TradeType.SELL, trading_pair, amount, order_type, price, options)
 

@@ -32,7 +32,7 @@ from typing import Any
 
 from .errors import ConfigurationError, ConnectorError, UnknownTradingPairError
 from .in_flight_order import InFlightOrder
-from .order_rules import quantize_down
+from .order_rules import AmountLike, as_decimal, quantize_down
 from .types import OrderType, TradeType, TradingRule
 
 __all__ = ["DEFAULT_FEE_RATE", "FeeEstimate", "HummingbotCompatMixin"]
@@ -112,18 +112,20 @@ class HummingbotCompatMixin:
             raise UnknownTradingPairError(trading_pair)
         return rule
 
-    def quantize_order_price(self, trading_pair: str, price: Decimal) -> Decimal:
+    def quantize_order_price(self, trading_pair: str, price: AmountLike) -> Decimal:
         """``price`` rounded down to the pair's price increment (the tick)."""
-        return quantize_down(price, self._rule(trading_pair).min_price_increment)
+        exact = as_decimal(price, "price")
+        return quantize_down(exact, self._rule(trading_pair).min_price_increment)
 
     def quantize_order_amount(
-        self, trading_pair: str, amount: Decimal, price: Decimal = Decimal(0)
+        self, trading_pair: str, amount: AmountLike, price: AmountLike = Decimal(0)
     ) -> Decimal:
         """``amount`` rounded down to the base increment; ``Decimal(0)`` when the result is
         below the minimum order size or its value (at ``price``, or at the mid price when
         ``price`` is 0) is below the minimum notional, as in Hummingbot."""
         rule = self._rule(trading_pair)
-        quantized = quantize_down(amount, rule.min_base_amount_increment)
+        quantized = quantize_down(as_decimal(amount, "amount"), rule.min_base_amount_increment)
+        price = as_decimal(price, "price")
         if quantized <= 0 or quantized < rule.min_order_size:
             return Decimal(0)
         if rule.min_notional_size > 0:
@@ -160,8 +162,8 @@ class HummingbotCompatMixin:
         quote_currency: str,
         order_type: OrderType,
         order_side: TradeType,
-        amount: Decimal,
-        price: Decimal | None = None,
+        amount: AmountLike,
+        price: AmountLike | None = None,
         is_maker: bool | None = None,
     ) -> FeeEstimate:
         """The expected fee of an order, charged in the quote currency.
@@ -176,7 +178,11 @@ class HummingbotCompatMixin:
             percent, is_default = DEFAULT_FEE_RATE, True
         else:
             percent, is_default = (rates[0] if maker else rates[1]), False
-        fee_amount = None if price is None else amount * price * percent
+        fee_amount = (
+            None
+            if price is None
+            else as_decimal(amount, "amount") * as_decimal(price, "price") * percent
+        )
         return FeeEstimate(percent, quote_currency, fee_amount, is_default)
 
     @property
