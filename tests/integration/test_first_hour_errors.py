@@ -7,11 +7,13 @@ import socket
 from decimal import Decimal
 
 import pytest
+from pydantic import SecretStr, ValidationError
 
 from kucoin_connector import (
     AuthenticationError,
     ConfigurationError,
     ConnectionLostError,
+    KucoinConfig,
     KucoinExchange,
     UnknownTradingPairError,
 )
@@ -46,6 +48,13 @@ async def test_connection_refused_names_the_address_and_the_simulator() -> None:
 def test_base_url_with_the_api_path_is_explained(url: str, root: str) -> None:
     with pytest.raises(ConfigurationError, match=f"use '{root}'"):
         KucoinExchange(base_url=url)
+    with pytest.raises(ValidationError, match=f"use '{root}'"):  # `connect --url` too
+        KucoinConfig(
+            api_key=SecretStr("k"),
+            api_secret=SecretStr("s"),
+            passphrase=SecretStr("p"),
+            base_url=url,
+        )
 
 
 async def test_symbol_without_dash_suggests_the_trading_pair() -> None:

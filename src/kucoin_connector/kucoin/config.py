@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 from kucoin_connector.core.errors import ConfigurationError
-from kucoin_connector.core.urls import require_secure_url
+from kucoin_connector.core.urls import require_base_url
 
 __all__ = ["KUCOIN_BASE_URL", "KucoinConfig"]
 
@@ -42,7 +42,7 @@ class KucoinConfig(BaseModel):
     @classmethod
     def _secure_url(cls, value: str) -> str:
         try:
-            require_secure_url(value)
+            require_base_url(value)
         except ConfigurationError as exc:
             raise ValueError(str(exc)) from None
         return value.rstrip("/")
