@@ -8,9 +8,9 @@ from typing import Annotated
 from pydantic import AfterValidator, SecretStr
 
 from .errors import ConfigurationError
-from .urls import require_secure_url
+from .urls import require_base_url, require_secure_url
 
-__all__ = ["Credential", "SecureUrl"]
+__all__ = ["BaseUrl", "Credential", "SecureUrl"]
 
 
 def _not_blank(value: SecretStr) -> SecretStr:
@@ -27,8 +27,19 @@ def _secure(value: str) -> str:
     return value.rstrip("/")
 
 
+def _base(value: str) -> str:
+    try:
+        require_base_url(value)
+    except ConfigurationError as exc:
+        raise ValueError(str(exc)) from None
+    return value.rstrip("/")
+
+
 Credential = Annotated[SecretStr, AfterValidator(_not_blank)]
 """An API key, secret or passphrase: not blank; hidden in reprs (``SecretStr``)."""
 
 SecureUrl = Annotated[str, AfterValidator(_secure)]
 """An https:// or wss:// URL, or a plain one on a loopback host; no trailing slash."""
+
+BaseUrl = Annotated[str, AfterValidator(_base)]
+"""A REST base URL: a ``SecureUrl`` that is the API's root (no ``/api/v1`` path)."""

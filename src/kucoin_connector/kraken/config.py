@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from kucoin_connector.core.config_fields import Credential, SecureUrl
+from kucoin_connector.core.config_fields import BaseUrl, Credential, SecureUrl
 
 __all__ = [
     "KRAKEN_BASE_URL",
@@ -37,11 +37,12 @@ class KrakenConfig(BaseModel):
 
     api_key: Credential
     api_secret: Credential
-    base_url: SecureUrl = KRAKEN_BASE_URL
+    base_url: BaseUrl = KRAKEN_BASE_URL
     ws_public_url: SecureUrl = KRAKEN_WS_PUBLIC_URL
     ws_private_url: SecureUrl = KRAKEN_WS_PRIVATE_URL
     tier: Literal["starter", "intermediate", "pro"] = "starter"  # a KrakenTier value
 
     @property
     def kraken_tier(self) -> KrakenTier:
+        """The account's verification tier, which sets Kraken's rate-limit budgets."""
         return KrakenTier(self.tier)

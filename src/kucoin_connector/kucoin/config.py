@@ -11,7 +11,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from kucoin_connector.core.config_fields import Credential, SecureUrl
+from kucoin_connector.core.config_fields import BaseUrl, Credential
 
 __all__ = ["KUCOIN_BASE_URL", "KucoinConfig"]
 
@@ -28,4 +28,4 @@ class KucoinConfig(BaseModel):
     passphrase: Credential
     key_version: Annotated[int, Field(ge=1, le=3)] = 2  # KuCoin API key version
     account_type: Literal["trade", "trade_hf"] = "trade"
-    base_url: SecureUrl = KUCOIN_BASE_URL
+    base_url: BaseUrl = KUCOIN_BASE_URL

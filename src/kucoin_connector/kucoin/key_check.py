@@ -29,7 +29,7 @@ from kucoin_connector.registry import KeyCheck
 from .auth import KucoinAuth
 from .config import KucoinConfig
 from .endpoints import ENDPOINTS
-from .errors import raise_for_kucoin
+from .errors import AUTH_FAILURE_REASONS, raise_for_kucoin
 
 __all__ = [
     "AUTH_FAILURE_REASONS",
@@ -47,22 +47,6 @@ _LIMITS = (
 _RISKY_PERMISSIONS = ("transfer", "withdraw")
 _TRADE_PERMISSIONS = ("trade", "spot")
 CLOCK_WARNING_MS = 1_000
-
-AUTH_FAILURE_REASONS: Mapping[str, str] = {
-    "400001": "the request lacked KuCoin's authentication headers",
-    "400002": "this computer's clock differs from KuCoin's by more than 5 seconds; "
-    "synchronise the system clock (NTP) and try again",
-    "400003": "KuCoin does not know this API key: check it was copied completely, was not "
-    "deleted, and belongs to this environment (production, sandbox or simulator)",
-    "400004": "the passphrase is wrong: it is the API passphrase chosen when the key was "
-    "created, not the login or trading password (with key version 2 or 3, whose "
-    "passphrase is signed with the secret, a wrong secret key also shows this way)",
-    "400005": "the secret key is wrong (KuCoin could not verify the signature)",
-    "400006": "this machine's IP address is not in the key's IP whitelist: add it to the "
-    "whitelist on KuCoin, or use the key from a whitelisted machine",
-    "400007": "the key lacks a permission this call needs: enable General (and Trade) on the key",
-    "411100": "the KuCoin account is frozen",
-}
 
 
 def explain_kucoin_error(exc: BaseException) -> str:

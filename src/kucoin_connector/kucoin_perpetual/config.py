@@ -14,7 +14,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from kucoin_connector.core.config_fields import Credential, SecureUrl
+from kucoin_connector.core.config_fields import BaseUrl, Credential
 
 __all__ = [
     "KUCOIN_FUTURES_BASE_URL",
@@ -37,7 +37,7 @@ class KucoinPerpetualConfig(BaseModel):
     api_secret: Credential
     passphrase: Credential
     key_version: Annotated[int, Field(ge=1, le=3)] = 2
-    base_url: SecureUrl = KUCOIN_FUTURES_BASE_URL
+    base_url: BaseUrl = KUCOIN_FUTURES_BASE_URL
 
 
 class KucoinPerpetualTestnetConfig(KucoinPerpetualConfig):
@@ -45,4 +45,4 @@ class KucoinPerpetualTestnetConfig(KucoinPerpetualConfig):
     simulator (KuCoin has no futures sandbox any more); ``base_url`` may name another
     loopback port."""
 
-    base_url: SecureUrl = KUCOIN_FUTURES_TESTNET_URL
+    base_url: BaseUrl = KUCOIN_FUTURES_TESTNET_URL
