@@ -27,6 +27,8 @@ __all__ = ["KrakenDemoSettings", "run_kraken_demo"]
 
 @dataclass(frozen=True)
 class KrakenDemoSettings:
+    """What the Kraken demo trades: the pair, each order's amount, the market's seed."""
+
     pair: str = "BTC-USD"
     amount: Decimal = Decimal("0.002")
     seed: int = 7
