@@ -40,6 +40,7 @@ from ..kucoin_spot.wire import error_response
 from ..kucoin_spot.ws import WsEndpoint, WsSettings
 from ..kucoin_spot.ws_hub import WsHub
 from . import rest_market, rest_orders, rest_positions, ws_topics
+from .candles_feed import LimitCandles
 from .contracts import DEFAULT_CONTRACTS, ContractDef
 from .publisher import FuturesPublisher
 from .routing import STATE_KEY, add_routes
@@ -121,6 +122,7 @@ class KucoinFuturesSimulator:
             settlement=self.margin,
         )
         publisher.engine = self.engine
+        publisher.candles = LimitCandles(hub, self.clock, self.engine)
         self.state = FuturesState(
             clock=self.clock,
             keys=keys,
