@@ -136,8 +136,8 @@ def assert_same(got: list[Candle], expected: list[Expected], *, quote_rel: Decim
     assert [c.open_time_s for c in got] == [e.open_time_s for e in expected]
     for candle, want in zip(got, expected, strict=True):
         have = as_expected(candle)
-        assert have.quote_volume - want.quote_volume <= quote_rel * max(want.quote_volume, 1)
-        assert want.quote_volume - have.quote_volume <= quote_rel * max(want.quote_volume, 1)
+        tolerance = quote_rel * max(want.quote_volume, Decimal(1))
+        assert abs(have.quote_volume - want.quote_volume) <= tolerance
         assert replace_quote(have) == replace_quote(want), f"bucket {candle.open_time_s}"
 
 
