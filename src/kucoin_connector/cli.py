@@ -31,6 +31,9 @@ def build_parser() -> argparse.ArgumentParser:
     from .connect import add_connect_command
 
     add_connect_command(commands)
+    from .candles_cli import add_candles_command
+
+    add_candles_command(commands)
     return parser
 
 
@@ -53,6 +56,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from .connect import Console, run_connect
 
         return asyncio.run(run_connect(args, Console.system()))
+    if args.command == "candles":
+        from .candles_cli import run_candles
+
+        return asyncio.run(run_candles(args, sys.stdout))
     return 2
 
 

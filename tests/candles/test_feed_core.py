@@ -88,7 +88,9 @@ def test_every_interval_and_short_form() -> None:
         (KrakenCandleSource, "3min", 60),
     ],
 )
-def test_native_length_divides_the_asked_one(source: type, interval: str, native: int) -> None:
+def test_native_length_divides_the_asked_one(
+    source: type[KrakenCandleSource], interval: str, native: int
+) -> None:
     seconds = parse_interval(interval)[1]
     assert native_for(seconds, source.native_intervals) == native
 

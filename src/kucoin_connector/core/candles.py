@@ -223,7 +223,7 @@ class CandlesFeed:
         self._settled_until: int | None = None  # closed buckets before this are held
         self._history_exhausted = False
         self._lock = asyncio.Lock()
-        self._stored = asyncio.Event()  # set whenever closed candles are stored
+        self._changed = asyncio.Event()  # set on every stored or live change
         self._tasks: set[asyncio.Task[None]] = set()
         self._poller: asyncio.Task[None] | None = None
         self.refetches = 0  # REST range fetches after the history (rollovers, reconnects)
@@ -287,8 +287,14 @@ class CandlesFeed:
     async def wait_until_ready(self, timeout_s: float | None = None) -> None:
         async with asyncio.timeout(timeout_s):
             while not self.ready:
-                self._stored.clear()
-                await self._stored.wait()
+                self._changed.clear()
+                await self._changed.wait()
+
+    async def wait_for_update(self, timeout_s: float | None = None) -> None:
+        """Return at the next change: a live update of the open candle or stored closes."""
+        self._changed.clear()
+        async with asyncio.timeout(timeout_s):
+            await self._changed.wait()
 
     # ------------------------------------------------------------------ REST
     async def fetch_range(
@@ -380,7 +386,7 @@ class CandlesFeed:
             del self._closed[start]
         self._closed = dict(sorted(self._closed.items()))
         self._settled_until = current
-        self._stored.set()
+        self._changed.set()
         for start in [t for t in self._live if t < current]:
             del self._live[start]
 
@@ -390,6 +396,7 @@ class CandlesFeed:
         if self._settled_until is not None and candle.open_time_s < self._settled_until:
             return  # a bucket already settled from REST
         self._live[candle.open_time_s] = candle
+        self._changed.set()
         target = bucket_start(candle.open_time_s, self.interval_s)
         if self._settled_until is not None and target > self._settled_until:
             self._spawn(self.settle())
