@@ -78,13 +78,16 @@ class TradeTape:
         end_s: int | None = None,
         limit: int = 1500,
     ) -> list[Candle]:
-        """Newest first, only buckets with trades."""
+        """Newest first, only buckets with trades: every candle whose interval meets
+        [start_s, end_s] (so ``endAt=now`` includes the candle still open, as ccxt expects
+        of KuCoin)."""
         buckets: dict[int, Candle] = {}
+        first = bucket_start_s(start_s, ctype) if start_s is not None else None
         for time_ms, price, size in self._tapes.get(symbol, ()):
             t_s = time_ms // 1000
-            if (start_s is not None and t_s < start_s) or (end_s is not None and t_s >= end_s):
-                continue
             start = bucket_start_s(t_s, ctype)
+            if (first is not None and start < first) or (end_s is not None and start > end_s):
+                continue
             c = buckets.get(start)
             if c is None:
                 buckets[start] = Candle(start, price, price, price, price, size, price * size)
