@@ -25,7 +25,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--seconds", type=float, default=6.0, help="how long to watch the book")
     demo.add_argument("--seed", type=int, default=7, help="seed of the simulated market")
 
-    from .simulator.kucoin_spot.cli import add_simulator_command
+    from .simulator.cli import add_simulator_command
 
     add_simulator_command(commands)
     from .connect import add_connect_command
@@ -49,7 +49,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = DemoSettings(pair=args.pair, seconds=args.seconds, seed=args.seed)
         return asyncio.run(run_demo(settings, sys.stdout))
     if args.command == "simulator":
-        from .simulator.kucoin_spot.cli import run_simulator
+        from .simulator.cli import run_simulator
 
         return run_simulator(args)
     if args.command == "connect":

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import importlib.util
+import inspect
 import json
 import warnings
 from pathlib import Path
@@ -25,6 +26,12 @@ with warnings.catch_warnings():
     import kucoin_universal_sdk.generate.account.account as acct
     import kucoin_universal_sdk.generate.account.fee as fee
     import kucoin_universal_sdk.generate.account.transfer as xfer
+    import kucoin_universal_sdk.generate.futures.fundingfees as ffund
+    import kucoin_universal_sdk.generate.futures.futures_private as fws_private
+    import kucoin_universal_sdk.generate.futures.futures_public as fws_public
+    import kucoin_universal_sdk.generate.futures.market as fmkt
+    import kucoin_universal_sdk.generate.futures.order as ford
+    import kucoin_universal_sdk.generate.futures.positions as fpos
     import kucoin_universal_sdk.generate.margin.market as mmkt
     import kucoin_universal_sdk.generate.spot.market as mkt
     import kucoin_universal_sdk.generate.spot.order as od
@@ -36,6 +43,12 @@ __all__ = [
     "check_shape",
     "documented_example",
     "fee",
+    "ffund",
+    "fmkt",
+    "ford",
+    "fpos",
+    "fws_private",
+    "fws_public",
     "mkt",
     "mmkt",
     "od",
@@ -47,8 +60,13 @@ __all__ = [
 
 
 def _wraps_data(model: type[BaseModel]) -> bool:
-    """Response models of a list or a scalar hold the whole ``data`` in one field."""
-    return set(model.model_fields) - {"common_response"} == {"data"}
+    """Response models of a list or a scalar hold the whole ``data`` in one field: their
+    generated ``from_dict`` wraps its input (``obj = {'data': obj}``). A model whose own
+    field is named ``data`` (the classic batch placement: ``{"data": [...]}``) does not."""
+    if set(model.model_fields) - {"common_response"} != {"data"}:
+        return False
+    from_dict = getattr(model, "from_dict")  # noqa: B009 - generated, untyped classmethod
+    return "obj = {'data': obj}" in inspect.getsource(from_dict)
 
 
 def check_shape(model: type[BaseModel], data: Any) -> None:

@@ -50,7 +50,7 @@ async def _rest_bid(client: Client, symbol: str) -> str:
 
 async def _is_active(client: Client, order_id: str, symbol: str) -> bool:
     order: dict[str, Any] = await client.get(f"/api/v1/hf/orders/{order_id}?symbol={symbol}")
-    return bool(order["active"])
+    return bool(order["active"])  # an HF order says "active" (KuCoin, the SDK)
 
 
 async def test_countdown_restarts_on_each_set_and_cancels_on_expiry(

@@ -16,7 +16,7 @@ from decimal import Decimal
 import aiohttp
 import pytest
 
-from kucoin_connector.simulator.kucoin_spot import cli
+from kucoin_connector.simulator import cli
 from kucoin_connector.simulator.kucoin_spot.server import DEFAULT_USER, KucoinSimulator
 
 
@@ -83,8 +83,8 @@ def test_repeatable_key_option_and_escapes() -> None:
         ]
     )
     assert [(s.key, s.secret, s.passphrase, s.version, s.user_id) for s in args.keys] == [
-        ("k-1", "s-1", "p-1", 2, DEFAULT_USER),
-        ("k-2", "s-2", "p-2", 1, DEFAULT_USER),
+        ("k-1", "s-1", "p-1", 2, None),  # None: the venue's default user
+        ("k-2", "s-2", "p-2", 1, None),
         ("k-3", "s:3", "p\\3:", 3, "alice"),
         ("k-4", "s-4", "p-4", 2, "bob"),
     ]
@@ -178,6 +178,7 @@ async def test_every_printed_key_signs_a_request(capsys: pytest.CaptureFixture[s
         ]
     )
     sim = cli.build_simulator(args)
+    assert isinstance(sim, KucoinSimulator)
     sim.deposit("USDT", "1000", user_id=DEFAULT_USER)  # the default user differs from new ones
     task = asyncio.create_task(cli._serve(sim))
     for _ in range(500):

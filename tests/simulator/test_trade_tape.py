@@ -20,7 +20,8 @@ def test_end_inside_a_candle_includes_that_candle() -> None:
     candles = _tape().candles("BTC-USDT", "1min", start_s=60, end_s=150)
     assert [c.start_s for c in candles] == [120, 60]  # newest first; 120's candle is open
     one = candles[1]
-    assert (one.open, one.close, one.high, one.low, one.volume) == (D(10), D(11), D(12), D(10), D(3))
+    ohlcv = (one.open, one.high, one.low, one.close, one.volume)
+    assert ohlcv == (D(10), D(12), D(10), D(11), D(3))
 
 
 def test_start_inside_a_candle_includes_that_candle_whole() -> None:

@@ -3,7 +3,9 @@
 Futures keys are separate from spot keys (KuCoin issues them per product). The three
 credentials are ``SecretStr`` and validation errors never echo the input. ``base_url``
 must be ``https://`` unless it points at a loopback host (the local futures simulator).
-KuCoin discontinued its futures sandbox: the local simulator is the testnet.
+KuCoin discontinued its futures sandbox: the local simulator is the testnet, and
+:class:`KucoinPerpetualTestnetConfig` (connector ``kucoin_perpetual_testnet``) points at
+``kucoin-connector simulator --venue kucoin_futures`` on its default port.
 """
 
 from __future__ import annotations
@@ -15,9 +17,16 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 from kucoin_connector.core.errors import ConfigurationError
 from kucoin_connector.core.urls import require_secure_url
 
-__all__ = ["KUCOIN_FUTURES_BASE_URL", "KucoinPerpetualConfig"]
+__all__ = [
+    "KUCOIN_FUTURES_BASE_URL",
+    "KUCOIN_FUTURES_TESTNET_URL",
+    "KucoinPerpetualConfig",
+    "KucoinPerpetualTestnetConfig",
+]
 
 KUCOIN_FUTURES_BASE_URL = "https://api-futures.kucoin.com"
+# The local futures simulator's default address (spot's is port 8080).
+KUCOIN_FUTURES_TESTNET_URL = "http://127.0.0.1:8081"
 
 
 class KucoinPerpetualConfig(BaseModel):
@@ -46,3 +55,11 @@ class KucoinPerpetualConfig(BaseModel):
         except ConfigurationError as exc:
             raise ValueError(str(exc)) from None
         return value.rstrip("/")
+
+
+class KucoinPerpetualTestnetConfig(KucoinPerpetualConfig):
+    """``kucoin_perpetual_testnet``: the same connector pointed at the local futures
+    simulator (KuCoin has no futures sandbox any more); ``base_url`` may name another
+    loopback port."""
+
+    base_url: str = KUCOIN_FUTURES_TESTNET_URL

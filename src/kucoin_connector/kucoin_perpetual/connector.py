@@ -1,4 +1,6 @@
-"""The ``kucoin_perpetual`` entry of the connector registry (entry point ``connector_spec``).
+"""The ``kucoin_perpetual`` entry of the connector registry (entry point ``connector_spec``)
+and ``kucoin_perpetual_testnet`` (``testnet_connector_spec``: the same connector pointed at
+the local futures simulator, KuCoin's futures sandbox being gone).
 
 Same prompts as spot (key, secret, passphrase), but futures keys: KuCoin issues them for
 the futures product separately. Keys are verified with a signed
@@ -21,15 +23,22 @@ from kucoin_connector.kucoin.key_check import explain_kucoin_error
 from kucoin_connector.registry import ConnectorSpec, KeyCheck, KeyPrompt
 
 from .api import KucoinPerpetualApi
-from .config import KUCOIN_FUTURES_BASE_URL, KucoinPerpetualConfig
+from .config import (
+    KUCOIN_FUTURES_BASE_URL,
+    KUCOIN_FUTURES_TESTNET_URL,
+    KucoinPerpetualConfig,
+    KucoinPerpetualTestnetConfig,
+)
 from .endpoints import rate_limits
 from .errors import raise_for_kucoin_futures
 from .exchange import KucoinPerpetualExchange
 
 __all__ = [
     "KUCOIN_PERPETUAL_KEY_PROMPTS",
+    "KUCOIN_PERPETUAL_TESTNET_KEY_PROMPTS",
     "build_kucoin_perpetual_exchange",
     "connector_spec",
+    "testnet_connector_spec",
     "verify_kucoin_perpetual_keys",
 ]
 
@@ -37,6 +46,11 @@ KUCOIN_PERPETUAL_KEY_PROMPTS = (
     KeyPrompt("api_key", "API key", "KUCOIN_PERPETUAL_API_KEY", secret=False),
     KeyPrompt("api_secret", "secret key", "KUCOIN_PERPETUAL_API_SECRET"),
     KeyPrompt("passphrase", "passphrase", "KUCOIN_PERPETUAL_API_PASSPHRASE"),
+)
+KUCOIN_PERPETUAL_TESTNET_KEY_PROMPTS = (
+    KeyPrompt("api_key", "API key", "KUCOIN_PERPETUAL_TESTNET_API_KEY", secret=False),
+    KeyPrompt("api_secret", "secret key", "KUCOIN_PERPETUAL_TESTNET_API_SECRET"),
+    KeyPrompt("passphrase", "passphrase", "KUCOIN_PERPETUAL_TESTNET_API_PASSPHRASE"),
 )
 
 
@@ -101,7 +115,12 @@ async def verify_kucoin_perpetual_keys(
     finally:
         await rest.close()
     offset_ms = round(clock.offset_ms) if resynced else None
-    return KeyCheck("kucoin_perpetual", None, (), offset_ms)
+    connector_id = (
+        "kucoin_perpetual_testnet"
+        if isinstance(config, KucoinPerpetualTestnetConfig)
+        else "kucoin_perpetual"
+    )
+    return KeyCheck(connector_id, None, (), offset_ms)
 
 
 def connector_spec() -> ConnectorSpec[KucoinPerpetualConfig, KucoinPerpetualExchange]:
@@ -112,6 +131,21 @@ def connector_spec() -> ConnectorSpec[KucoinPerpetualConfig, KucoinPerpetualExch
         config_model=KucoinPerpetualConfig,
         key_prompts=KUCOIN_PERPETUAL_KEY_PROMPTS,
         default_base_url=KUCOIN_FUTURES_BASE_URL,
+        builder=build_kucoin_perpetual_exchange,
+        verifier=verify_kucoin_perpetual_keys,
+        explainer=explain_kucoin_error,
+    )
+
+
+def testnet_connector_spec() -> ConnectorSpec[KucoinPerpetualConfig, KucoinPerpetualExchange]:
+    """The connector against ``kucoin-connector simulator --venue kucoin_futures``."""
+    return ConnectorSpec(
+        connector_id="kucoin_perpetual_testnet",
+        description="KuCoin perpetual futures on the local futures simulator (the testnet)",
+        exchange_class=KucoinPerpetualExchange,
+        config_model=KucoinPerpetualTestnetConfig,
+        key_prompts=KUCOIN_PERPETUAL_TESTNET_KEY_PROMPTS,
+        default_base_url=KUCOIN_FUTURES_TESTNET_URL,
         builder=build_kucoin_perpetual_exchange,
         verifier=verify_kucoin_perpetual_keys,
         explainer=explain_kucoin_error,

@@ -149,7 +149,4 @@ def contract_payload(
         "supportCross": True,
         "buyLimit": float(mark_price * Decimal("1.1")),
         "sellLimit": float(mark_price * Decimal("0.9")),
-        "fundingRateCap": 0.003,
-        "fundingRateFloor": -0.003,
-        "period": 480,
     }

@@ -128,6 +128,16 @@ def position_payload(
         "posInit": float(pos.margin),
         "posMargin": float(pos.margin),
         "posMaint": float(value * terms.maintenance_margin_rate),
+        # margin plus unrealised PnL (KuCoin's example: 22.5097 + 1.4698 = 23.9795)
+        "maintMargin": float(pos.margin + unrealised),
+        "posFunding": float(-pos.funding),
+        # no close-fee reserve, added margin or margin loss in the simulator
+        "posComm": 0.0,
+        "posCommCommon": 0.0,
+        "posCross": 0.0,
+        "posCrossMargin": 0,  # an integer in KuCoin's example and the SDK
+        "posLoss": 0.0,
+        "autoDeposit": False,
         "maintMarginReq": float(terms.maintenance_margin_rate),
         "realisedGrossPnl": float(pos.realised_pnl),
         "realisedPnl": float(pos.realised_pnl - pos.fees - pos.funding),

@@ -37,6 +37,15 @@ ORDER_TYPES = {
     "filled": ("filled", "done"),
     "canceled": ("canceled", "done"),
 }
+# Fields of the REST position that KuCoin's position.change message does not carry
+# (its documented example, in the SDK's tests and ccxt's comments).
+REST_ONLY_POSITION_FIELDS = (
+    "id",
+    "isInverse",
+    "maintainMargin",
+    "posCommCommon",
+    "posCrossMargin",
+)
 LEVEL2 = "/contractMarket/level2"
 EXECUTION = "/contractMarket/execution"
 TICKER = "/contractMarket/tickerV2"
@@ -128,6 +137,8 @@ class FuturesPublisher:
         )
         mark = self.mark_price(position.symbol)
         data = position_payload(position, contract, mark, mode, time_ms)
+        for rest_only in REST_ONLY_POSITION_FIELDS:
+            del data[rest_only]
         data["changeReason"] = {
             "fill": "positionChange",
             "liquidation": "liquidation",
@@ -148,6 +159,9 @@ class FuturesPublisher:
             "ts": payment.time_ms * 1_000_000,
             "settleCurrency": self.contracts[payment.symbol].settle,
         }
+        book = self.positions
+        if book is not None and book.position_mode(pos.user_id) is PositionMode.HEDGE:
+            data["positionSide"] = pos.side.value  # which of the two positions paid
         user, symbol = payment.user_id, payment.symbol
         msg = message(
             f"{POSITION}:{symbol}", "position.settlement", data, private=True, user_id=user
@@ -155,18 +169,19 @@ class FuturesPublisher:
         self._queue(partial(self._send, POSITION, symbol, msg, user))
 
     def on_wallet_change(self, wallet: MarginWallet, reason: str, time_ms: int) -> None:
+        unrealised = self._unrealised(wallet.user_id, wallet.currency)
         data = {
             "walletBalance": dec(wallet.balance),
             "availableBalance": dec(wallet.available),
             "holdBalance": dec(wallet.order_margin),
             "isolatedOrderMargin": dec(wallet.order_margin),
             "isolatedPosMargin": dec(wallet.position_margin),
-            "isolatedUnPnl": "0",
+            "isolatedUnPnl": dec(unrealised),
             "isolatedFundingFeeMargin": "0",
             "crossOrderMargin": "0",
             "crossPosMargin": "0",
             "crossUnPnl": "0",
-            "equity": dec(wallet.balance),
+            "equity": dec(wallet.balance + unrealised),
             "totalCrossMargin": "0",
             "version": str(time_ms),
             "currency": wallet.currency,
@@ -175,6 +190,18 @@ class FuturesPublisher:
         user = wallet.user_id
         msg = message(WALLET, "walletBalance.change", data, private=True, user_id=user)
         self._queue(partial(self._send, WALLET, "", msg, user))
+
+    def _unrealised(self, user_id: str, currency: str) -> Decimal:
+        """The user's unrealised PnL at the mark, over its positions settled in
+        ``currency`` (the simulator's positions are isolated: each is its own)."""
+        if self.positions is None:
+            return Decimal(0)
+        total = Decimal(0)
+        for pos in self.positions.positions(user_id):
+            contract = self.contracts.get(pos.symbol)
+            if pos.qty and contract is not None and contract.settle == currency:
+                total += pos.unrealised_pnl(contract.terms(), self.mark_price(pos.symbol))
+        return total
 
     # ---- sending -------------------------------------------------------------------
     def _send(self, base: str, key: str, msg: dict[str, Any], user_id: str | None = None) -> None:

@@ -172,13 +172,12 @@ async def funding_rate_current(ctx: Ctx) -> Any:
 async def mark_price_current(ctx: Ctx) -> Any:
     symbol = ctx.request.match_info["symbol"]
     _contract(ctx, symbol)
-    mark = float(ctx.state.mark_price(symbol))
     return {
         "symbol": symbol,
         "granularity": 1000,
         "timePoint": ctx.now_ms(),
-        "value": mark,
-        "indexPrice": mark,
+        "value": float(ctx.state.mark_price(symbol)),
+        "indexPrice": float(ctx.state.index_price(symbol)),
     }
 
 

@@ -118,8 +118,13 @@ async def fills(ctx: Ctx) -> Any:
     return paginate(items, ctx.query, max_page_size=1000)
 
 
+# Fee-tax fields KuCoin documents on ``/api/v1/fills`` only (not on recent fills).
+FILLS_ONLY = ("openFeeTaxPay", "closeFeeTaxPay")
+
+
 async def recent_fills(ctx: Ctx) -> Any:
-    return _fills(ctx, None, ctx.query.get("symbol") or None)[:1000]
+    items = _fills(ctx, None, ctx.query.get("symbol") or None)[:1000]
+    return [{k: v for k, v in item.items() if k not in FILLS_ONLY} for item in items]
 
 
 async def open_order_statistics(ctx: Ctx) -> Any:

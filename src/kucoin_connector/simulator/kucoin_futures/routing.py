@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -12,6 +13,7 @@ from multidict import MultiMapping
 
 from ..engine.models import EngineError, Reject
 from ..kucoin_spot.auth import PERMISSION_GENERAL, AuthFailure, verify_request
+from ..kucoin_spot.routing import FAULT_DELAY_KEY, ResponseDropped
 from ..kucoin_spot.wire import ApiError, bad_param, error_response, ok
 from .state import FuturesState
 
@@ -89,6 +91,9 @@ def wrap(route: Route) -> Callable[[web.Request], Awaitable[web.StreamResponse]]
             except AuthFailure as exc:
                 return error_response(exc.code, exc.message, exc.status)
             user_id = key.user_id
+        delay_s = request.get(FAULT_DELAY_KEY, 0.0)
+        if delay_s > 0:  # a late answer (fault): authenticated on receipt, processed late
+            await asyncio.sleep(delay_s)
         ctx = Ctx(state, request, user_id, request.query, body)
         try:
             data = await route.handler(ctx)
@@ -97,6 +102,8 @@ def wrap(route: Route) -> Callable[[web.Request], Awaitable[web.StreamResponse]]
             return error_response(code, exc.message, 400 if code == "400100" else 200)
         except ApiError as exc:
             return error_response(exc.code, exc.message, exc.status)
+        if state.faults.take_order_response_drop(request.method, request.path):
+            raise ResponseDropped  # the order is placed; its response is lost (fault)
         return ok(data)
 
     return endpoint

@@ -6,8 +6,10 @@
 It runs the shared matching engine with a :class:`MarginSettlement` (positions, margin,
 funding), KuCoin's signature check, the futures paths (which collide with spot's, hence
 its own base URL), and the futures WebSocket topics. Mark prices follow the last trade
-(or are set with :meth:`set_mark_price`, which also liquidates); funding is settled every
-8 hours of the simulator's clock, or at once with :meth:`settle_funding`.
+(or are set with :meth:`set_mark_price`); a mark that crosses a position's liquidation
+price liquidates it. Funding is settled at each multiple of ``funding_interval_s`` (8 hours
+by default, seconds in tests) of the simulator's clock, or at once with
+:meth:`settle_funding`. Faults as on spot: ``sim.faults`` or ``POST /admin/faults``.
 """
 
 from __future__ import annotations
@@ -36,12 +38,13 @@ from ..engine.positions import Position, PositionBook
 from ..kucoin_spot.auth import ALL_PERMISSIONS, ApiKey, KeyStore
 from ..kucoin_spot.server import SimCredentials
 from ..kucoin_spot.tokens import TokenStore
-from ..kucoin_spot.wire import error_response
 from ..kucoin_spot.ws import WsEndpoint, WsSettings
 from ..kucoin_spot.ws_hub import WsHub
-from . import rest_market, rest_orders, rest_positions, ws_topics
+from . import rest_index, rest_market, rest_orders, rest_positions, ws_topics
 from .candles_feed import LimitCandles
-from .contracts import DEFAULT_CONTRACTS, ContractDef
+from .contracts import DEFAULT_CONTRACTS, FUNDING_INTERVAL_MS, ContractDef
+from .faults_http import add_admin_routes, errors_middleware, faults_middleware
+from .market_feeds import FuturesMarketFeeds
 from .publisher import FuturesPublisher
 from .routing import STATE_KEY, add_routes
 from .state import FuturesState
@@ -49,18 +52,6 @@ from .state import FuturesState
 WS_PATH = "/endpoint"
 DEFAULT_USER = "sim-futures-user"
 DEFAULT_BALANCES: Mapping[str, str] = {"USDT": "100000"}
-
-
-@web.middleware
-async def _not_found(
-    request: web.Request,
-    handler: Callable[[web.Request], Any],
-) -> web.StreamResponse:
-    try:
-        response: web.StreamResponse = await handler(request)
-    except (web.HTTPNotFound, web.HTTPMethodNotAllowed):
-        return error_response("404000", "Url Not Found", 404)
-    return response
 
 
 class KucoinFuturesSimulator:
@@ -86,6 +77,9 @@ class KucoinFuturesSimulator:
         default_leverage: Decimal = Decimal(5),
         ws_settings: WsSettings | None = None,
         time_s: Callable[[], float] = time.time,
+        funding_interval_s: float = FUNDING_INTERVAL_MS / 1000,
+        mark_interval_s: float = 1.0,
+        depth_interval_s: float = 0.1,
     ) -> None:
         names = list(contracts) if contracts is not None else list(DEFAULT_CONTRACTS)
         unknown = [n for n in names if n not in DEFAULT_CONTRACTS]
@@ -96,6 +90,9 @@ class KucoinFuturesSimulator:
         chosen: dict[str, ContractDef] = {n: DEFAULT_CONTRACTS[n] for n in names}
         self.host, self.port, self.seed = host, port, seed
         self.activity, self.activity_rate_hz = activity, activity_rate_hz
+        if funding_interval_s <= 0 or mark_interval_s <= 0 or depth_interval_s <= 0:
+            raise ConfigurationError("funding, mark and depth intervals must be positive")
+        self.mark_interval_s, self.depth_interval_s = mark_interval_s, depth_interval_s
         self.clock = SimClock(time_s)
         self.credentials = SimCredentials(api_key, api_secret, passphrase, key_version)
         keys = KeyStore()
@@ -134,7 +131,9 @@ class KucoinFuturesSimulator:
             contracts=chosen,
             ws_settings=ws_settings or WsSettings(),
             base_fee=(maker_fee_rate, taker_fee_rate),
+            funding_interval_ms=max(1, round(funding_interval_s * 1000)),
         )
+        self.feeds = FuturesMarketFeeds(self.state, self.set_mark_price)
         self.market = MarketActivity(
             self.engine,
             self.engine.accounts,
@@ -143,8 +142,7 @@ class KucoinFuturesSimulator:
             levels=book_levels,
             fund=self._fund_bot,
         )
-        for currency, amount in (DEFAULT_BALANCES if balances is None else balances).items():
-            self.margin.ledger.deposit(DEFAULT_USER, currency, Decimal(str(amount)), 0)
+        self.fund_user(DEFAULT_USER, DEFAULT_BALANCES if balances is None else balances)
         self._runner: web.AppRunner | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self.rest_url = ""
@@ -164,16 +162,32 @@ class KucoinFuturesSimulator:
         user_id: str | None = None,
         key_version: int = 2,
     ) -> SimCredentials:
-        """Accept another key; ``user_id`` names its user (default: the default user)."""
-        if key_version not in (1, 2, 3):
-            raise ConfigurationError("key_version must be 1, 2 or 3")
-        if self.state.keys.get(api_key) is not None:
-            raise ConfigurationError(f"API key {api_key!r} is already accepted")
+        """Accept another key, of the default user unless ``user_id`` names another user.
+
+        Raises ``ConfigurationError`` for a key version other than 1, 2 or 3, an empty
+        field, or a key string already accepted (the spot simulator's rules)."""
         uid = user_id or DEFAULT_USER
         self.state.keys.add(
             ApiKey(api_key, api_secret, passphrase, uid, key_version, ALL_PERMISSIONS)
         )
         return SimCredentials(api_key, api_secret, passphrase, key_version, uid)
+
+    @property
+    def api_keys(self) -> list[SimCredentials]:
+        """Every key the simulator accepts, the default one first."""
+        return [
+            SimCredentials(k.key, k.secret, k.passphrase, k.key_version, k.user_id)
+            for k in self.state.keys
+        ]
+
+    def user_ids(self) -> set[str]:
+        """The users that own at least one API key."""
+        return self.state.keys.user_ids()
+
+    def fund_user(self, user_id: str, balances: Mapping[str, str | Decimal]) -> None:
+        """Credit each amount to the user's futures wallet of that currency."""
+        for currency, amount in balances.items():
+            self.deposit(currency, amount, user_id=user_id)
 
     def deposit(self, currency: str, amount: str | Decimal, *, user_id: str | None = None) -> None:
         self.margin.ledger.deposit(
@@ -202,6 +216,8 @@ class KucoinFuturesSimulator:
             rate, mark = self.state.funding_rate(name), self.state.mark_price(name)
             payments += self.margin.settle_funding(name, rate, mark, now)
         self.state.funding_history.extend(payments)
+        for name in [symbol] if symbol else list(self.state.contracts):
+            self.feeds.publish_funding_rate(name)
         return payments
 
     def engine_listener(self) -> FuturesPublisher:
@@ -215,8 +231,9 @@ class KucoinFuturesSimulator:
             return
         self.market.seed_books()
         self.engine_listener().flush()
-        app = web.Application(middlewares=[_not_found])
+        app = web.Application(middlewares=[errors_middleware, faults_middleware])
         app[STATE_KEY] = self.state
+        add_admin_routes(app)
         endpoint = WsEndpoint(
             self.state.hub,
             self.state.ws_settings,
@@ -225,7 +242,7 @@ class KucoinFuturesSimulator:
             parse_topic=ws_topics.parse_topic,
         )
         app.router.add_get(WS_PATH, endpoint.handle)
-        for module in (rest_market, rest_orders, rest_positions):
+        for module in (rest_market, rest_index, rest_orders, rest_positions):
             add_routes(app, module.ROUTES)
         runner = web.AppRunner(app, handle_signals=False, access_log=None, shutdown_timeout=1.0)
         await runner.setup()
@@ -238,6 +255,7 @@ class KucoinFuturesSimulator:
         self.state.ws_url = self.ws_url
         loop = asyncio.get_running_loop()
         self._tasks.append(loop.create_task(self._funding_loop()))
+        self._tasks.append(loop.create_task(self._feeds_loop()))
         if self.activity:
             self._tasks.append(loop.create_task(self.market.run(self.activity_rate_hz)))
 
@@ -266,14 +284,27 @@ class KucoinFuturesSimulator:
         await self.stop()
 
     async def _funding_loop(self) -> None:
-        """Settle funding at each 8-hour boundary of the simulator's clock."""
+        """Settle funding at each funding-interval boundary of the simulator's clock."""
+        interval_s = self.state.funding_interval_ms / 1000
         due = self.state.next_funding(self.clock.now_ms())
         while True:
-            await asyncio.sleep(1.0)
+            await asyncio.sleep(min(1.0, interval_s / 10))
             now = self.clock.now_ms()
             if now >= due:
                 self.settle_funding()
-                due = self.state.next_funding(now + 1)
+                due = self.state.next_funding(now)
+
+    async def _feeds_loop(self) -> None:
+        """Depth snapshots every ``depth_interval_s``; marks (from the last trade, which
+        may liquidate) and instrument messages every ``mark_interval_s``."""
+        loop = asyncio.get_running_loop()
+        next_mark = loop.time()
+        while True:
+            self.feeds.publish_depth()
+            if loop.time() >= next_mark:
+                self.feeds.tick_marks()
+                next_mark = loop.time() + self.mark_interval_s
+            await asyncio.sleep(min(self.depth_interval_s, self.mark_interval_s))
 
 
 def _bound_port(runner: web.AppRunner) -> int | None:

@@ -34,6 +34,7 @@ class FuturesState:
     mark_prices: dict[str, Decimal] = field(default_factory=dict)
     funding_rates: dict[str, Decimal] = field(default_factory=dict)
     next_funding_ms: int = 0
+    funding_interval_ms: int = FUNDING_INTERVAL_MS
     funding_history: list[FundingPayment] = field(default_factory=list)
 
     @property
@@ -56,10 +57,20 @@ class FuturesState:
         last = self.engine.last_price(symbol)
         return last if last is not None else self.contracts[symbol].initial_price
 
+    def index_price(self, symbol: str) -> Decimal:
+        """The index price: the middle of the book's best bid and ask, else the mark."""
+        bid, ask = self.engine.best_bid_ask(symbol)
+        if bid is None or ask is None:
+            return self.mark_price(symbol)
+        tick = self.contracts[symbol].tick_size
+        return ((bid[0] + ask[0]) / 2).quantize(tick)
+
     def funding_rate(self, symbol: str) -> Decimal:
         return self.funding_rates.get(symbol, self.contracts[symbol].funding_rate)
 
     def next_funding(self, now_ms: int) -> int:
+        """The next funding time after ``now_ms``: a multiple of the funding interval."""
         if self.next_funding_ms <= now_ms:
-            self.next_funding_ms = (now_ms // FUNDING_INTERVAL_MS + 1) * FUNDING_INTERVAL_MS
+            interval = self.funding_interval_ms
+            self.next_funding_ms = (now_ms // interval + 1) * interval
         return self.next_funding_ms

@@ -12,6 +12,9 @@ PUBLIC_TOPICS = (
     "/contractMarket/level2",
     "/contractMarket/execution",
     "/contractMarket/tickerV2",
+    "/contract/instrument",  # mark.index.price, funding.rate
+    "/contractMarket/level2Depth5",
+    "/contractMarket/level2Depth50",
 )
 PRIVATE_TOPICS = (
     "/contractMarket/tradeOrders",  # all symbols, or ":SYMBOL" (symbolOrderChange)
