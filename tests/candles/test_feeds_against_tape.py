@@ -129,3 +129,33 @@ async def test_candles_equal_the_trade_tape(venue_name: str, interval: str) -> N
             await wait_for(lambda: feed.reconnects > reconnects, "reconnect")
             await wait_for(lambda: feed.closed_candles[-1].open_time_s == current - step, "refetch")
             check(feed, venue, current)
+
+
+@pytest.mark.parametrize("venue_name", sorted(VENUES))
+async def test_fetch_range_pages_a_long_history(venue_name: str) -> None:
+    """1600 one-minute buckets: more than one request's rows on both venues (1500, 500)."""
+    clock = ManualClock(T0)
+    minutes = 1600
+    async with VENUES[venue_name](clock) as venue:  # type: ignore[attr-defined]
+        await trade_through(venue.market, clock, T0, minutes // 4, 240, ticks=1)
+        clock.t = T0 + minutes * 60 + 1
+        feed = CandlesFactory.get_candle(
+            connector=venue.connector,
+            trading_pair=venue.trading_pair,
+            interval="1m",
+            base_url=venue.url,
+            clock_s=clock,
+        )
+        try:
+            candles = await feed.fetch_range(T0, T0 + minutes * 60)
+        finally:
+            await feed.source.close()
+        expected = recompute(
+            venue.engine.trades(venue.symbol),
+            60,
+            T0,
+            T0 + minutes * 60,
+            multiplier=venue.multiplier,
+        )
+        assert len(expected) > 1500 and sum(not e.flat for e in expected) > 100
+        assert_same(candles, expected, quote_rel=venue.quote_rel)
