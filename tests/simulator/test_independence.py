@@ -6,7 +6,12 @@ from pathlib import Path
 
 import kucoin_connector.simulator as simulator_package
 
-FORBIDDEN = ("kucoin_connector.kucoin", "kucoin_connector.registry", "kucoin_connector.connect")
+FORBIDDEN = (
+    "kucoin_connector.kucoin",
+    "kucoin_connector.registry",
+    "kucoin_connector.connect",
+    "kucoin_connector.kraken",
+)
 
 
 def imported_modules(path: Path) -> set[str]:

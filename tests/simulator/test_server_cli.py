@@ -82,13 +82,14 @@ def test_repeatable_key_option_and_escapes() -> None:
             "k-4:s-4:p-4::bob",
         ]
     )
-    assert [(s.key, s.secret, s.passphrase, s.version, s.user_id) for s in args.keys] == [
+    keys = cli.settings_from(args, cli.venue_of(args)).keys
+    assert [(s.key, s.secret, s.passphrase, s.version, s.user_id) for s in keys] == [
         ("k-1", "s-1", "p-1", 2, None),  # None: the venue's default user
         ("k-2", "s-2", "p-2", 1, None),
         ("k-3", "s:3", "p\\3:", 3, "alice"),
         ("k-4", "s-4", "p-4", 2, "bob"),
     ]
-    assert "s-1" not in repr(args.keys[0]) and "p-1" not in repr(args.keys[0])
+    assert "s-1" not in repr(keys[0]) and "p-1" not in repr(keys[0])
     assert _parse(["simulator"]).keys == []
 
 
@@ -105,14 +106,23 @@ def test_repeatable_key_option_and_escapes() -> None:
         ("k:s:p\\", "lone"),
     ],
 )
-def test_bad_key_values_are_argparse_errors(
+def test_bad_key_values_are_clear_errors(
     value: str, message: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    with pytest.raises(SystemExit) as info:
-        _parse(["simulator", "--key", value])
-    assert info.value.code == 2
+    """A key is read by its venue's grammar (KuCoin's here): a bad one is a one-line
+    error and exit code 2, never a traceback."""
+    assert cli.run_simulator(_parse(["simulator", "--port", "0", "--key", value])) == 2
     err = capsys.readouterr().err
     assert "--key" in err and message in err and "Traceback" not in err
+
+
+def test_a_kraken_key_has_no_passphrase(capsys: pytest.CaptureFixture[str]) -> None:
+    args = _parse(["simulator", "--venue", "kraken", "--key", "k:c2VjcmV0:bob"])
+    (spec,) = cli.settings_from(args, cli.venue_of(args)).keys
+    assert (spec.key, spec.secret, spec.passphrase, spec.user_id) == ("k", "c2VjcmV0", "", "bob")
+    bad = _parse(["simulator", "--venue", "kraken", "--port", "0", "--key", "k:s:p:2"])
+    assert cli.run_simulator(bad) == 2
+    assert "KEY:SECRET[:USER]" in capsys.readouterr().err
 
 
 def test_a_key_accepted_twice_is_a_clear_error(capsys: pytest.CaptureFixture[str]) -> None:

@@ -2,10 +2,12 @@
 
     kucoin-connector simulator                          # KuCoin spot on :8080
     kucoin-connector simulator --venue kucoin_futures   # KuCoin Futures on :8081
+    kucoin-connector simulator --venue kraken           # Kraken spot on :8082
 
 A venue is one entry of :data:`VENUES` (its builder lives beside its server). Every venue
 takes the same options. Keys: the default one (``--api-key/--api-secret/--passphrase``,
-version 2, default user) plus any number of ``--key KEY:SECRET:PASSPHRASE[:VERSION[:USER]]``.
+version 2, default user) plus any number of ``--key KEY:SECRET:PASSPHRASE[:VERSION[:USER]]``
+(Kraken: ``--key KEY:SECRET[:USER]``, the secret base64, no passphrase).
 VERSION is 1, 2 or 3 (2 when left out or empty); USER names the key's owner (the default
 user when left out); a new user gets the ``--balances`` deposit too. A ':' or a '\\' inside
 a field is written '\\:' or '\\\\'. At start every accepted key is printed, secret and
@@ -19,7 +21,7 @@ import asyncio
 import contextlib
 import signal
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from types import TracebackType
@@ -27,13 +29,16 @@ from typing import Protocol, TextIO
 
 from kucoin_connector.core.errors import ConfigurationError
 
+from .kraken import cli as kraken_cli
+from .kraken.cli import KRAKEN_DEFAULT_PORT, KRAKEN_DEFAULT_SECRET
 from .kucoin_futures import cli as futures_cli
 from .kucoin_futures.cli import FUTURES_DEFAULT_PORT
 from .kucoin_spot import cli as spot_cli
 from .kucoin_spot.auth import KEY_VERSIONS
 from .kucoin_spot.server import SimCredentials
 
-KEY_FORMAT = "KEY:SECRET:PASSPHRASE[:VERSION[:USER]]"
+KEY_FORMAT = "KEY:SECRET:PASSPHRASE[:VERSION[:USER]]"  # KuCoin's (spot and futures)
+KRAKEN_KEY_FORMAT = "KEY:SECRET[:USER]"  # Kraken's: no passphrase, the secret base64
 
 
 @dataclass(frozen=True)
@@ -64,6 +69,21 @@ class SimulatorSettings:
     keys: list[KeySpec] = field(default_factory=list)
     activity: bool = True
     activity_rate_hz: float = 3.0
+    nonce_window: int = 0  # Kraken only
+    rate_tier: str | None = None  # Kraken only: its decaying rate counters, off when None
+
+
+class AcceptedKey(Protocol):
+    """A key a simulator accepts, as its banner prints it."""
+
+    @property
+    def api_key(self) -> str: ...
+
+    @property
+    def api_secret(self) -> str: ...
+
+    @property
+    def user_id(self) -> str: ...
 
 
 class ServedSimulator(Protocol):
@@ -73,7 +93,7 @@ class ServedSimulator(Protocol):
     ws_url: str
 
     @property
-    def api_keys(self) -> list[SimCredentials]: ...
+    def api_keys(self) -> Sequence[AcceptedKey]: ...
 
     async def __aenter__(self) -> ServedSimulator: ...
 
@@ -96,6 +116,7 @@ class Venue:
     balances: str
     default_key: tuple[str, str, str]
     build: Callable[[SimulatorSettings], ServedSimulator]
+    parse_key: Callable[[str], KeySpec]
 
 
 VENUES: dict[str, Venue] = {
@@ -109,6 +130,7 @@ VENUES: dict[str, Venue] = {
             "USDT=100000,BTC=5,ETH=50",
             ("sim-api-key", "sim-api-secret", "sim-passphrase"),
             spot_cli.build_spot_simulator,
+            lambda text: parse_key_spec(text),
         ),
         Venue(
             "kucoin_futures",
@@ -118,6 +140,17 @@ VENUES: dict[str, Venue] = {
             "USDT=100000",
             ("sim-futures-key", "sim-futures-secret", "sim-futures-passphrase"),
             futures_cli.build_futures_simulator,
+            lambda text: parse_key_spec(text),
+        ),
+        Venue(
+            "kraken",
+            "Kraken",
+            KRAKEN_DEFAULT_PORT,
+            "BTC-USD,ETH-USD",
+            "USD=100000,BTC=5,ETH=50",
+            ("kraken-sim-key", KRAKEN_DEFAULT_SECRET, ""),
+            kraken_cli.build_kraken_simulator,
+            lambda text: parse_kraken_key(text),
         ),
     )
 }
@@ -149,18 +182,27 @@ def add_simulator_command(subparsers: argparse._SubParsersAction) -> None:  # ty
         default=None,
         help="CUR=AMOUNT,... credited to every user (default: the venue's)",
     )
-    parser.add_argument("--api-key", default=None, help="the default key (version 2)")
-    parser.add_argument("--api-secret", default=None)
-    parser.add_argument("--passphrase", default=None)
+    parser.add_argument("--api-key", default=None, help="the default key (KuCoin: version 2)")
+    parser.add_argument("--api-secret", default=None, help="its secret (Kraken: base64)")
+    parser.add_argument("--passphrase", default=None, help="its passphrase (KuCoin only)")
     parser.add_argument(
         "--key",
         dest="keys",
         action="append",
         default=[],
-        type=parse_key_spec,
-        metavar=KEY_FORMAT,
-        help="accept another API key (repeatable); VERSION 1, 2 (default) or 3; USER the "
-        "owner (default: the default user); write ':' inside a field as '\\:'",
+        metavar="KEY",
+        help=f"accept another API key (repeatable): {KEY_FORMAT} on KuCoin (VERSION 1, 2 "
+        f"(default) or 3), {KRAKEN_KEY_FORMAT} on Kraken; USER the owner (default: the "
+        "default user); write ':' inside a field as '\\:'",
+    )
+    parser.add_argument(
+        "--nonce-window", type=int, default=0, help="Kraken only: the nonce window per key"
+    )
+    parser.add_argument(
+        "--rate-tier",
+        choices=("starter", "intermediate", "pro"),
+        default=None,
+        help="Kraken only: enable its decaying rate counters for this tier (default off)",
     )
     parser.add_argument(
         "--activity",
@@ -215,6 +257,16 @@ def parse_key_spec(text: str) -> KeySpec:
     return KeySpec(key, secret, passphrase, int(raw_version or 2), user or None)
 
 
+def parse_kraken_key(text: str) -> KeySpec:
+    """A Kraken ``--key``: KEY:SECRET[:USER] (no passphrase; the secret base64)."""
+    fields = split_escaped(text)
+    if len(fields) not in (2, 3) or not all(fields):
+        raise argparse.ArgumentTypeError(
+            f"expected {KRAKEN_KEY_FORMAT} (got {len(fields)} ':'-separated fields)"
+        )
+    return KeySpec(fields[0], fields[1], "", 0, fields[2] if len(fields) == 3 else None)
+
+
 def parse_balances(text: str) -> dict[str, Decimal]:
     balances: dict[str, Decimal] = {}
     for item in filter(None, (p.strip() for p in text.split(","))):
@@ -241,10 +293,21 @@ def settings_from(args: argparse.Namespace, venue: Venue) -> SimulatorSettings:
         default_key=KeySpec(
             args.api_key or key, args.api_secret or secret, args.passphrase or phrase
         ),
-        keys=list(args.keys),
+        keys=[_parse_key(venue, text) for text in args.keys],
         activity=args.activity,
         activity_rate_hz=args.activity_rate,
+        nonce_window=getattr(args, "nonce_window", 0),
+        rate_tier=getattr(args, "rate_tier", None),
     )
+
+
+def _parse_key(venue: Venue, text: str | KeySpec) -> KeySpec:
+    if isinstance(text, KeySpec):
+        return text
+    try:
+        return venue.parse_key(text)
+    except argparse.ArgumentTypeError as exc:
+        raise ConfigurationError(f"--key for {venue.name}: {exc}") from None
 
 
 def venue_of(args: argparse.Namespace) -> Venue:
@@ -271,16 +334,20 @@ def run_simulator(args: argparse.Namespace) -> int:
 def print_banner(sim: ServedSimulator, out: TextIO, title: str = "KuCoin") -> None:
     """The URLs and every accepted key, secrets included (a local test exchange)."""
     print(f"{title} simulator serving REST at {sim.rest_url} (WebSocket {sim.ws_url})", file=out)
-    print("API keys accepted (key  secret  passphrase  version  user):", file=out)
+    kucoin = all(isinstance(c, SimCredentials) for c in sim.api_keys)
+    columns = "key  secret  passphrase  version  user" if kucoin else "key  secret  user"
+    print(f"API keys accepted ({columns}):", file=out)
     for creds in sim.api_keys:
         print(f"  {format_key(creds)}", file=out)
 
 
-def format_key(creds: SimCredentials) -> str:
-    return (
-        f"key={creds.api_key}  secret={creds.api_secret}  passphrase={creds.passphrase}  "
-        f"version={creds.key_version}  user={creds.user_id}"
-    )
+def format_key(creds: AcceptedKey) -> str:
+    if isinstance(creds, SimCredentials):
+        return (
+            f"key={creds.api_key}  secret={creds.api_secret}  passphrase={creds.passphrase}  "
+            f"version={creds.key_version}  user={creds.user_id}"
+        )
+    return f"key={creds.api_key}  secret={creds.api_secret}  user={creds.user_id}"
 
 
 def keys_to_add(
