@@ -2,7 +2,7 @@
 OHLC rows in Kraken's documented shape, the v2 ``ohlc`` channel; 2-hour candles built from
 Kraken's native hour, a reconnect refetching what the socket missed.
 
-(The Kraken simulator front-end has not landed yet: no loopback test here.)
+Against the Kraken simulator on loopback: ``test_feeds_against_tape.py``.
 """
 
 from __future__ import annotations

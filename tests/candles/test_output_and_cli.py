@@ -25,6 +25,7 @@ from kucoin_connector.core.errors import ConfigurationError
 from kucoin_connector.kraken.candles import KrakenCandleSource
 from kucoin_connector.kucoin.candles import KucoinSpotCandleSource
 from kucoin_connector.kucoin_perpetual.candles import KucoinPerpetualCandleSource
+from kucoin_connector.simulator.kraken.server import KrakenSimulator
 from kucoin_connector.simulator.kucoin_futures.server import KucoinFuturesSimulator
 from kucoin_connector.simulator.kucoin_spot.server import KucoinSimulator
 
@@ -84,25 +85,29 @@ def test_chart_png(tmp_path: Path) -> None:
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
-@pytest.mark.parametrize("connector", ["kucoin", "kucoin_perpetual"])
+def _simulator(connector: str) -> KucoinSimulator | KucoinFuturesSimulator | KrakenSimulator:
+    if connector == "kucoin":
+        return KucoinSimulator(pairs=["BTC-USDT"], activity_rate_hz=50, seed=3)
+    if connector == "kraken":
+        return KrakenSimulator(pairs=["BTC-USD"], activity_rate_hz=50, seed=3)
+    return KucoinFuturesSimulator(contracts=["XBTUSDTM"], activity_rate_hz=50, seed=3)
+
+
+@pytest.mark.parametrize("connector", ["kucoin", "kucoin_perpetual", "kraken"])
 async def test_candles_command_prints_live_candles(connector: str, tmp_path: Path) -> None:
-    simulator = (
-        KucoinSimulator(pairs=["BTC-USDT"], activity_rate_hz=50, seed=3)
-        if connector == "kucoin"
-        else KucoinFuturesSimulator(contracts=["XBTUSDTM"], activity_rate_hz=50, seed=3)
-    )
-    async with simulator as sim:
+    pair = "BTC-USD" if connector == "kraken" else "BTC-USDT"
+    async with _simulator(connector) as sim:
         args = build_parser().parse_args(
             [
-                "candles", "BTC-USDT", "--connector", connector, "--interval", "3m",
-                "--url", sim.rest_url, "--count", "3",
+                "candles", pair, "--connector", connector, "--interval", "3m",
+                "--url", sim.rest_url, "--ws-url", sim.ws_url, "--count", "3",
                 "--csv", str(tmp_path / "c.csv"), "--plot", str(tmp_path / "c.png"),
             ]
         )  # fmt: skip
         out = io.StringIO()
         assert await run_candles(args, out) == 0
     lines = out.getvalue().splitlines()
-    assert lines[0] == f"{connector} BTC-USDT 3min: history, then live"
+    assert lines[0] == f"{connector} {pair} 3min: history, then live"
     live = [line for line in lines if line.endswith(" open")]
     assert len(live) == 3
     assert " O " in live[0] and " V " in live[0]
