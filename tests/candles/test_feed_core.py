@@ -21,7 +21,7 @@ from kucoin_connector.core.candles import (
     native_for,
     parse_interval,
 )
-from kucoin_connector.core.errors import ConfigurationError
+from kucoin_connector.core.errors import ConfigurationError, ExchangeUnavailableError
 from kucoin_connector.kraken.candles import KrakenCandleSource
 from kucoin_connector.kucoin.candles import KucoinSpotCandleSource
 from kucoin_connector.kucoin_perpetual.candles import KucoinPerpetualCandleSource
@@ -235,3 +235,15 @@ async def test_wait_until_ready_times_out() -> None:
     with pytest.raises(TimeoutError):
         await feed.wait_until_ready(0.05)
     await asyncio.sleep(0)
+
+
+async def test_a_failed_start_closes_the_source() -> None:
+    class Failing(ScriptedSource):
+        async def fetch(self, native_s: int, start_s: int, end_s: int) -> list[Candle]:
+            raise ExchangeUnavailableError("down")
+
+    source = Failing(frozenset({MINUTE}))
+    feed = CandlesFeed(source, trading_pair="X-Y", interval="1m", clock_s=ManualClock(T0))
+    with pytest.raises(ExchangeUnavailableError):
+        await feed.start()
+    assert source.closed

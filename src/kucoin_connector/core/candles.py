@@ -262,9 +262,14 @@ class CandlesFeed:
 
     # ------------------------------------------------------------------ life cycle
     async def start(self) -> None:
-        """Subscribe first (nothing is missed), then fill the history, then keep current."""
-        await self.source.open_live(self.native_s, self._on_live, self._on_reconnected)
-        await self._fill_history()
+        """Subscribe first (nothing is missed), then fill the history, then keep current.
+        On failure the source is closed (its socket and session) and the error raised."""
+        try:
+            await self.source.open_live(self.native_s, self._on_live, self._on_reconnected)
+            await self._fill_history()
+        except BaseException:
+            await self.source.close()
+            raise
         self._poller = asyncio.get_running_loop().create_task(self._poll())
 
     async def stop(self) -> None:
