@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 from typing import Any, TextIO
 
+from .cli import trading_pair_argument
 from .candles import SOURCES, CandlesFactory, candles_to_csv, plot_candles, utc_iso
 from .core.candles import INTERVAL_ALIASES, INTERVAL_SECONDS, Candle, CandlesFeed
 
@@ -27,7 +28,7 @@ def add_candles_command(commands: Any) -> None:
     parser: argparse.ArgumentParser = commands.add_parser(
         "candles", help="print live candles of a pair (KuCoin spot, perpetual or Kraken)"
     )
-    parser.add_argument("pair", help="trading pair, e.g. BTC-USDT")
+    parser.add_argument("pair", type=trading_pair_argument, help="trading pair, e.g. BTC-USDT")
     parser.add_argument(
         "--interval",
         default="1m",

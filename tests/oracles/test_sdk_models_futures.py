@@ -49,11 +49,11 @@ async def fsim() -> AsyncIterator[KucoinFuturesSimulator]:
 
 
 async def test_every_route_has_an_oracle(fsim: KucoinFuturesSimulator) -> None:
-    runner = fsim._runner  # the app as served: its router is the list of routes
-    assert runner is not None
+    app = fsim.served_app  # the app as served: its router is the list of routes
+    assert app is not None
     served = {
         (route.method, route.resource.canonical)
-        for route in runner.app.router.routes()
+        for route in app.router.routes()
         if route.resource is not None
         and route.method != "HEAD"
         and not route.resource.canonical.startswith("/admin/")  # the simulator's own
