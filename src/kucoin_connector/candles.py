@@ -114,6 +114,9 @@ class CandlesFactory:
         clock_s: Callable[[], float] = time.time,
         poll_s: float = 1.0,
     ) -> CandlesFeed:
+        """The feed of ``candles_config`` (Hummingbot's current form) or of the keyword
+        arguments (the seed's form). ``base_url`` / ``ws_url`` point at another API (a
+        simulator); ``mark_flat``, ``clock_s`` and ``poll_s`` go to ``CandlesFeed``."""
         config = candles_config or _keyword_config(connector, trading_pair, interval, max_records)
         build = SOURCES.get(config.connector)
         if build is None:

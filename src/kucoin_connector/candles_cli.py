@@ -12,15 +12,19 @@ stops after that many updates (otherwise Ctrl-C).
 from __future__ import annotations
 
 import argparse
-from typing import Any, TextIO
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, TextIO
 
 from .cli import trading_pair_argument
-from .candles import SOURCES, CandlesFactory, candles_to_csv, plot_candles, utc_iso
-from .core.candles import INTERVAL_ALIASES, INTERVAL_SECONDS, Candle, CandlesFeed
+from .core.candles import INTERVAL_ALIASES, INTERVAL_SECONDS, Candle
+
+if TYPE_CHECKING:
+    from .core.candles import CandlesFeed
 
 __all__ = ["add_candles_command", "format_candle", "run_candles"]
 
 UPDATE_TIMEOUT_S = 120.0
+CONNECTORS = ("kucoin", "kucoin_perpetual", "kraken")  # kucoin_connector.candles.SOURCES
 
 
 def add_candles_command(commands: Any) -> None:
@@ -36,7 +40,12 @@ def add_candles_command(commands: Any) -> None:
         metavar="INTERVAL",
         help="1m 3m 5m 15m 30m 1h 2h 4h 6h 8h 12h 1d 1w (or 1min ... 1week); default 1m",
     )
-    parser.add_argument("--connector", default="kucoin", choices=sorted(SOURCES))
+    parser.add_argument(
+        "--connector",
+        default="kucoin",
+        choices=CONNECTORS,
+        help="kucoin (spot, default), kucoin_perpetual or kraken",
+    )
     parser.add_argument("--url", help="REST base URL (default: the venue's production API)")
     parser.add_argument("--ws-url", help="Kraken only: WebSocket URL")
     parser.add_argument("--max-records", type=int, default=30, help="closed candles kept")
@@ -46,15 +55,21 @@ def add_candles_command(commands: Any) -> None:
 
 
 def format_candle(candle: Candle, *, live: bool = False) -> str:
+    """One line: UTC open time, OHLC, volumes, and ``open`` / ``flat`` marks."""
     quote = "-" if candle.quote_volume is None else str(candle.quote_volume)
     mark = " flat" if candle.flat else (" open" if live else "")
+    opened = datetime.fromtimestamp(candle.open_time_s, UTC)
     return (
-        f"{utc_iso(candle.open_time_s)} O {candle.open} H {candle.high} L {candle.low} "
+        f"{opened:%Y-%m-%dT%H:%M:%SZ} O {candle.open} H {candle.high} L {candle.low} "
         f"C {candle.close} V {candle.volume} Q {quote}{mark}"
     )
 
 
 async def run_candles(args: argparse.Namespace, out: TextIO) -> int:
+    """Print the history, then live updates (``args.count`` of them, or until cancelled);
+    write ``args.csv`` / ``args.plot`` on the way out."""
+    from .candles import CandlesFactory  # the venues load only to run
+
     feed = CandlesFactory.get_candle(
         connector=args.connector,
         trading_pair=args.pair,
@@ -90,6 +105,8 @@ async def _print_live(feed: CandlesFeed, count: int | None, out: TextIO) -> None
 
 
 def _write_outputs(feed: CandlesFeed, args: argparse.Namespace, out: TextIO) -> None:
+    from .candles import candles_to_csv, plot_candles
+
     if args.csv:
         candles_to_csv(feed.candles, args.csv)
         print(f"wrote {len(feed.candles)} candles to {args.csv}", file=out)

@@ -41,13 +41,20 @@ class AppServer:
         self, app: web.Application, background: Iterable[Coroutine[Any, Any, None]] = ()
     ) -> None:
         """Serve ``app`` (the bound port replaces a port of 0) and run ``background``."""
+        pending = list(background)
         runner = web.AppRunner(app, handle_signals=False, access_log=None, shutdown_timeout=1.0)
         await runner.setup()
-        await web.TCPSite(runner, self.host, self.port).start()
+        try:
+            await web.TCPSite(runner, self.host, self.port).start()
+        except BaseException:  # e.g. a busy port: the background never starts
+            for coro in pending:
+                coro.close()  # no "never awaited" warning whenever it is collected
+            await runner.cleanup()
+            raise
         self._runner = runner
         self.port = bound_port(runner) or self.port
         loop = asyncio.get_running_loop()
-        self._tasks.extend(loop.create_task(coro) for coro in background)
+        self._tasks.extend(loop.create_task(coro) for coro in pending)
 
     async def stop(self, close_connections: Callable[[], Awaitable[None]]) -> None:
         """Cancel the background tasks, close the WebSocket connections (the front-end's
