@@ -83,6 +83,9 @@ def build_parser() -> argparse.ArgumentParser:
     from .connect import add_connect_command
 
     add_connect_command(commands)
+    from .candles_cli import add_candles_command
+
+    add_candles_command(commands)
     for sub in commands.choices.values():  # `demo -v` as well as `-v demo`
         _add_verbose(sub, argparse.SUPPRESS)
     return parser
@@ -121,10 +124,17 @@ def _run_connect(args: argparse.Namespace) -> int:
     return asyncio.run(run_connect(args, Console.system()))
 
 
+def _run_candles(args: argparse.Namespace) -> int:
+    from .candles_cli import run_candles
+
+    return asyncio.run(run_candles(args, sys.stdout))
+
+
 _RUNNERS: dict[str, Callable[[argparse.Namespace], int]] = {
     "demo": _run_demo,
     "simulator": _run_simulator,
     "connect": _run_connect,
+    "candles": _run_candles,
 }
 
 

@@ -133,7 +133,7 @@ async def kline(ctx: Ctx) -> Any:
     end = int_param(ctx.query, "to") or now
     start = int_param(ctx.query, "from") or end - MAX_KLINES * step
     buckets: dict[int, list[Decimal]] = {}
-    for trade in ctx.state.engine.trades(symbol):
+    for trade in reversed(ctx.state.engine.trades(symbol)):  # oldest first
         if not start <= trade.time_ms <= end:
             continue
         key = trade.time_ms // step * step

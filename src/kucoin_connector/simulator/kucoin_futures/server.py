@@ -41,6 +41,7 @@ from ..kucoin_spot.ws import WsEndpoint, WsSettings
 from ..kucoin_spot.ws_hub import WsHub
 from ..serving import AppServer
 from . import rest_index, rest_market, rest_orders, rest_positions, ws_topics
+from .candles_feed import LimitCandles
 from .contracts import DEFAULT_CONTRACTS, FUNDING_INTERVAL_MS, ContractDef
 from .market_feeds import FuturesMarketFeeds
 from .publisher import FuturesPublisher
@@ -118,6 +119,7 @@ class KucoinFuturesSimulator:
             settlement=self.margin,
         )
         publisher.engine = self.engine
+        publisher.candles = LimitCandles(hub, self.clock, self.engine)
         self.state = FuturesState(
             clock=self.clock,
             keys=keys,
