@@ -19,6 +19,7 @@ import pytest
 from pydantic import ValidationError
 
 from kucoin_connector.simulator.kucoin_futures import KucoinFuturesSimulator
+from kucoin_connector.simulator.kucoin_futures.candles_feed import LIMIT_CANDLE
 from kucoin_connector.simulator.kucoin_futures.server import WS_PATH
 from kucoin_connector.simulator.kucoin_futures.ws_topics import PRIVATE_TOPICS, PUBLIC_TOPICS
 from oracles.futures_cases import (
@@ -67,7 +68,7 @@ async def test_every_route_has_an_oracle(fsim: KucoinFuturesSimulator) -> None:
 
 def test_every_topic_has_an_oracle() -> None:
     covered = {c.base for c in WS_CASES}
-    served = set(PUBLIC_TOPICS) | set(PRIVATE_TOPICS)
+    served = set(PUBLIC_TOPICS) | set(PRIVATE_TOPICS) | {LIMIT_CANDLE}
     assert served - covered - set(WS_NO_SDK_MODEL) == set(), "topics without an SDK oracle"
     assert covered - served == set(), "cases for topics the simulator does not serve"
     assert set(WS_NO_SDK_MODEL) <= served, "stale WS_NO_SDK_MODEL entries"
