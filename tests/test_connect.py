@@ -22,7 +22,7 @@ from kucoin_connector.simulator.kucoin_spot.server import KucoinSimulator
 FAST = ScryptParams(n=2**4, r=1, p=1)
 PASSWORD = "correct horse"
 KEY_PROMPTS = [
-    ("Enter your kucoin API key >>> ", False),
+    ("Enter your kucoin API key >>> ", True),
     ("Enter your kucoin secret key >>> ", True),
     ("Enter your kucoin passphrase >>> ", True),
 ]

@@ -5,6 +5,7 @@ implementation detail that may change.
 """
 
 from .core.errors import (
+    AmountTypeError,
     AuthenticationError,
     ConfigurationError,
     ConnectionLostError,
@@ -38,6 +39,7 @@ from .core.events import (
     OrderLostEvent,
 )
 from .core.exchange import ReconcileSettings
+from .core.hummingbot_compat import FeeEstimate
 from .core.in_flight_order import InFlightOrder, OrderUpdate, TradeFee, TradeUpdate
 from .core.order_book import OrderBook
 from .core.types import (
@@ -63,6 +65,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "KUCOIN_BASE_URL",
+    "AmountTypeError",
     "AuthenticationError",
     "Balance",
     "BalanceUpdatedEvent",
@@ -74,6 +77,7 @@ __all__ = [
     "EventBus",
     "ExchangeError",
     "ExchangeUnavailableError",
+    "FeeEstimate",
     "InFlightOrder",
     "InsufficientFundsError",
     "InvalidOrderError",

@@ -5,8 +5,8 @@
     kucoin-connector connect kucoin --remove forget the stored keys
 
 Keys come from the environment (``KUCOIN_API_KEY``, ``KUCOIN_API_SECRET``,
-``KUCOIN_API_PASSPHRASE``), else from the prompts on a terminal (secret and passphrase
-hidden), else from three lines on standard input. The storage password comes from
+``KUCOIN_API_PASSPHRASE``), else from the prompts on a terminal (every prompt hidden,
+the API key too), else from three lines on standard input. The storage password comes from
 ``--password-env VAR``, else ``KUCOIN_CONNECTOR_PASSWORD``, else a hidden prompt.
 
 Exit codes: 0 connected (or nothing to do), 1 the exchange refused the keys or could not be
@@ -52,6 +52,7 @@ class Console:
 
     @classmethod
     def system(cls) -> Console:
+        """The process's real terminal (stdin/stdout/stderr, hidden prompts with getpass)."""
         return cls(
             sys.stdin,
             sys.stdout,
@@ -63,13 +64,16 @@ class Console:
         )
 
     def say(self, text: str) -> None:
+        """Print a line to standard output."""
         print(text, file=self.stdout, flush=True)
 
     def warn(self, text: str) -> None:
+        """Print a line to standard error."""
         print(text, file=self.stderr, flush=True)
 
 
 def add_connect_command(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Add the ``connect`` sub-command and its options to the ``kucoin-connector`` parser."""
     parser: argparse.ArgumentParser = subparsers.add_parser(
         "connect",
         help="verify exchange API keys and store them encrypted",
@@ -174,7 +178,7 @@ async def _connect(
 ) -> int:
     cid = spec.connector_id
     values = _settings(spec, args)
-    save = not args.no_save
+    save = not args.no_save and bool(spec.key_prompts)  # a paper connector has no keys
     replacing = save and store.exists(cid) and not args.yes
     if replacing and not _confirm(console, f"Would you like to replace your existing {cid} keys?"):
         console.say("Nothing changed.")
@@ -191,6 +195,8 @@ async def _connect(
         console.warn(f"Warning: {warning}")
     path = store.save(cid, config_to_plain(config), password) if save else None
     console.say(f"You are now connected to {cid}.")
+    if not spec.key_prompts:
+        console.say("No keys are needed (public data only); nothing was stored.")
     if path is not None:
         console.say(f"Keys stored encrypted in {path}")
     return EXIT_OK
@@ -248,11 +254,10 @@ def _collect_keys(spec: ConnectorSpec[Any, Any], console: Console) -> dict[str, 
             raise ConfigurationError(f"set all key variables; missing: {', '.join(missing)}")
         return from_env
     if console.interactive:
+        # Every key prompt is hidden, the API key too (as Hummingbot does): a key on the
+        # screen ends up in screenshots, screen shares and terminal scroll-back.
         return {
-            p.config_field: (console.ask_secret if p.secret else console.ask)(
-                p.prompt(spec.connector_id)
-            ).strip()
-            for p in prompts
+            p.config_field: console.ask_secret(p.prompt(spec.connector_id)).strip() for p in prompts
         }
     lines = [console.stdin.readline() for _ in prompts]
     if not all(line.strip() for line in lines):

@@ -41,6 +41,8 @@ CLOSE = PerpetualOrderOptions(position_action=PositionAction.CLOSE)
 
 @dataclass(frozen=True)
 class PerpetualDemoSettings:
+    """What the perpetual demo trades: the pair, one lot's amount, the market's seed."""
+
     pair: str = "BTC-USDT"
     lot_amount: Decimal = Decimal("0.001")  # one XBTUSDTM lot; every step is whole lots
     seed: int = 7

@@ -67,6 +67,7 @@ class KeyPrompt:
     secret: bool = True
 
     def prompt(self, connector_id: str) -> str:
+        """The prompt shown by ``connect`` (Hummingbot's wording)."""
         return f"Enter your {connector_id} {self.label} >>> "
 
 

@@ -3,7 +3,7 @@
 Each file (``<config dir>/<connector id>.json``, mode 0600, directory 0700) holds::
 
     {"version": 1, "connector": "kucoin", "cipher": "AES-256-GCM",
-     "kdf": {"name": "scrypt", "n": 32768, "r": 8, "p": 1, "length": 32},
+     "kdf": {"name": "scrypt", "n": 131072, "r": 8, "p": 1, "length": 32},
      "salt": "<b64>", "nonce": "<b64>", "ciphertext": "<b64>"}
 
 The key is derived from the password with scrypt (fresh random salt per write) and the
@@ -14,6 +14,13 @@ fsync, ``os.replace``): a failure never leaves a half-written or world-readable 
 
 One password for the whole directory: ``save`` refuses a password that does not open the
 files already there (``SecretsError``, nothing written).
+
+Hardening: new files use scrypt n = 2^17 (128 MiB, about 0.4 s); a file sealed with a
+lower cost (older files used 2^15) is sealed again with the current cost when it is next
+unlocked. Reading refuses a file whose KDF parameters ask for more than 256 MiB or p > 4
+(a crafted file cannot make the reader allocate gigabytes), a file whose authenticated
+header names another connector than its file name (keys swapped between files), and a
+key directory that other users can write to (they could replace the files).
 """
 
 from __future__ import annotations
@@ -22,9 +29,11 @@ import base64
 import binascii
 import contextlib
 import json
+import logging
 import os
 import re
 import secrets
+import stat
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -48,20 +57,28 @@ __all__ = [
     "default_config_dir",
 ]
 
+log = logging.getLogger(__name__)
+
 FORMAT_VERSION = 1
 HOME_ENV = "KUCOIN_CONNECTOR_HOME"
 CIPHER = "AES-256-GCM"
 _ID_RE = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 _SALT_BYTES = 16
 _NONCE_BYTES = 12
-_MAX_N = 2**22  # refuse files asking for absurd memory/CPU
+_MAX_N = 2**20
+_MAX_MEMORY = 256 * 2**20  # 128 * r * n bytes: refuse files asking for absurd memory
+_MAX_P = 4
 
 
 @dataclass(frozen=True, slots=True)
 class ScryptParams:
-    """scrypt cost: memory is 128 * r * n bytes (default 32 MiB, ~0.1 s)."""
+    """scrypt cost: memory is 128 * r * n bytes (default 128 MiB, about 0.4 s).
 
-    n: int = 2**15
+    Bounded (n a power of two up to 2^20, memory up to 256 MiB, r 1-64, p 1-4) so a
+    crafted file cannot ask the reader for gigabytes.
+    """
+
+    n: int = 2**17
     r: int = 8
     p: int = 1
     length: int = 32
@@ -69,10 +86,20 @@ class ScryptParams:
     def __post_init__(self) -> None:
         if self.n < 2 or self.n & (self.n - 1) or self.n > _MAX_N:
             raise SecretsError(f"scrypt n must be a power of two in [2, {_MAX_N}]")
-        if not 1 <= self.r <= 64 or not 1 <= self.p <= 16 or self.length != 32:
-            raise SecretsError("scrypt parameters out of range (r 1-64, p 1-16, length 32)")
+        if not 1 <= self.r <= 64 or not 1 <= self.p <= _MAX_P or self.length != 32:
+            raise SecretsError(f"scrypt parameters out of range (r 1-64, p 1-{_MAX_P}, length 32)")
+        if 128 * self.r * self.n > _MAX_MEMORY:
+            raise SecretsError(
+                f"scrypt parameters ask for {128 * self.r * self.n // 2**20} MiB "
+                f"(at most {_MAX_MEMORY // 2**20} MiB)"
+            )
+
+    def weaker_than(self, other: ScryptParams) -> bool:
+        """True when these parameters cost less than ``other`` (worth sealing again)."""
+        return self.n * self.r * self.p < other.n * other.r * other.p
 
     def as_json(self) -> dict[str, Any]:
+        """The ``kdf`` object of a key file."""
         return {"name": "scrypt", "n": self.n, "r": self.r, "p": self.p, "length": self.length}
 
 
@@ -81,6 +108,8 @@ DEFAULT_SCRYPT = ScryptParams()
 
 @dataclass(frozen=True, slots=True)
 class StoredConnector:
+    """One stored key file (not decrypted): its connector id, path and modification time."""
+
     connector_id: str
     path: Path
     modified_s: float
@@ -184,11 +213,13 @@ class SecretsStore:
         return f"SecretsStore(directory={str(self.directory)!r})"
 
     def path_for(self, connector_id: str) -> Path:
+        """``<directory>/<connector id>.json`` (SecretsError for a malformed id)."""
         if not _ID_RE.match(connector_id):
             raise SecretsError(f"bad connector id {connector_id!r}")
         return self.directory / f"{connector_id}.json"
 
     def exists(self, connector_id: str) -> bool:
+        """True when keys are stored for the connector."""
         return self.path_for(connector_id).is_file()
 
     def stored(self) -> list[StoredConnector]:
@@ -202,8 +233,31 @@ class SecretsStore:
         return found
 
     def load(self, connector_id: str, password: str) -> dict[str, Any]:
-        """The stored values of one connector (SecretsError: missing, wrong password...)."""
-        return unseal(self._read(connector_id), password)
+        """The stored values of one connector (SecretsError: missing, wrong password...).
+
+        A file sealed with a lower scrypt cost than this store's is sealed again with the
+        current cost (same password) once it has been opened.
+        """
+        document = self._read(connector_id)
+        named = document.get("connector")
+        if named != connector_id:
+            raise SecretsError(
+                f"{self.path_for(connector_id)} holds keys for {named!r}, not {connector_id!r}: "
+                "key files must not be renamed or copied over each other"
+            )
+        values = unseal(document, password)
+        if _params_of(document).weaker_than(self._kdf):
+            self._migrate(connector_id, values, password)
+        return values
+
+    def _migrate(self, connector_id: str, values: Mapping[str, Any], password: str) -> None:
+        document = seal(connector_id, values, password, self._kdf)
+        try:
+            self._write_atomic(
+                self.path_for(connector_id), json.dumps(document, indent=2).encode("utf-8")
+            )
+        except OSError as exc:  # the keys were read; the stronger file can wait
+            log.warning("could not re-seal %s with the current scrypt cost: %s", connector_id, exc)
 
     def check_password(self, password: str, *, prefer: str | None = None) -> None:
         """Raise SecretsError unless ``password`` opens the stored files (no file: accepted).
@@ -240,6 +294,7 @@ class SecretsStore:
 
     def _read(self, connector_id: str) -> dict[str, Any]:
         path = self.path_for(connector_id)
+        self._check_directory()
         try:
             document = json.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError:
@@ -252,6 +307,19 @@ class SecretsStore:
 
     def _ensure_directory(self) -> None:
         self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        self._check_directory()
+
+    def _check_directory(self) -> None:
+        """Refuse a key directory other users may write to: they could swap the files."""
+        try:
+            mode = self.directory.stat().st_mode
+        except FileNotFoundError:
+            return
+        if mode & stat.S_IWOTH:
+            raise SecretsError(
+                f"{self.directory} is writable by every user (mode {stat.S_IMODE(mode):o}): "
+                f"anyone could replace the key files; run `chmod 700 {self.directory}`"
+            )
 
     def _write_atomic(self, path: Path, data: bytes) -> None:
         fd, tmp_name = tempfile.mkstemp(dir=self.directory, prefix=f".{path.stem}.", suffix=".tmp")

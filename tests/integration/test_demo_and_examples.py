@@ -20,6 +20,7 @@ EXAMPLES_DIR = Path(__file__).resolve().parents[2] / "examples"
 EXAMPLE_ARGS: dict[str, dict[str, Any]] = {
     "watch_order_book": {"seconds": 1.0},
     "track_fills": {"amount": "0.02"},
+    "paper_market_making": {"seconds": 3.0, "refresh": 0.5},
 }
 
 
@@ -54,6 +55,20 @@ async def test_demo_runs_end_to_end() -> None:
 def test_cli_demo(capsys: pytest.CaptureFixture[str]) -> None:
     assert cli_main(["demo", "--seconds", "1"]) == 0
     assert "open orders left: 0" in capsys.readouterr().out
+
+
+def test_cli_demo_kraken(capsys: pytest.CaptureFixture[str]) -> None:
+    """The KuCoin demo's story on Kraken: a verified book, a resting and a taking order."""
+    assert cli_main(["demo", "--connector", "kraken"]) == 0
+    out = capsys.readouterr().out
+    assert "verified (CRC32" in out and "MARKET buy 0.002: FILLED" in out
+    assert "cancel LIMIT buy: CANCELED" in out
+
+
+def test_cli_demo_perpetual(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli_main(["demo", "--connector", "kucoin_perpetual"]) == 0
+    out = capsys.readouterr().out
+    assert "funding BTC-USDT" in out and "summary: USDT balance" in out
 
 
 @pytest.mark.parametrize("path", sorted(EXAMPLES_DIR.glob("*.py")), ids=lambda p: p.stem)

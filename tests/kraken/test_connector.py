@@ -91,7 +91,7 @@ async def test_connect_kraken_end_to_end(
     args = ["connect", "kraken", "--config-dir", str(tmp_path), "--url", url]
     code = await run_connect(build_parser().parse_args(args), term.console(), kdf=FAST)
     assert code == 0, term.output
-    assert term.prompts[2:] == SEED_PROMPTS
+    assert term.prompts[2:] == [(text, True) for text, _ in SEED_PROMPTS]  # all hidden
     assert "You are now connected to kraken." in term.out.getvalue()
     assert API_SECRET not in term.output
     assert server.signatures_checked == 1

@@ -217,6 +217,7 @@ WS_CASES: list[FWsCase] = [
     FWsCase(f"/contractMarket/level2Depth5:{SYM}", "level2", fws_public.OrderbookLevel5Event),
     FWsCase(f"/contractMarket/level2Depth50:{SYM}", "level2", fws_public.OrderbookLevel50Event),
     FWsCase(f"/contract/instrument:{SYM}", "mark.index.price", fws_public.InstrumentEvent),
+    FWsCase(f"/contractMarket/limitCandle:{SYM}_1min", "candle.stick", fws_public.KlinesEvent),
     FWsCase(f"/contract/instrument:{SYM}", "funding.rate", fws_public.InstrumentEvent),
     FWsCase("/contractMarket/tradeOrders", "orderChange", fws_private.AllOrderEvent),
     FWsCase(f"/contractMarket/tradeOrders:{SYM}", "symbolOrderChange", fws_private.OrderEvent),

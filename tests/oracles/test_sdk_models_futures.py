@@ -19,6 +19,7 @@ import pytest
 from pydantic import ValidationError
 
 from kucoin_connector.simulator.kucoin_futures import KucoinFuturesSimulator
+from kucoin_connector.simulator.kucoin_futures.candles_feed import LIMIT_CANDLE
 from kucoin_connector.simulator.kucoin_futures.server import WS_PATH
 from kucoin_connector.simulator.kucoin_futures.ws_topics import PRIVATE_TOPICS, PUBLIC_TOPICS
 from oracles.futures_cases import (
@@ -49,11 +50,11 @@ async def fsim() -> AsyncIterator[KucoinFuturesSimulator]:
 
 
 async def test_every_route_has_an_oracle(fsim: KucoinFuturesSimulator) -> None:
-    runner = fsim._runner  # the app as served: its router is the list of routes
-    assert runner is not None
+    app = fsim.served_app  # the app as served: its router is the list of routes
+    assert app is not None
     served = {
         (route.method, route.resource.canonical)
-        for route in runner.app.router.routes()
+        for route in app.router.routes()
         if route.resource is not None
         and route.method != "HEAD"
         and not route.resource.canonical.startswith("/admin/")  # the simulator's own
@@ -67,7 +68,7 @@ async def test_every_route_has_an_oracle(fsim: KucoinFuturesSimulator) -> None:
 
 def test_every_topic_has_an_oracle() -> None:
     covered = {c.base for c in WS_CASES}
-    served = set(PUBLIC_TOPICS) | set(PRIVATE_TOPICS)
+    served = set(PUBLIC_TOPICS) | set(PRIVATE_TOPICS) | {LIMIT_CANDLE}
     assert served - covered - set(WS_NO_SDK_MODEL) == set(), "topics without an SDK oracle"
     assert covered - served == set(), "cases for topics the simulator does not serve"
     assert set(WS_NO_SDK_MODEL) <= served, "stale WS_NO_SDK_MODEL entries"

@@ -14,7 +14,8 @@ import aiohttp
 import pytest
 from pydantic import ValidationError
 
-from kucoin_connector.simulator.kucoin_spot.app import ADMIN_PREFIX, WS_PATH, build_app
+from kucoin_connector.simulator.kucoin_spot.app import build_app
+from kucoin_connector.simulator.kucoin_spot.http_faults import ADMIN_PREFIX, WS_PATH
 from kucoin_connector.simulator.kucoin_spot.server import KucoinSimulator
 from oracles.sdk_oracle import acct, check_shape, od, unknown_fields
 from oracles.spot_rest_cases import CASES, DOCUMENTED_BEYOND_SDK, NO_SDK_MODEL, SYM, oco, order

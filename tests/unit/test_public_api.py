@@ -2,6 +2,7 @@ import kucoin_connector
 
 EXPECTED = {
     "KUCOIN_BASE_URL",
+    "AmountTypeError",
     "AuthenticationError",
     "Balance",
     "BalanceUpdatedEvent",
@@ -11,6 +12,7 @@ EXPECTED = {
     "ConnectorEvent",
     "EventBus",
     "ExchangeError",
+    "FeeEstimate",
     "ExchangeUnavailableError",
     "InFlightOrder",
     "InsufficientFundsError",

@@ -20,6 +20,7 @@ from kucoin_connector.core.errors import (
     TransportError,
 )
 from kucoin_connector.core.transport import HttpRequest, HttpResponse
+from kucoin_connector.core.urls import is_loopback_host
 
 __all__ = ["AiohttpTransport", "map_transport_error"]
 
@@ -36,7 +37,12 @@ def map_transport_error(exc: BaseException, what: str) -> TransportError:
         return TransportError(f"{what}: bad redirect ({name})")
     if isinstance(exc, aiohttp.ConnectionTimeoutError):
         return RequestTimeoutError(f"{what}: connect timeout ({name})", may_have_executed=False)
-    if isinstance(exc, aiohttp.ClientConnectorError | aiohttp.ServerFingerprintMismatch):
+    if isinstance(exc, aiohttp.ClientConnectorError):
+        return ConnectionLostError(
+            f"{what}: cannot connect to {exc.host}:{exc.port} ({name}){_hint(exc.host)}",
+            may_have_executed=False,
+        )
+    if isinstance(exc, aiohttp.ServerFingerprintMismatch):
         return ConnectionLostError(f"{what}: cannot connect ({name})", may_have_executed=False)
     if isinstance(exc, aiohttp.ClientHttpProxyError):
         # Raised while opening the proxy tunnel, before the request is written.
@@ -50,6 +56,13 @@ def map_transport_error(exc: BaseException, what: str) -> TransportError:
     if isinstance(exc, aiohttp.ClientResponseError):
         return TransportError(f"{what}: bad response (HTTP {exc.status}, {name})")
     return TransportError(f"{what}: transport failure ({name})")
+
+
+def _hint(host: str) -> str:
+    """What to check when a loopback address refuses: the local simulator is not running."""
+    if is_loopback_host(host):
+        return "; is the simulator running? start it with `kucoin-connector simulator`"
+    return "; check the base URL and your network"
 
 
 class AiohttpTransport:

@@ -4,6 +4,7 @@ ConnectorError
  ├── ConfigurationError          wrong use of the library (unknown rate-limit id, bad settings)
  ├── UnknownTradingPairError     a symbol or trading pair the connector does not know
  ├── OrderValidationError        the caller's order breaks a trading rule; never sent
+ │    └── AmountTypeError        an amount or price given as float or bool (use Decimal)
  ├── ParseError                  a payload from the exchange is malformed or unexpected
  ├── InvalidOrderTransitionError an order state change the transition table forbids
  ├── SecretsError                stored keys cannot be read or written (e.g. wrong password)
@@ -39,10 +40,33 @@ class ConfigurationError(ConnectorError):
     """The library was set up or called in a way that can never work."""
 
 
+# Quote currencies tried, longest first, to suggest BASE-QUOTE for a pasted 'BTCUSDT'.
+_COMMON_QUOTES = ("FDUSD", "USDT", "USDC", "TUSD", "BTC", "ETH", "KCS", "EUR", "USD", "DAI", "TRY")
+
+
+def suggest_trading_pair(text: str) -> str | None:
+    """'BTCUSDT' -> 'BTC-USDT' (a common quote currency at the end), else None."""
+    candidate = text.strip().upper()
+    if "-" in candidate or "/" in candidate:
+        return None
+    for quote in _COMMON_QUOTES:
+        if candidate.endswith(quote) and len(candidate) > len(quote):
+            return f"{candidate[: -len(quote)]}-{quote}"
+    return None
+
+
 class UnknownTradingPairError(ConnectorError):
+    """A trading pair or symbol the connector does not know; the message suggests the
+    BASE-QUOTE spelling when a symbol without a dash (``BTCUSDT``) was given."""
+
     def __init__(self, trading_pair: str) -> None:
-        super().__init__(f"unknown trading pair or symbol: {trading_pair!r}")
+        message = f"unknown trading pair or symbol: {trading_pair!r}"
+        suggestion = suggest_trading_pair(trading_pair)
+        if suggestion is not None:
+            message += f" (trading pairs are written BASE-QUOTE: did you mean {suggestion!r}?)"
+        super().__init__(message)
         self.trading_pair = trading_pair
+        self.suggestion = suggestion
 
 
 class OrderValidationError(ConnectorError):
@@ -51,6 +75,26 @@ class OrderValidationError(ConnectorError):
     def __init__(self, message: str, *, rule: str) -> None:
         super().__init__(message)
         self.rule = rule
+
+
+class AmountTypeError(OrderValidationError, TypeError):
+    """An amount or price was given as a ``float`` (or ``bool``): refused, never sent.
+
+    A float cannot hold most decimal prices exactly (``0.1`` is 0.1000000000000000055...);
+    pass a ``Decimal``, an ``int`` or a ``str`` (``Decimal("0.1")``, ``"0.1"``). Also a
+    ``TypeError``, so code that expects one for a wrong type still catches it.
+    """
+
+    def __init__(self, what: str, value: object) -> None:
+        kind = type(value).__name__
+        if isinstance(value, float):
+            hint = f"use Decimal({str(value)!r}) or the string {str(value)!r}"
+            why = "a float cannot hold most decimal amounts exactly"
+        else:
+            hint = "use a Decimal, an int or a numeric string"
+            why = f"a {kind} is not an amount"
+        super().__init__(f"{what} must not be a {kind} ({why}): {hint}", rule="type")
+        self.value = value
 
 
 class ParseError(ConnectorError):
@@ -85,11 +129,12 @@ class TransportError(ConnectorError):
 
 
 class RequestTimeoutError(TransportError):
-    pass
+    """No answer in time; the request may have been executed (``may_have_executed``)."""
 
 
 class ConnectionLostError(TransportError):
-    pass
+    """The connection was refused, reset or closed; ``may_have_executed`` says whether the
+    request may have reached the server."""
 
 
 class ExchangeError(ConnectorError):
@@ -106,14 +151,18 @@ class ExchangeError(ConnectorError):
 
 
 class AuthenticationError(ExchangeError):
-    pass
+    """The exchange refused the credentials: key, secret, passphrase (or key version),
+    signature, permissions or IP whitelist."""
 
 
 class InvalidTimestampError(AuthenticationError):
-    pass
+    """The request's timestamp was outside the exchange's window (this computer's clock)."""
 
 
 class RateLimitError(ExchangeError):
+    """The exchange rate-limited the request; ``retry_after_s`` says how long to wait,
+    when the exchange said so."""
+
     def __init__(
         self,
         message: str,
@@ -133,12 +182,12 @@ class ExchangeUnavailableError(ExchangeError):
 
 
 class InvalidOrderError(ExchangeError):
-    pass
+    """The exchange rejected an order (parameters, market state, limits)."""
 
 
 class InsufficientFundsError(InvalidOrderError):
-    pass
+    """The exchange rejected an order for want of available balance."""
 
 
 class OrderNotFoundError(ExchangeError):
-    pass
+    """The order does not exist on the exchange (or no longer), or is not tracked."""

@@ -34,6 +34,8 @@ logger = logging.getLogger(__name__)
 
 @dataclass(frozen=True, slots=True)
 class OrderCreatedEvent:
+    """The exchange accepted an order (it is open); ``exchange_order_id`` is the exchange's id."""
+
     timestamp_ms: int
     client_order_id: str
     exchange_order_id: str | None
@@ -46,6 +48,10 @@ class OrderCreatedEvent:
 
 @dataclass(frozen=True, slots=True)
 class OrderFilledEvent:
+    """One trade of an order: ``amount`` at ``price``, its ``fee``, and whether the order was
+    the maker (None when the exchange did not say). One event per trade id, never twice.
+    """
+
     timestamp_ms: int
     client_order_id: str
     exchange_order_id: str | None
@@ -61,6 +67,8 @@ class OrderFilledEvent:
 
 @dataclass(frozen=True, slots=True)
 class OrderCompletedEvent:
+    """An order is completely filled: total base and quote amounts and the average price."""
+
     timestamp_ms: int
     client_order_id: str
     exchange_order_id: str | None
@@ -74,6 +82,10 @@ class OrderCompletedEvent:
 
 @dataclass(frozen=True, slots=True)
 class OrderCancelledEvent:
+    """An order was cancelled (by request, by the exchange, or expired); any fills came before
+    it.
+    """
+
     timestamp_ms: int
     client_order_id: str
     exchange_order_id: str | None
@@ -82,6 +94,11 @@ class OrderCancelledEvent:
 
 @dataclass(frozen=True, slots=True)
 class OrderFailedEvent:
+    """An order failed: refused before sending (rules, unknown pair, no keys) or rejected by the
+    exchange; ``reason`` says why. Background orders (``buy``/``sell``) report failures only
+    this way (and at WARNING in the log).
+    """
+
     timestamp_ms: int
     client_order_id: str
     trading_pair: str
@@ -102,6 +119,10 @@ class OrderCancelFailedEvent:
 
 @dataclass(frozen=True, slots=True)
 class OrderLostEvent:
+    """An order the exchange does not know after repeated look-ups was written off (it stays
+    watched, and revives with its events if it turns up).
+    """
+
     timestamp_ms: int
     client_order_id: str
     trading_pair: str
@@ -109,6 +130,8 @@ class OrderLostEvent:
 
 @dataclass(frozen=True, slots=True)
 class BalanceUpdatedEvent:
+    """An asset's balance changed: ``total`` and ``available`` (not held by open orders)."""
+
     timestamp_ms: int
     asset: str
     total: Decimal
@@ -117,6 +140,10 @@ class BalanceUpdatedEvent:
 
 @dataclass(frozen=True, slots=True)
 class OrderBookResyncedEvent:
+    """A pair's order book was (re)built from a snapshot; ``reason`` says why (initial snapshot,
+    sequence gap, reconnect).
+    """
+
     timestamp_ms: int
     trading_pair: str
     reason: str
@@ -299,10 +326,12 @@ class EventBus:
 
     @property
     def listener_count(self) -> int:
+        """How many listeners are registered."""
         return len(self._listeners)
 
     @property
     def stream_count(self) -> int:
+        """How many event streams are open."""
         return len(self._streams)
 
     def publish(self, event: ConnectorEvent) -> None:

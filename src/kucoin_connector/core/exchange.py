@@ -39,8 +39,9 @@ from .events import (
     EventStream,
     OrderCancelFailedEvent,
 )
+from .hummingbot_compat import HummingbotCompatMixin
 from .in_flight_order import InFlightOrder, OrderUpdate, TradeUpdate
-from .order_rules import PreparedOrder, prepare_order
+from .order_rules import AmountLike, PreparedOrder, coerce_order_inputs, prepare_order
 from .order_tracker import ClientOrderTracker
 from .placement_resolver import PlacementResolver
 from .reconciler import ExchangeOrder, OrderStatus, ReconcileHooks, Reconciler
@@ -70,8 +71,14 @@ class ReconcileSettings:
     written_off_watch_s: float = 600.0
 
 
-class ExchangeBase(ABC):
-    """Glue shared by every connector; subclasses implement the ``_hook`` methods."""
+class ExchangeBase(HummingbotCompatMixin, ABC):
+    """Glue shared by every connector; subclasses implement the ``_hook`` methods.
+
+    Amounts and prices are ``Decimal`` (an ``int`` or a numeric ``str`` is converted
+    exactly; a ``float`` is refused with ``AmountTypeError``). Hummingbot's habits
+    (``get_price``, ``quantize_order_amount``, ``get_fee``...) come from
+    ``HummingbotCompatMixin``.
+    """
 
     name: str = "exchange"
     client_order_id_prefix: str = ""  # what adopt_open_orders looks for by default
@@ -167,71 +174,92 @@ class ExchangeBase(ABC):
     # ------------------------------------------------------------------ state
     @property
     def trading_rules(self) -> Mapping[str, TradingRule]:
+        """Trading pair -> its rule (sizes, increments, minimums), loaded at start."""
         return self._trading_rules
 
     @property
     def trading_pairs(self) -> list[str]:
+        """The trading pairs this connector follows (BASE-QUOTE)."""
         return []
 
     @property
     def in_flight_orders(self) -> Mapping[str, InFlightOrder]:
+        """Client order id -> every tracked order not yet settled (open or just done)."""
         return self.order_tracker.active_orders
 
     def get_balance(self, asset: str) -> Decimal:
+        """The asset's total balance (0 when unknown)."""
         balance = self._balances.get(asset)
         return balance.total if balance else Decimal(0)
 
     def get_available_balance(self, asset: str) -> Decimal:
+        """The asset's balance not held by open orders (0 when unknown). While a MARKET
+        order executes, the exchange holds its funds: available may read 0 until it ends."""
         balance = self._balances.get(asset)
         return balance.available if balance else Decimal(0)
 
     def get_all_balances(self) -> dict[str, Balance]:
+        """Asset -> balance, for every asset known."""
         return dict(self._balances)
 
     def add_listener(self, callback: Callable[[ConnectorEvent], None], *types: type) -> None:
+        """Call ``callback`` with every event of the given types (all events if none)."""
         self.events.add_listener(callback, *types)
 
     def event_stream(self, *types: type) -> EventStream:
+        """An async iterator (and async context manager) over events of the given types."""
         return self.events.stream(*types)
 
     # ------------------------------------------------------------------ trading surface
     def buy(
         self,
         trading_pair: str,
-        amount: Decimal,
+        amount: AmountLike,
         order_type: OrderType = OrderType.LIMIT,
-        price: Decimal | None = None,
+        price: AmountLike | None = None,
         options: OrderOptions | None = None,
     ) -> str:
-        """Place a buy in the background; return its client order id at once."""
+        """Place a buy in the background; return its client order id at once.
+
+        A failure arrives as ``OrderFailedEvent`` and is logged at WARNING with its reason.
+        Raises at once for an amount or price that is no number: ``AmountTypeError`` for a
+        float or bool, ``OrderValidationError`` for a string such as ``"abc"``.
+        """
         return self._start_order(TradeType.BUY, trading_pair, amount, order_type, price, options)
 
     def sell(
         self,
         trading_pair: str,
-        amount: Decimal,
+        amount: AmountLike,
         order_type: OrderType = OrderType.LIMIT,
-        price: Decimal | None = None,
+        price: AmountLike | None = None,
         options: OrderOptions | None = None,
     ) -> str:
-        """Place a sell in the background; return its client order id at once."""
+        """Place a sell in the background; return its client order id at once.
+
+        A failure arrives as ``OrderFailedEvent`` and is logged at WARNING with its reason.
+        Raises at once for an amount or price that is no number: ``AmountTypeError`` for a
+        float or bool, ``OrderValidationError`` for a string such as ``"abc"``.
+        """
         return self._start_order(TradeType.SELL, trading_pair, amount, order_type, price, options)
 
     async def place_order(
         self,
         trade_type: TradeType,
         trading_pair: str,
-        amount: Decimal,
+        amount: AmountLike,
         order_type: OrderType = OrderType.LIMIT,
-        price: Decimal | None = None,
+        price: AmountLike | None = None,
         options: OrderOptions | None = None,
     ) -> InFlightOrder:
         """Place and wait for the placement outcome; return the tracked order.
 
-        Raises OrderValidationError (nothing sent) or the exchange's rejection. An order
-        whose outcome is unknown is returned in PLACEMENT_UNKNOWN and resolved in the
-        background; it is never placed twice.
+        Raises OrderValidationError (nothing sent; ``AmountTypeError`` for a float or bool
+        amount or price) or the exchange's rejection. An order whose outcome is unknown is
+        returned in PLACEMENT_UNKNOWN and resolved in the background; it is never placed
+        twice.
         """
+        amount, price, options = coerce_order_inputs(amount, price, options)
         order, prepared, opts = self._new_order(
             trade_type, trading_pair, amount, order_type, price, options
         )
@@ -303,11 +331,12 @@ class ExchangeBase(ABC):
         self,
         trade_type: TradeType,
         trading_pair: str,
-        amount: Decimal,
+        raw_amount: AmountLike,
         order_type: OrderType,
-        price: Decimal | None,
-        options: OrderOptions | None,
+        raw_price: AmountLike | None,
+        raw_options: OrderOptions | None,
     ) -> str:
+        amount, price, options = coerce_order_inputs(raw_amount, raw_price, raw_options)
         client_order_id = self._new_client_order_id()
         try:
             order, prepared, opts = self._new_order(
@@ -372,6 +401,7 @@ class ExchangeBase(ABC):
             creation_timestamp_ms=self._clock_ms(),
         )
         self.order_tracker.start_tracking_order(order)
+        log.warning("order %s failed before sending: %s", client_order_id, exc)
         self._mark_failed(order, str(exc))
 
     async def _create_order(
@@ -411,12 +441,12 @@ class ExchangeBase(ABC):
             if exc.may_have_executed:
                 self._mark_unknown(order, f"{type(exc).__name__}: {exc}")
                 return
-            self._mark_failed(order, f"{type(exc).__name__}: {exc}")
+            self._fail_placement(order, exc, logged=not raise_on_failure)
             if raise_on_failure:
                 raise
             return
         except ConnectorError as exc:  # never sent (e.g. no API keys)
-            self._mark_failed(order, f"{type(exc).__name__}: {exc}")
+            self._fail_placement(order, exc, logged=not raise_on_failure)
             if raise_on_failure:
                 raise
             return
@@ -432,6 +462,13 @@ class ExchangeBase(ABC):
             )
         elif order.exchange_order_id is None:
             order.exchange_order_id = exchange_order_id
+
+    def _fail_placement(self, order: InFlightOrder, exc: ConnectorError, *, logged: bool) -> None:
+        """A refused placement: FAILED; logged at WARNING when no caller gets the error."""
+        reason = f"{type(exc).__name__}: {exc}"
+        if logged:
+            log.warning("order %s failed: %s", order.client_order_id, reason)
+        self._mark_failed(order, reason)
 
     def _mark_failed(self, order: InFlightOrder, reason: str) -> None:
         self._apply_state(order, OrderState.FAILED, reason)
@@ -529,6 +566,9 @@ class ExchangeBase(ABC):
         await self.refresh_balances()
 
     async def refresh_balances(self) -> None:
+        """Fetch every balance and publish BalanceUpdatedEvent for each that changed; a failure
+        is logged at WARNING and the old balances stay.
+        """
         try:
             balances = await self._fetch_balances()
         except ConnectorError as exc:

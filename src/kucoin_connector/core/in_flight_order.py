@@ -51,12 +51,18 @@ logger = logging.getLogger(__name__)
 
 @dataclass(frozen=True, slots=True)
 class TradeFee:
+    """A fee actually charged: ``amount`` of ``asset``."""
+
     asset: str
     amount: Decimal
 
 
 @dataclass(frozen=True, slots=True)
 class OrderUpdate:
+    """A state change of an order as reported by the exchange (stream or REST); fed to the order
+    tracker.
+    """
+
     trading_pair: str
     update_timestamp_ms: int
     new_state: OrderState
@@ -67,6 +73,10 @@ class OrderUpdate:
 
 @dataclass(frozen=True, slots=True)
 class TradeUpdate:
+    """One fill of an order as reported by the exchange; fed to the order tracker (deduplicated
+    by ``trade_id``).
+    """
+
     trade_id: str
     client_order_id: str
     exchange_order_id: str | None
@@ -210,14 +220,17 @@ class InFlightOrder:
 
     @property
     def is_open(self) -> bool:
+        """True while the order can still trade (open, partially filled, pending cancel)."""
         return self.current_state in OPEN_STATES
 
     @property
     def is_filled(self) -> bool:
+        """True once the order is completely filled."""
         return self.current_state is OrderState.FILLED
 
     @property
     def is_cancelled(self) -> bool:
+        """True once the order is cancelled."""
         return self.current_state is OrderState.CANCELED
 
     @property
@@ -232,14 +245,19 @@ class InFlightOrder:
 
     @property
     def is_pending_create(self) -> bool:
+        """True while the placement has not been answered."""
         return self.current_state is OrderState.PENDING_CREATE
 
     @property
     def is_placement_unknown(self) -> bool:
+        """True while the placement's outcome is unknown (being resolved by look-up; never
+        placed twice).
+        """
         return self.current_state is OrderState.PLACEMENT_UNKNOWN
 
     @property
     def is_pending_cancel_confirmation(self) -> bool:
+        """True after a cancel was sent and before the exchange confirmed it."""
         return self.current_state is OrderState.PENDING_CANCEL
 
     @property
@@ -257,6 +275,9 @@ class InFlightOrder:
 
     @property
     def average_executed_price(self) -> Decimal | None:
+        """Quote spent or received per unit of base over every fill (None before the first
+        fill).
+        """
         if self.executed_amount_base == 0:
             return None
         return self.executed_amount_quote / self.executed_amount_base

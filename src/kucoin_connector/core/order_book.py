@@ -314,9 +314,11 @@ class OrderBook:
         return False
 
     def set_update_id(self, update_id: int) -> None:
+        """Record the sequence number the book is at."""
         self.last_update_id = update_id
 
     def clear(self) -> None:
+        """Empty both sides and reset the sequence number."""
         self._bids.clear()
         self._asks.clear()
         self.last_update_id = 0
@@ -324,26 +326,31 @@ class OrderBook:
     # ------------------------------------------------------------------ reads
     @property
     def best_bid(self) -> Decimal | None:
+        """The highest bid price (None when there are no bids)."""
         side = self._bids
         keys = side.keys
         return Decimal(side.prices[keys[-1]]) if keys else None
 
     @property
     def best_ask(self) -> Decimal | None:
+        """The lowest ask price (None when there are no asks)."""
         side = self._asks
         keys = side.keys
         return Decimal(side.prices[keys[-1]]) if keys else None
 
     def best_bid_level(self) -> tuple[Decimal, Decimal] | None:
+        """The best bid as (price, size), None when empty."""
         level = self._bids.best()
         return None if level is None else (Decimal(level[0]), Decimal(level[1]))
 
     def best_ask_level(self) -> tuple[Decimal, Decimal] | None:
+        """The best ask as (price, size), None when empty."""
         level = self._asks.best()
         return None if level is None else (Decimal(level[0]), Decimal(level[1]))
 
     @property
     def mid_price(self) -> Decimal | None:
+        """The midpoint of the best bid and the best ask (None when a side is empty)."""
         bid, ask = self.best_bid, self.best_ask
         if bid is None or ask is None:
             return None
@@ -351,10 +358,12 @@ class OrderBook:
 
     @property
     def bid_depth(self) -> int:
+        """The number of bid levels."""
         return len(self._bids.keys)
 
     @property
     def ask_depth(self) -> int:
+        """The number of ask levels."""
         return len(self._asks.keys)
 
     def bids(self, n: int | None = None) -> list[tuple[Decimal, Decimal]]:

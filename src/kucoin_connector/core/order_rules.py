@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from decimal import ROUND_DOWN, ROUND_UP, Decimal
+from dataclasses import dataclass, replace
+from decimal import ROUND_DOWN, ROUND_UP, Decimal, InvalidOperation
 
-from .errors import OrderValidationError
+from .errors import AmountTypeError, OrderValidationError
 from .types import OrderOptions, OrderType, TimeInForce, TradeType, TradingRule
 
 
@@ -18,13 +18,64 @@ class PreparedOrder:
     quote_amount: Decimal | None
 
 
+AmountLike = Decimal | int | str
+"""What the trading calls accept as an amount or price: converted exactly to Decimal."""
+
+
+def as_decimal(value: object, what: str) -> Decimal:
+    """``value`` as an exact Decimal: Decimal, int and numeric str are accepted.
+
+    Raises AmountTypeError for a float or bool (inexact or not an amount) and for any
+    other type, OrderValidationError for a string that is not a number.
+    """
+    if isinstance(value, bool | float):
+        raise AmountTypeError(what, value)
+    if isinstance(value, Decimal):
+        return value
+    if isinstance(value, int):
+        return Decimal(value)
+    if isinstance(value, str):
+        try:
+            return Decimal(value.strip())
+        except InvalidOperation:
+            raise OrderValidationError(f"{what} {value!r} is not a number", rule="type") from None
+    raise AmountTypeError(what, value)
+
+
+def coerce_order_inputs(
+    amount: object, price: object | None, options: OrderOptions | None
+) -> tuple[Decimal, Decimal | None, OrderOptions]:
+    """Amount, price and the options' decimal fields as exact Decimals (see as_decimal)."""
+    opts = options or OrderOptions()
+    converted = [
+        None if value is None else as_decimal(value, f"options.{name}")
+        for name, value in (
+            ("visible_size", opts.visible_size),
+            ("stop_price", opts.stop_price),
+            ("quote_amount", opts.quote_amount),
+        )
+    ]
+    visible_size, stop_price, quote_amount = converted
+    if any(value is not None for value in converted):
+        opts = replace(
+            opts, visible_size=visible_size, stop_price=stop_price, quote_amount=quote_amount
+        )
+    return (
+        as_decimal(amount, "amount"),
+        None if price is None else as_decimal(price, "price"),
+        opts,
+    )
+
+
 def quantize_down(value: Decimal, increment: Decimal) -> Decimal:
+    """``value`` rounded down to a multiple of ``increment`` (unchanged if it is <= 0)."""
     if increment <= 0:
         return value
     return (value / increment).to_integral_value(rounding=ROUND_DOWN) * increment
 
 
 def quantize_up(value: Decimal, increment: Decimal) -> Decimal:
+    """``value`` rounded up to a multiple of ``increment`` (unchanged if it is <= 0)."""
     if increment <= 0:
         return value
     return (value / increment).to_integral_value(rounding=ROUND_UP) * increment

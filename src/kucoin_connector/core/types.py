@@ -8,20 +8,31 @@ from enum import Enum
 
 
 class OrderType(Enum):
+    """How an order executes: LIMIT (rests at its price), LIMIT_MAKER (post-only: refused rather
+    than take liquidity), MARKET (at the book's prices).
+    """
+
     LIMIT = "LIMIT"
     LIMIT_MAKER = "LIMIT_MAKER"  # post-only: rejected instead of taking liquidity
     MARKET = "MARKET"
 
     def is_limit_type(self) -> bool:
+        """True for LIMIT and LIMIT_MAKER (orders with a price)."""
         return self is not OrderType.MARKET
 
 
 class TradeType(Enum):
+    """The side of an order or a fill: BUY or SELL."""
+
     BUY = "BUY"
     SELL = "SELL"
 
 
 class TimeInForce(Enum):
+    """How long an order stays: GTC (until cancelled), GTT (``cancel_after_s``), IOC (fill what
+    it can at once, cancel the rest), FOK (all at once or nothing).
+    """
+
     GTC = "GTC"  # good till cancelled
     GTT = "GTT"  # good till time (cancel after N seconds)
     IOC = "IOC"  # immediate or cancel
@@ -29,6 +40,10 @@ class TimeInForce(Enum):
 
 
 class SelfTradePrevention(Enum):
+    """What happens when two of the account's own orders would trade: DC (decrease and cancel),
+    CO (cancel the oldest), CN (cancel the newest), CB (cancel both).
+    """
+
     DECREASE_AND_CANCEL = "DC"
     CANCEL_OLDEST = "CO"
     CANCEL_NEWEST = "CN"
@@ -36,6 +51,10 @@ class SelfTradePrevention(Enum):
 
 
 class StopType(Enum):
+    """A stop order's trigger: LOSS (last price at or below the stop price), ENTRY (at or
+    above).
+    """
+
     LOSS = "loss"  # triggers when the last price moves to or below the stop price
     ENTRY = "entry"  # triggers when the last price moves to or above the stop price
 
@@ -85,12 +104,14 @@ class OrderState(Enum):
     # The state groups live with the transition table (order_states imports this module).
     @property
     def is_done(self) -> bool:
+        """True for a final state (filled, cancelled, failed, written off)."""
         from kucoin_connector.core.order_states import DONE_STATES
 
         return self in DONE_STATES
 
     @property
     def is_open(self) -> bool:
+        """True for a state in which the order can still trade."""
         from kucoin_connector.core.order_states import OPEN_STATES
 
         return self in OPEN_STATES
@@ -104,12 +125,16 @@ class PositionMode(Enum):
 
 
 class PositionAction(Enum):
+    """Hummingbot's position action of a derivative order: OPEN, CLOSE, or NIL (spot)."""
+
     OPEN = "OPEN"
     CLOSE = "CLOSE"
     NIL = "NIL"
 
 
 class PositionSide(Enum):
+    """The side of a derivative position: LONG, SHORT, or BOTH (one-way mode)."""
+
     LONG = "LONG"
     SHORT = "SHORT"
     BOTH = "BOTH"
@@ -133,6 +158,8 @@ class TradingRule:
 
 @dataclass(frozen=True, slots=True)
 class Balance:
+    """One asset's balance: ``total`` and ``available`` (total minus what open orders hold)."""
+
     asset: str
     total: Decimal
     available: Decimal

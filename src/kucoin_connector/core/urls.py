@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 from .errors import ConfigurationError
 
-__all__ = ["is_loopback_host", "require_secure_url"]
+__all__ = ["is_loopback_host", "require_base_url", "require_secure_url"]
 
 _SECURE = frozenset({"https", "wss"})
 _PLAIN = frozenset({"http", "ws"})
@@ -54,5 +54,19 @@ def require_secure_url(url: str, *, what: str = "base_url") -> str:
         raise ConfigurationError(
             f"{what}: plain {scheme}:// is only allowed for loopback hosts "
             f"(localhost, 127.0.0.1, ::1); use {scheme}s:// for {host}"
+        )
+    return url
+
+
+def require_base_url(url: str, *, what: str = "base_url") -> str:
+    """``require_secure_url``, and no API path: ``https://api.kucoin.com/api/v1`` is
+    refused with the fix (``https://api.kucoin.com``); every request adds its own path."""
+    require_secure_url(url, what=what)
+    path = urlsplit(url).path.rstrip("/")
+    if path.lower().startswith("/api"):
+        root = url[: url.lower().rindex(path.lower())] if path else url
+        raise ConfigurationError(
+            f"{what} must be the server's root, without the API path {path!r}: use {root!r} "
+            "(every request adds its own /api/v1/... path)"
         )
     return url

@@ -5,7 +5,9 @@ from __future__ import annotations
 from enum import Enum
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, SecretStr
+from pydantic import BaseModel, ConfigDict
+
+from kucoin_connector.core.config_fields import BaseUrl, Credential, SecureUrl
 
 __all__ = [
     "KRAKEN_BASE_URL",
@@ -31,15 +33,16 @@ class KrakenTier(Enum):
 class KrakenConfig(BaseModel):
     """What ``connect kraken`` stores: the key, its secret (base64, as Kraken issues it)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", hide_input_in_errors=True)
 
-    api_key: SecretStr
-    api_secret: SecretStr
-    base_url: str = KRAKEN_BASE_URL
-    ws_public_url: str = KRAKEN_WS_PUBLIC_URL
-    ws_private_url: str = KRAKEN_WS_PRIVATE_URL
+    api_key: Credential
+    api_secret: Credential
+    base_url: BaseUrl = KRAKEN_BASE_URL
+    ws_public_url: SecureUrl = KRAKEN_WS_PUBLIC_URL
+    ws_private_url: SecureUrl = KRAKEN_WS_PRIVATE_URL
     tier: Literal["starter", "intermediate", "pro"] = "starter"  # a KrakenTier value
 
     @property
     def kraken_tier(self) -> KrakenTier:
+        """The account's verification tier, which sets Kraken's rate-limit budgets."""
         return KrakenTier(self.tier)

@@ -42,6 +42,9 @@ def build_kraken_exchange(
 
 
 def connector_spec() -> ConnectorSpec[KrakenConfig, KrakenExchange]:
+    """The registry entry of ``kraken`` (found through the ``kucoin_connector.connectors`` entry
+    point).
+    """
     return ConnectorSpec(
         connector_id="kraken",
         description="Kraken spot (REST + WebSocket v2)",

@@ -15,10 +15,11 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Callable, Sequence
+from decimal import Decimal
 from typing import Self
 
 from kucoin_connector.core.aiohttp_transport import AiohttpTransport
-from kucoin_connector.core.errors import ConfigurationError, OrderNotFoundError
+from kucoin_connector.core.errors import ConfigurationError, ConnectorError, OrderNotFoundError
 from kucoin_connector.core.exchange import ExchangeBase, ReconcileSettings
 from kucoin_connector.core.in_flight_order import InFlightOrder, TradeUpdate
 from kucoin_connector.core.order_rules import PreparedOrder
@@ -55,6 +56,13 @@ def _unix_ms() -> int:
 
 
 class KrakenExchange(ExchangeBase):
+    """The Kraken spot connector on the same core as KucoinExchange: REST with API-Sign and per-
+    key nonces, the WebSocket v2 book verified by checksum, executions and balances. Keys
+    (``api_key``, ``api_secret``) are optional (public data only without them). Use it as an
+    async context manager. Amounts and prices are Decimal (int and str accepted, float
+    refused).
+    """
+
     name = "kraken"
 
     def __init__(
@@ -128,14 +136,17 @@ class KrakenExchange(ExchangeBase):
 
     @property
     def is_authenticated(self) -> bool:
+        """True when API keys were given."""
         return self._signer is not None
 
     @property
     def trading_pairs(self) -> list[str]:
+        """The trading pairs followed (BASE-QUOTE)."""
         return list(self._trading_pairs)
 
     @property
     def throttler(self) -> AsyncThrottler:
+        """The rate limiter every REST call goes through (Kraken's decaying counters)."""
         return self._throttler
 
     async def start(self) -> None:
@@ -158,6 +169,9 @@ class KrakenExchange(ExchangeBase):
             raise
 
     async def stop(self) -> None:
+        """Stop the streams and background tasks and close the HTTP session; ``start`` again
+        resumes.
+        """
         await self._tasks.cancel_all()
         await self.book_stream.stop()
         if self.user_stream is not None:
@@ -170,7 +184,21 @@ class KrakenExchange(ExchangeBase):
         """The pair's verified book (None while it waits for a snapshot)."""
         return self.book_stream.book(self.api.pairs.ws_symbol(trading_pair))
 
+    def get_order_book(self, trading_pair: str) -> KrakenBook:
+        """The pair's verified book; ConnectorError while it waits for a snapshot."""
+        book = self.order_book(trading_pair)
+        if book is None:
+            raise ConnectorError(f"{trading_pair}: no order book yet (waiting for a snapshot)")
+        return book
+
+    def _best_bid_ask(self, trading_pair: str) -> tuple[Decimal | None, Decimal | None]:
+        book = self.get_order_book(trading_pair)
+        return book.best_bid(), book.best_ask()
+
     async def load_trading_rules(self) -> None:
+        """Load Kraken's pairs and their rules (online pairs only); loud on a followed pair
+        Kraken does not list.
+        """
         pairs = await self.api.load_pairs()
         online = [p for p in pairs if p.is_online]
         self._trading_rules = {p.trading_pair: trading_rule(p) for p in online}

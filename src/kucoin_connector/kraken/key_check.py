@@ -9,15 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from kucoin_connector.core.aiohttp_transport import AiohttpTransport
-from kucoin_connector.core.errors import (
-    AuthenticationError,
-    ConfigurationError,
-    ExchangeError,
-    ExchangeUnavailableError,
-    ParseError,
-    RateLimitError,
-    TransportError,
-)
+from kucoin_connector.core.failure_advice import explain_key_check_failure
 from kucoin_connector.core.throttler import AsyncThrottler
 from kucoin_connector.core.transport import HttpTransport
 from kucoin_connector.core.urls import require_secure_url
@@ -52,22 +44,8 @@ _NO_PERMISSIONS_WARNING = (
 
 
 def explain_kraken_error(exc: BaseException) -> str:
-    """One human sentence for a failed key check (by error code and class)."""
-    if isinstance(exc, ExchangeError) and exc.code in AUTH_FAILURE_REASONS:
-        return f"{AUTH_FAILURE_REASONS[exc.code]} (Kraken: {exc.code})"
-    if isinstance(exc, RateLimitError):
-        return "Kraken rate-limited the request; wait a little and try again"
-    if isinstance(exc, ExchangeUnavailableError):
-        return "Kraken is unavailable right now (maintenance or overload); try again later"
-    if isinstance(exc, AuthenticationError):
-        return f"Kraken rejected the key ({exc.code})"
-    if isinstance(exc, TransportError):
-        return f"could not reach the exchange: {exc}"
-    if isinstance(exc, ParseError):
-        return f"the exchange gave an unexpected answer: {exc}"
-    if isinstance(exc, ConfigurationError | ExchangeError):
-        return str(exc)
-    return f"unexpected failure ({type(exc).__name__})"
+    """One human sentence for a failed key check (codes and classes, never str matching)."""
+    return explain_key_check_failure(exc, "Kraken", AUTH_FAILURE_REASONS)
 
 
 async def verify_kraken_keys(

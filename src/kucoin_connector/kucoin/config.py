@@ -9,10 +9,9 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic import BaseModel, ConfigDict, Field
 
-from kucoin_connector.core.errors import ConfigurationError
-from kucoin_connector.core.urls import require_secure_url
+from kucoin_connector.core.config_fields import BaseUrl, Credential
 
 __all__ = ["KUCOIN_BASE_URL", "KucoinConfig"]
 
@@ -24,25 +23,9 @@ class KucoinConfig(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid", hide_input_in_errors=True)
 
-    api_key: SecretStr
-    api_secret: SecretStr
-    passphrase: SecretStr
+    api_key: Credential
+    api_secret: Credential
+    passphrase: Credential
     key_version: Annotated[int, Field(ge=1, le=3)] = 2  # KuCoin API key version
     account_type: Literal["trade", "trade_hf"] = "trade"
-    base_url: str = KUCOIN_BASE_URL
-
-    @field_validator("api_key", "api_secret", "passphrase")
-    @classmethod
-    def _not_blank(cls, value: SecretStr) -> SecretStr:
-        if not value.get_secret_value().strip():
-            raise ValueError("must not be empty")
-        return value
-
-    @field_validator("base_url")
-    @classmethod
-    def _secure_url(cls, value: str) -> str:
-        try:
-            require_secure_url(value)
-        except ConfigurationError as exc:
-            raise ValueError(str(exc)) from None
-        return value.rstrip("/")
+    base_url: BaseUrl = KUCOIN_BASE_URL

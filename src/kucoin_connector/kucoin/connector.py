@@ -42,6 +42,9 @@ def build_kucoin_exchange(
 
 
 def connector_spec() -> ConnectorSpec[KucoinConfig, KucoinExchange]:
+    """The registry entry of ``kucoin`` (found through the ``kucoin_connector.connectors`` entry
+    point).
+    """
     return ConnectorSpec(
         connector_id="kucoin",
         description="KuCoin spot (classic and high-frequency accounts)",

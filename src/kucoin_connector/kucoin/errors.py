@@ -33,6 +33,7 @@ from kucoin_connector.core.errors import (
 from kucoin_connector.core.rest import RestResponse
 
 __all__ = [
+    "AUTH_FAILURE_REASONS",
     "ERROR_CODES",
     "SUCCESS_CODE",
     "error_for",
@@ -80,6 +81,23 @@ ERROR_CODES: Mapping[str, type[ExchangeError]] = MappingProxyType(
     }
 )
 """KuCoin code -> exception class (read-only)."""
+
+AUTH_FAILURE_REASONS: Mapping[str, str] = {
+    "400001": "the request lacked KuCoin's authentication headers",
+    "400002": "this computer's clock differs from KuCoin's by more than 5 seconds; "
+    "synchronise the system clock (NTP) and try again",
+    "400003": "KuCoin does not know this API key: check it was copied completely, was not "
+    "deleted, and belongs to this environment (production, sandbox or simulator)",
+    "400004": "the passphrase is wrong: it is the API passphrase chosen when the key was "
+    "created, not the login or trading password (with key version 2 or 3, whose "
+    "passphrase is signed with the secret, a wrong secret key also shows this way)",
+    "400005": "the secret key is wrong (KuCoin could not verify the signature)",
+    "400006": "this machine's IP address is not in the key's IP whitelist: add it to the "
+    "whitelist on KuCoin, or use the key from a whitelisted machine",
+    "400007": "the key lacks a permission this call needs: enable General (and Trade) on the key",
+    "411100": "the KuCoin account is frozen",
+}
+"""KuCoin authentication code -> what it means and what to do (in the error's message)."""
 
 # Messages of code 400100 (and of a few other codes) that mean "no such order".
 _ORDER_NOT_FOUND_MARKERS = (
@@ -191,4 +209,6 @@ def _msg_of(payload: Mapping[str, Any]) -> str | None:
 
 def _describe(status: int, code: str | None, msg: str | None) -> str:
     text = f"KuCoin error {code} (HTTP {status})" if code else f"KuCoin error (HTTP {status})"
-    return f"{text}: {msg}" if msg else text
+    text = f"{text}: {msg}" if msg else text
+    hint = AUTH_FAILURE_REASONS.get(code or "")
+    return f"{text} -- {hint}" if hint else text

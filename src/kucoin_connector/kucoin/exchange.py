@@ -38,7 +38,7 @@ from kucoin_connector.core.rest import RestClient
 from kucoin_connector.core.throttler import AsyncThrottler, RateLimit
 from kucoin_connector.core.time_sync import TimeSynchronizer
 from kucoin_connector.core.types import Balance, OrderOptions, OrderState, TradingRule
-from kucoin_connector.core.urls import require_secure_url
+from kucoin_connector.core.urls import require_base_url
 from kucoin_connector.core.ws import DEFAULT_WS_TRANSPORT
 from kucoin_connector.core.ws_transport import WsTransportName
 
@@ -74,6 +74,15 @@ def default_client_order_id() -> str:
 
 
 class KucoinExchange(ExchangeBase):
+    """The KuCoin spot connector: live order books, orders and balances, in Hummingbot's
+    vocabulary. Keys (``api_key``, ``api_secret``, ``passphrase``, ``key_version`` 1-3) are
+    optional: without them only public data (rules, books) is available. ``base_url`` is the
+    server's root (``https://api.kucoin.com``, or a simulator's ``http://127.0.0.1:PORT``;
+    plain http only on loopback). ``account_type`` is ``trade`` (classic) or ``trade_hf``
+    (high-frequency). Use it as an async context manager (``start`` / ``stop``), then ``await
+    wait_ready()``. Amounts and prices are Decimal (int and str accepted, float refused).
+    """
+
     name = "kucoin"
     client_order_id_prefix = "kc"  # default_client_order_id's; adopt_open_orders looks for it
 
@@ -98,7 +107,7 @@ class KucoinExchange(ExchangeBase):
         ws_transport: WsTransportName = DEFAULT_WS_TRANSPORT,
         ws_subscribe_pacing: RateLimit = SUBSCRIBE_PACING,
     ) -> None:
-        require_secure_url(base_url)  # plain http only on loopback (TLS elsewhere)
+        require_base_url(base_url)  # TLS except on loopback; the root, no /api/v1
         if account_type not in ACCOUNT_TYPES:
             raise ConfigurationError(f"account_type must be one of {ACCOUNT_TYPES}")
         keys = (api_key, api_secret, passphrase)
@@ -179,10 +188,12 @@ class KucoinExchange(ExchangeBase):
 
     @property
     def is_authenticated(self) -> bool:
+        """True when API keys were given (private calls and the private stream are available)."""
         return self._auth is not None
 
     @property
     def account_type(self) -> str:
+        """The account orders trade from: ``trade`` (classic) or ``trade_hf`` (high-frequency)."""
         return self.api.account_type
 
     async def start(self) -> None:
@@ -210,6 +221,9 @@ class KucoinExchange(ExchangeBase):
             raise
 
     async def stop(self) -> None:
+        """Stop the streams and background tasks and close the HTTP session; tracked orders stay
+        tracked (``start`` again resumes).
+        """
         await self._tasks.cancel_all()
         await self._order_books.stop()
         if self._user_stream is not None:
@@ -220,12 +234,18 @@ class KucoinExchange(ExchangeBase):
         self._tasks.reopen()
 
     async def wait_ready(self, timeout_s: float = 30.0) -> None:
+        """Wait until ``ready`` (rules, balances, books and streams live); TimeoutError after
+        ``timeout_s``.
+        """
         async with asyncio.timeout(timeout_s):
             while not self.ready:  # noqa: ASYNC110 - readiness has many sources: poll it
                 await asyncio.sleep(0.05)
 
     @property
     def status_dict(self) -> dict[str, bool]:
+        """Each readiness condition by name (Hummingbot's ``status_dict``): symbols, rules,
+        books, balances, user stream.
+        """
         status = {
             "symbols_mapping_initialized": bool(self._symbols),
             "trading_rule_initialized": bool(self._trading_rules),
@@ -243,33 +263,42 @@ class KucoinExchange(ExchangeBase):
 
     @property
     def ready(self) -> bool:
+        """True when every condition of ``status_dict`` holds."""
         return all(self.status_dict.values())
 
     @property
     def trading_pairs(self) -> list[str]:
+        """The trading pairs followed (BASE-QUOTE), in the order given."""
         return list(self._trading_pairs)
 
     # ------------------------------------------------------------------ pairs and books
     def symbol_for_pair(self, trading_pair: str) -> str:
+        """KuCoin's symbol of a trading pair; UnknownTradingPairError (with a BASE-QUOTE
+        suggestion) if KuCoin has none.
+        """
         try:
             return self._symbols.inverse[trading_pair]
         except KeyError:
             raise UnknownTradingPairError(trading_pair) from None
 
     def pair_for_symbol(self, symbol: str) -> str:
+        """The trading pair of a KuCoin symbol; UnknownTradingPairError if unknown."""
         try:
             return self._symbols[symbol]
         except KeyError:
             raise UnknownTradingPairError(symbol) from None
 
     def get_order_book(self, trading_pair: str) -> OrderBook:
+        """The pair's live order book (level2, calibrated to the last sequence number)."""
         return self._order_books.order_book(self.symbol_for_pair(trading_pair))
 
     @property
     def order_book_source(self) -> KucoinOrderBookDataSource:
+        """The level2 data source that keeps the books (subscriptions, snapshots, resyncs)."""
         return self._order_books
 
     async def add_trading_pair(self, trading_pair: str) -> None:
+        """Follow one more pair while running (see ``add_trading_pairs``)."""
         await self.add_trading_pairs([trading_pair])
 
     async def add_trading_pairs(self, trading_pairs: Sequence[str]) -> None:
@@ -281,6 +310,7 @@ class KucoinExchange(ExchangeBase):
         await self._order_books.add_symbols(symbols)
 
     async def remove_trading_pair(self, trading_pair: str) -> None:
+        """Stop following a pair: its book is dropped and its topic unsubscribed."""
         symbol = self.symbol_for_pair(trading_pair)
         if trading_pair in self._trading_pairs:
             self._trading_pairs.remove(trading_pair)
@@ -321,6 +351,19 @@ class KucoinExchange(ExchangeBase):
             return
         for rate in await self.api.trade_fees(symbols):
             self._fee_rates[rate.symbol] = (rate.maker_fee_rate, rate.taker_fee_rate)
+
+    def _fee_rates_for(self, trading_pair: str) -> tuple[Decimal, Decimal] | None:
+        """The account's (maker, taker) rates loaded at start (get_fee's source)."""
+        symbol = self._symbols.inverse.get(trading_pair)
+        return None if symbol is None else self._fee_rates.get(symbol)
+
+    async def _fetch_last_traded_prices(self, trading_pairs: Sequence[str]) -> dict[str, Decimal]:
+        """Each pair's last trade price from KuCoin's level1 ticker."""
+        prices: dict[str, Decimal] = {}
+        for pair in trading_pairs:
+            ticker = await self.api.call("ticker", params={"symbol": self.symbol_for_pair(pair)})
+            prices[pair] = Decimal(str(ticker["price"]))
+        return prices
 
     async def _fetch_snapshot(self, symbol: str) -> Any:
         return await self.api.level2_snapshot(symbol, full_depth=self._auth is not None)
@@ -409,6 +452,9 @@ class KucoinExchange(ExchangeBase):
         return balances
 
     async def reconcile_once(self) -> None:
+        """One reconciliation pass (orders, then balances), then forget per-order flags of
+        settled orders.
+        """
         await super().reconcile_once()
         self._forget_finished_order_flags()
 

@@ -17,14 +17,10 @@ import aiohttp
 
 from kucoin_connector.core.aiohttp_transport import AiohttpTransport
 from kucoin_connector.core.errors import (
-    AuthenticationError,
-    ConfigurationError,
     ExchangeError,
-    ExchangeUnavailableError,
     ParseError,
-    RateLimitError,
-    TransportError,
 )
+from kucoin_connector.core.failure_advice import explain_key_check_failure
 from kucoin_connector.core.rest import RestClient
 from kucoin_connector.core.throttler import AsyncThrottler, RateLimit
 from kucoin_connector.core.time_sync import TimeSynchronizer
@@ -33,7 +29,7 @@ from kucoin_connector.registry import KeyCheck
 from .auth import KucoinAuth
 from .config import KucoinConfig
 from .endpoints import ENDPOINTS
-from .errors import raise_for_kucoin
+from .errors import AUTH_FAILURE_REASONS, raise_for_kucoin
 
 __all__ = [
     "AUTH_FAILURE_REASONS",
@@ -52,41 +48,10 @@ _RISKY_PERMISSIONS = ("transfer", "withdraw")
 _TRADE_PERMISSIONS = ("trade", "spot")
 CLOCK_WARNING_MS = 1_000
 
-AUTH_FAILURE_REASONS: Mapping[str, str] = {
-    "400001": "the request lacked KuCoin's authentication headers",
-    "400002": "this computer's clock differs from KuCoin's by more than 5 seconds; "
-    "synchronise the system clock (NTP) and try again",
-    "400003": "KuCoin does not know this API key: check it was copied completely, was not "
-    "deleted, and belongs to this environment (production, sandbox or simulator)",
-    "400004": "the passphrase is wrong: it is the API passphrase chosen when the key was "
-    "created, not the login or trading password (with key version 2 or 3, whose "
-    "passphrase is signed with the secret, a wrong secret key also shows this way)",
-    "400005": "the secret key is wrong (KuCoin could not verify the signature)",
-    "400006": "this machine's IP address is not in the key's IP whitelist: add it to the "
-    "whitelist on KuCoin, or use the key from a whitelisted machine",
-    "400007": "the key lacks a permission this call needs: enable General (and Trade) on the key",
-    "411100": "the KuCoin account is frozen",
-}
-
 
 def explain_kucoin_error(exc: BaseException) -> str:
     """One human sentence for a failed key check (codes and classes, never str matching)."""
-    reason = AUTH_FAILURE_REASONS.get(exc.code or "") if isinstance(exc, ExchangeError) else None
-    if reason is not None and isinstance(exc, ExchangeError):
-        return f"{reason} (KuCoin code {exc.code})"
-    if isinstance(exc, RateLimitError):
-        return "KuCoin rate-limited the request; wait a little and try again"
-    if isinstance(exc, ExchangeUnavailableError):
-        return "KuCoin is unavailable right now (maintenance or overload); try again later"
-    if isinstance(exc, AuthenticationError):
-        return f"KuCoin rejected the key (code {exc.code}, HTTP {exc.http_status})"
-    if isinstance(exc, TransportError):
-        return f"could not reach the exchange: {exc}"
-    if isinstance(exc, ParseError):
-        return f"the exchange gave an unexpected answer: {exc}"
-    if isinstance(exc, ConfigurationError | ExchangeError):
-        return str(exc)
-    return f"unexpected failure ({type(exc).__name__})"
+    return explain_key_check_failure(exc, "KuCoin", AUTH_FAILURE_REASONS)
 
 
 def permission_warnings(permissions: tuple[str, ...], ip_whitelist: str) -> list[str]:

@@ -99,6 +99,10 @@ def _in_order(changes: Sequence[Sequence[Any]], first: int, last: int) -> bool:
 
 
 class SyncState(Enum):
+    """Where a book's calibration stands: BUFFERING (waiting for a snapshot), LIVE (every update
+    applied in sequence), NEEDS_RESYNC (a gap; a new snapshot is needed).
+    """
+
     BUFFERING = "BUFFERING"
     LIVE = "LIVE"
     NEEDS_RESYNC = "NEEDS_RESYNC"
@@ -146,6 +150,7 @@ class Level2Calibrator:
 
     @property
     def buffered_updates(self) -> int:
+        """How many updates wait for the snapshot."""
         return len(self._buffer)
 
     def reset(self) -> None:

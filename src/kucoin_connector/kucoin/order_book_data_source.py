@@ -29,6 +29,8 @@ import msgspec
 from kucoin_connector.core.errors import ConnectorError, ParseError, UnknownTradingPairError
 from kucoin_connector.core.events import EventBus, OrderBookResyncedEvent
 from kucoin_connector.core.order_book import OrderBook
+from kucoin_connector.core.public_trades import PublicTrade
+from kucoin_connector.core.types import TradeType
 from kucoin_connector.core.ws import WsClient
 
 from .level2 import (
@@ -93,6 +95,8 @@ class KucoinOrderBookDataSource:
         self._l2_decode_fast = self._l2_decoder.decode_fast
         self.parse_errors = 0
         self._errors_seen: dict[str | None, int] = {}  # per followed symbol (None: others)
+        self._book_listeners: list[Callable[[str], None]] = []  # called with the trading pair
+        self._trade_listeners: list[Callable[[PublicTrade], None]] = []
 
     # ------------------------------------------------------------------ queries
     def order_book(self, symbol: str) -> OrderBook:
@@ -120,6 +124,20 @@ class KucoinOrderBookDataSource:
 
     def last_trade_price(self, symbol: str) -> Decimal | None:
         return self._last_trade_price.get(symbol)
+
+    def add_book_listener(self, callback: Callable[[str], None]) -> None:
+        """Call ``callback(trading_pair)`` after each update applied to a book (e.g. the
+        paper trading engine); nothing is called while no listener is added."""
+        self._book_listeners.append(callback)
+
+    def add_trade_listener(self, callback: Callable[[PublicTrade], None]) -> None:
+        """Call ``callback`` with each public trade of a followed symbol."""
+        self._trade_listeners.append(callback)
+
+    def _book_changed(self, symbol: str) -> None:
+        pair = self._symbol_to_pair(symbol)
+        for callback in self._book_listeners:
+            callback(pair)
 
     @property
     def connection_count(self) -> int:
@@ -254,6 +272,8 @@ class KucoinOrderBookDataSource:
             return True
         if state is _NEEDS_RESYNC:
             self._schedule_resync(data.symbol, calibrator.resync_reason or "resync needed")
+        elif self._book_listeners:
+            self._book_changed(data.symbol)
         return True
 
     def _on_other_frame(self, frame: str | bytes) -> bool:
@@ -309,6 +329,8 @@ class KucoinOrderBookDataSource:
             return
         if state is _NEEDS_RESYNC:
             self._schedule_resync(update.symbol, calibrator.resync_reason or "resync needed")
+        elif self._book_listeners:
+            self._book_changed(update.symbol)
 
     def _on_match(self, message: Mapping[str, Any]) -> None:
         data = message.get("data")
@@ -324,6 +346,22 @@ class KucoinOrderBookDataSource:
                 self._malformed(None, ParseError(f"bad trade price {price[:40]!r}"))
             elif symbol in self._calibrators:
                 self._last_trade_price[symbol] = value
+                if self._trade_listeners:
+                    self._publish_trade(symbol, value, data)
+
+    def _publish_trade(self, symbol: str, price: Decimal, data: Mapping[str, Any]) -> None:
+        size_text, side = data.get("size"), data.get("side")
+        try:
+            size = Decimal(size_text) if isinstance(size_text, str) else None
+        except ArithmeticError:
+            size = None
+        if size is None or not (size.is_finite() and size > 0):
+            self._malformed(None, ParseError(f"bad trade size {str(size_text)[:40]!r}"))
+            return
+        taker = {"buy": TradeType.BUY, "sell": TradeType.SELL}.get(str(side))
+        trade = PublicTrade(self._symbol_to_pair(symbol), price, size, taker, self._clock_ms())
+        for callback in self._trade_listeners:
+            callback(trade)
 
     # ------------------------------------------------------------------ resync
     def _schedule_resync(self, symbol: str, reason: str) -> None:
@@ -362,6 +400,8 @@ class KucoinOrderBookDataSource:
                 continue
             break
         log.info("%s: order book synced at %d (%s)", symbol, snapshot.sequence, reason)
+        if self._book_listeners:
+            self._book_changed(symbol)
         self._events.publish(
             OrderBookResyncedEvent(
                 timestamp_ms=self._clock_ms(),

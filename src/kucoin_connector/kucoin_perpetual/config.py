@@ -12,10 +12,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic import BaseModel, ConfigDict, Field
 
-from kucoin_connector.core.errors import ConfigurationError
-from kucoin_connector.core.urls import require_secure_url
+from kucoin_connector.core.config_fields import BaseUrl, Credential
 
 __all__ = [
     "KUCOIN_FUTURES_BASE_URL",
@@ -34,27 +33,11 @@ class KucoinPerpetualConfig(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid", hide_input_in_errors=True)
 
-    api_key: SecretStr
-    api_secret: SecretStr
-    passphrase: SecretStr
+    api_key: Credential
+    api_secret: Credential
+    passphrase: Credential
     key_version: Annotated[int, Field(ge=1, le=3)] = 2
-    base_url: str = KUCOIN_FUTURES_BASE_URL
-
-    @field_validator("api_key", "api_secret", "passphrase")
-    @classmethod
-    def _not_blank(cls, value: SecretStr) -> SecretStr:
-        if not value.get_secret_value().strip():
-            raise ValueError("must not be empty")
-        return value
-
-    @field_validator("base_url")
-    @classmethod
-    def _secure_url(cls, value: str) -> str:
-        try:
-            require_secure_url(value)
-        except ConfigurationError as exc:
-            raise ValueError(str(exc)) from None
-        return value.rstrip("/")
+    base_url: BaseUrl = KUCOIN_FUTURES_BASE_URL
 
 
 class KucoinPerpetualTestnetConfig(KucoinPerpetualConfig):
@@ -62,4 +45,4 @@ class KucoinPerpetualTestnetConfig(KucoinPerpetualConfig):
     simulator (KuCoin has no futures sandbox any more); ``base_url`` may name another
     loopback port."""
 
-    base_url: str = KUCOIN_FUTURES_TESTNET_URL
+    base_url: BaseUrl = KUCOIN_FUTURES_TESTNET_URL

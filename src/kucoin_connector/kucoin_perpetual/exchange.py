@@ -85,6 +85,10 @@ def default_client_order_id() -> str:
 
 
 class KucoinPerpetualExchange(ExchangeBase):
+    """KuCoin perpetual futures on the shared core: contracts and lots, orders with position
+    actions, one-way and hedge position modes, margin modes, positions and funding
+    (``positions``), balances per settlement currency, calibrated level2 books."""
+
     name = "kucoin_perpetual"
     client_order_id_prefix = "kp"
 
@@ -186,6 +190,7 @@ class KucoinPerpetualExchange(ExchangeBase):
 
     @property
     def is_authenticated(self) -> bool:
+        """True when built with keys (private calls and streams available)."""
         return self._auth is not None
 
     async def start(self) -> None:
@@ -236,6 +241,7 @@ class KucoinPerpetualExchange(ExchangeBase):
 
     @property
     def status_dict(self) -> dict[str, bool]:
+        """Readiness by part: rules, books and, with keys, balances and the private stream."""
         status = {
             "trading_rule_initialized": bool(self._trading_rules),
             "order_books_initialized": all(
@@ -250,6 +256,7 @@ class KucoinPerpetualExchange(ExchangeBase):
 
     @property
     def ready(self) -> bool:
+        """True once every ``status_dict`` entry is."""
         return all(self.status_dict.values())
 
     async def wait_ready(self, timeout_s: float = 30.0) -> None:
@@ -260,6 +267,7 @@ class KucoinPerpetualExchange(ExchangeBase):
                 await asyncio.sleep(0.05)
 
     async def stop(self) -> None:
+        """Stop the streams and background tasks and close the HTTP session."""
         await self._tasks.cancel_all()
         await self._streams.stop()
         await self._rest.close()
@@ -275,10 +283,12 @@ class KucoinPerpetualExchange(ExchangeBase):
 
     @property
     def trading_pairs(self) -> list[str]:
+        """The pairs this connector follows (``BTC-USDT`` form)."""
         return list(self._trading_pairs)
 
     # ------------------------------------------------------------------ contracts
     async def load_contracts(self) -> None:
+        """Read ``/api/v1/contracts/active``: contract specs, pair mapping, trading rules."""
         book = ContractBook.from_contracts(await self.api.contracts())
         for pair in self._trading_pairs:
             book.symbol_for_pair(pair)  # fail loudly on a pair the exchange does not list
@@ -289,13 +299,16 @@ class KucoinPerpetualExchange(ExchangeBase):
             self._books.follow(spec.symbol, spec.contract_size)
 
     def symbol_for_pair(self, trading_pair: str) -> str:
+        """The contract symbol of a pair (``BTC-USDT`` -> ``XBTUSDTM``); loud when unmapped."""
         return self.contracts.symbol_for_pair(trading_pair)
 
     def pair_for_symbol(self, symbol: str) -> str:
+        """The pair of a contract symbol (``XBTUSDTM`` -> ``BTC-USDT``); loud when unmapped."""
         return self.contracts.pair_for_symbol(symbol)
 
     # ------------------------------------------------------------------ modes and leverage
     async def position_mode(self, *, refresh: bool = False) -> PositionMode:
+        """The account's position mode (read from the exchange once, or again with ``refresh``)."""
         if self._position_mode is None or refresh:
             self._position_mode = await self.api.position_mode()
         return self._position_mode
@@ -306,12 +319,14 @@ class KucoinPerpetualExchange(ExchangeBase):
         return self._position_mode
 
     async def margin_mode(self, trading_pair: str, *, refresh: bool = False) -> MarginMode:
+        """The pair's margin mode on the exchange (cached; ``refresh`` reads it again)."""
         symbol = self.symbol_for_pair(trading_pair)
         if symbol not in self._margin_modes or refresh:
             self._margin_modes[symbol] = await self.api.margin_mode(symbol)
         return self._margin_modes[symbol]
 
     async def set_margin_mode(self, trading_pair: str, mode: MarginMode) -> MarginMode:
+        """Switch the pair's margin mode through the exchange; returns the mode now set."""
         symbol = self.symbol_for_pair(trading_pair)
         self._margin_modes[symbol] = await self.api.change_margin_mode(symbol, mode)
         return self._margin_modes[symbol]
@@ -356,9 +371,12 @@ class KucoinPerpetualExchange(ExchangeBase):
             )
 
     def order_position_action(self, client_order_id: str) -> PositionAction | None:
+        """OPEN or CLOSE for an order, from the exchange's ``reduceOnly``/``closeOrder``."""
         return self._order_actions.get(client_order_id)
 
     def fill_position_action(self, trade_id: str) -> PositionAction | None:
+        """What a fill did (OPEN, CLOSE, or NIL for both), from the fill record's
+        ``openFeePay``/``closeFeePay``; None until the order's fills were read."""
         return self._fill_actions.get(trade_id)
 
     async def _place_order_on_exchange(
@@ -485,9 +503,11 @@ class KucoinPerpetualExchange(ExchangeBase):
         return await self._books.resync(self.symbol_for_pair(trading_pair))
 
     def get_order_book(self, trading_pair: str) -> OrderBook:
+        """The pair's calibrated level2 book."""
         return self._books.order_book(self.symbol_for_pair(trading_pair))
 
     def book_needs_snapshot(self, trading_pair: str) -> bool:
+        """True while the pair's book waits for a snapshot (start-up or after a gap)."""
         return self._books.needs_snapshot(self.symbol_for_pair(trading_pair))
 
     def _require_auth(self) -> None:

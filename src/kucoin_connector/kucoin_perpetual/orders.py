@@ -46,6 +46,8 @@ _STP = {
 
 
 class MarginMode(StrEnum):
+    """A symbol's margin mode on KuCoin Futures."""
+
     ISOLATED = "ISOLATED"
     CROSS = "CROSS"
 

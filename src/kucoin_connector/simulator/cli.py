@@ -167,10 +167,14 @@ def add_simulator_command(subparsers: argparse._SubParsersAction) -> None:  # ty
         default=DEFAULT_VENUE,
         help=f"which exchange to serve (default {DEFAULT_VENUE})",
     )
-    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)"
+    )
     ports = ", ".join(f"{v.name} {v.port}" for v in VENUES.values())
     parser.add_argument("--port", type=int, default=None, help=f"default: {ports}")
-    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--seed", type=int, default=1, help="seed of the simulated market (default 1)"
+    )
     parser.add_argument(
         "--pairs",
         default=None,

@@ -10,16 +10,13 @@ Kraken issues them.
 
 from __future__ import annotations
 
-import asyncio
 import base64
-import contextlib
 import random
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from types import TracebackType
-from typing import Any
 
 from aiohttp import web
 
@@ -30,6 +27,7 @@ from ..engine.faults import FaultInjector
 from ..engine.market import MarketActivity
 from ..engine.models import SequentialIds
 from ..engine.specs import default_spec, initial_price
+from ..serving import AppServer
 from .app import WS_PATH, build_app
 from .auth import KrakenKey, KrakenKeyStore, Lockout
 from .hub import KrakenHub
@@ -84,7 +82,8 @@ class KrakenSimulator:
         time_s: Callable[[], float] = time.time,
         rate_clock_s: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.host, self.port, self.seed = host, port, seed
+        self._server = AppServer(host, port)
+        self.seed = seed
         self.activity, self.activity_rate_hz = activity, activity_rate_hz
         self.settings = settings or KrakenSettings()
         self.clock = SimClock(time_s)
@@ -127,8 +126,6 @@ class KrakenSimulator:
             levels=book_levels,
         )
         self.fund_user(DEFAULT_USER, DEFAULT_BALANCES if balances is None else balances)
-        self._runner: web.AppRunner | None = None
-        self._tasks: list[asyncio.Task[None]] = []
         self.rest_url = ""
         self.ws_url = ""
 
@@ -179,38 +176,31 @@ class KrakenSimulator:
 
     # ---- lifecycle ----------------------------------------------------------------------
     async def start(self) -> None:
-        if self._runner is not None:
+        if self._server.running:
             return
         self.market.seed_books()
         self.publisher.flush()
-        runner = web.AppRunner(
-            build_app(self.state, self.ws_endpoint),
-            handle_signals=False,
-            access_log=None,
-            shutdown_timeout=1.0,
-        )
-        await runner.setup()
-        site = web.TCPSite(runner, self.host, self.port)
-        await site.start()
-        self._runner = runner
-        self.port = _bound_port(runner) or self.port
-        self.rest_url = f"http://{self.host}:{self.port}"
-        self.ws_url = f"ws://{self.host}:{self.port}{WS_PATH}"
-        if self.activity:
-            loop = asyncio.get_running_loop()
-            self._tasks.append(loop.create_task(self.market.run(self.activity_rate_hz)))
+        background = [self.market.run(self.activity_rate_hz)] if self.activity else []
+        await self._server.start(build_app(self.state, self.ws_endpoint), background)
+        self.rest_url = self._server.url("http")
+        self.ws_url = self._server.url("ws", WS_PATH)
 
     async def stop(self) -> None:
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-        self._tasks.clear()
-        await self.hub.close_all()
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
+        await self._server.stop(self.hub.close_all)
+
+    @property
+    def host(self) -> str:
+        return self._server.host
+
+    @property
+    def port(self) -> int:
+        """The port served (the bound one once started on port 0)."""
+        return self._server.port
+
+    @property
+    def served_app(self) -> web.Application | None:
+        """The aiohttp app being served (None when stopped): its router lists the routes."""
+        return self._server.app
 
     async def __aenter__(self) -> KrakenSimulator:
         await self.start()
@@ -223,11 +213,3 @@ class KrakenSimulator:
         tb: TracebackType | None,
     ) -> None:
         await self.stop()
-
-
-def _bound_port(runner: web.AppRunner) -> int | None:
-    for address in runner.addresses:
-        if isinstance(address, tuple) and len(address) >= 2:
-            port: Any = address[1]
-            return int(port)
-    return None

@@ -26,6 +26,7 @@ from ..engine.positions import Position, PositionBook, PositionMode
 from ..kucoin_spot.publisher import message
 from ..kucoin_spot.wire import dec
 from ..kucoin_spot.ws_hub import WsHub
+from .candles_feed import LimitCandles
 from .contracts import ContractDef
 from .payloads import position_payload
 
@@ -72,6 +73,7 @@ class FuturesPublisher:
         self._pending: list[Callable[[], None]] = []
         self._scheduled = False
         self._touched: set[str] = set()
+        self.candles: LimitCandles | None = None  # set by the server (candles_feed)
 
     # ---- engine events -------------------------------------------------------------
     def on_level2_change(
@@ -100,6 +102,8 @@ class FuturesPublisher:
         }
         msg = message(f"{EXECUTION}:{trade.symbol}", "match", data)
         self._queue(partial(self._send, EXECUTION, trade.symbol, msg))
+        if self.candles is not None:
+            self._queue(partial(self.candles.publish, trade.symbol))
 
     def on_order_event(
         self,

@@ -6,7 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from ..kucoin_spot.wire import ApiError, bad_param, dec, int_param, require
+from ..kucoin_spot.wire import ApiError, bad_param, bullet_data, dec, int_param, require
 from .contracts import ContractDef, contract_payload
 from .routing import Ctx, Route
 
@@ -182,19 +182,9 @@ async def mark_price_current(ctx: Ctx) -> Any:
 
 
 def _bullet(ctx: Ctx, user_id: str | None) -> dict[str, Any]:
-    settings = ctx.state.ws_settings
-    return {
-        "token": ctx.state.tokens.issue(user_id),
-        "instanceServers": [
-            {
-                "endpoint": ctx.state.ws_url,
-                "encrypt": False,
-                "protocol": "websocket",
-                "pingInterval": settings.ping_interval_ms,
-                "pingTimeout": settings.ping_timeout_ms,
-            }
-        ],
-    }
+    settings, state = ctx.state.ws_settings, ctx.state
+    token = state.tokens.issue(user_id)
+    return bullet_data(token, state.ws_url, settings.ping_interval_ms, settings.ping_timeout_ms)
 
 
 async def bullet_public(ctx: Ctx) -> Any:

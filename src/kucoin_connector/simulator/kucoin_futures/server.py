@@ -15,13 +15,11 @@ by default, seconds in tests) of the simulator's clock, or at once with
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import random
 import time
 from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 from types import TracebackType
-from typing import Any
 
 from aiohttp import web
 
@@ -36,13 +34,15 @@ from ..engine.market import BOT_FUNDS, MarketActivity
 from ..engine.models import SequentialIds
 from ..engine.positions import Position, PositionBook
 from ..kucoin_spot.auth import ALL_PERMISSIONS, ApiKey, KeyStore
+from ..kucoin_spot.http_faults import MIDDLEWARES, install, rate_limit_headers
 from ..kucoin_spot.server import SimCredentials
 from ..kucoin_spot.tokens import TokenStore
 from ..kucoin_spot.ws import WsEndpoint, WsSettings
 from ..kucoin_spot.ws_hub import WsHub
+from ..serving import AppServer
 from . import rest_index, rest_market, rest_orders, rest_positions, ws_topics
+from .candles_feed import LimitCandles
 from .contracts import DEFAULT_CONTRACTS, FUNDING_INTERVAL_MS, ContractDef
-from .faults_http import add_admin_routes, errors_middleware, faults_middleware
 from .market_feeds import FuturesMarketFeeds
 from .publisher import FuturesPublisher
 from .routing import STATE_KEY, add_routes
@@ -87,7 +87,8 @@ class KucoinFuturesSimulator:
                 f"unknown contracts {unknown}; the simulator serves {sorted(DEFAULT_CONTRACTS)}"
             )
         chosen: dict[str, ContractDef] = {n: DEFAULT_CONTRACTS[n] for n in names}
-        self.host, self.port, self.seed = host, port, seed
+        self._server = AppServer(host, port)
+        self.seed = seed
         self.activity, self.activity_rate_hz = activity, activity_rate_hz
         if funding_interval_s <= 0 or mark_interval_s <= 0 or depth_interval_s <= 0:
             raise ConfigurationError("funding, mark and depth intervals must be positive")
@@ -118,6 +119,7 @@ class KucoinFuturesSimulator:
             settlement=self.margin,
         )
         publisher.engine = self.engine
+        publisher.candles = LimitCandles(hub, self.clock, self.engine)
         self.state = FuturesState(
             clock=self.clock,
             keys=keys,
@@ -141,8 +143,6 @@ class KucoinFuturesSimulator:
             fund=self._fund_bot,
         )
         self.fund_user(DEFAULT_USER, DEFAULT_BALANCES if balances is None else balances)
-        self._runner: web.AppRunner | None = None
-        self._tasks: list[asyncio.Task[None]] = []
         self.rest_url = ""
         self.ws_url = ""
 
@@ -225,13 +225,14 @@ class KucoinFuturesSimulator:
 
     # ---- lifecycle -----------------------------------------------------------------
     async def start(self) -> None:
-        if self._runner is not None:
+        if self._server.running:
             return
         self.market.seed_books()
         self.engine_listener().flush()
-        app = web.Application(middlewares=[errors_middleware, faults_middleware])
+        app = web.Application(middlewares=MIDDLEWARES)
         app[STATE_KEY] = self.state
-        add_admin_routes(app)
+        # KuCoin Futures' documented pool: 2000 per 30 s (VIP0)
+        install(app, self.faults, lambda: rate_limit_headers(2000))
         endpoint = WsEndpoint(
             self.state.hub,
             self.state.ws_settings,
@@ -242,32 +243,30 @@ class KucoinFuturesSimulator:
         app.router.add_get(WS_PATH, endpoint.handle)
         for module in (rest_market, rest_index, rest_orders, rest_positions):
             add_routes(app, module.ROUTES)
-        runner = web.AppRunner(app, handle_signals=False, access_log=None, shutdown_timeout=1.0)
-        await runner.setup()
-        site = web.TCPSite(runner, self.host, self.port)
-        await site.start()
-        self._runner = runner
-        self.port = _bound_port(runner) or self.port
-        self.rest_url = f"http://{self.host}:{self.port}"
-        self.ws_url = f"ws://{self.host}:{self.port}{WS_PATH}"
-        self.state.ws_url = self.ws_url
-        loop = asyncio.get_running_loop()
-        self._tasks.append(loop.create_task(self._funding_loop()))
-        self._tasks.append(loop.create_task(self._feeds_loop()))
+        background = [self._funding_loop(), self._feeds_loop()]
         if self.activity:
-            self._tasks.append(loop.create_task(self.market.run(self.activity_rate_hz)))
+            background.append(self.market.run(self.activity_rate_hz))
+        await self._server.start(app, background)
+        self.rest_url = self._server.url("http")
+        self.ws_url = self._server.url("ws", WS_PATH)
+        self.state.ws_url = self.ws_url
 
     async def stop(self) -> None:
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-        self._tasks.clear()
-        await self.state.hub.close_all()
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
+        await self._server.stop(self.state.hub.close_all)
+
+    @property
+    def host(self) -> str:
+        return self._server.host
+
+    @property
+    def port(self) -> int:
+        """The port served (the bound one once started on port 0)."""
+        return self._server.port
+
+    @property
+    def served_app(self) -> web.Application | None:
+        """The aiohttp app being served (None when stopped): its router lists the routes."""
+        return self._server.app
 
     async def __aenter__(self) -> KucoinFuturesSimulator:
         await self.start()
@@ -303,11 +302,3 @@ class KucoinFuturesSimulator:
                 self.feeds.tick_marks()
                 next_mark = loop.time() + self.mark_interval_s
             await asyncio.sleep(min(self.depth_interval_s, self.mark_interval_s))
-
-
-def _bound_port(runner: web.AppRunner) -> int | None:
-    for address in runner.addresses:
-        if isinstance(address, tuple) and len(address) >= 2:
-            port: Any = address[1]
-            return int(port)
-    return None

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 
 from ..kucoin_spot.ws import ParsedTopic, TopicError
 from ..kucoin_spot.ws_hub import Subscription
+from .candles_feed import LIMIT_CANDLE, parse_candle_topic
 
 PUBLIC_TOPICS = (
     "/contractMarket/level2",
@@ -29,6 +30,8 @@ def parse_topic(
     """``"/contractMarket/level2:XBTUSDTM,ETHUSDTM"`` -> one subscription per symbol; the
     valid symbols of a list are served and the first unknown one is refused."""
     base, _, args = topic.partition(":")
+    if base == LIMIT_CANDLE:
+        return parse_candle_topic(topic, set(symbols))
     not_found = TopicError(404, f"topic {topic} is not found")
     if base in PRIVATE_TOPICS:
         if not private_allowed:

@@ -10,7 +10,7 @@ from .auth import PERMISSION_GENERAL
 from .candles import CANDLE_TYPES
 from .payloads import currency_payload, symbol_payload
 from .routing import Ctx, Route
-from .wire import ApiError, bad_param, dec, int_param, require
+from .wire import ApiError, bad_param, bullet_data, dec, int_param, require
 
 
 async def timestamp(ctx: Ctx) -> Any:
@@ -222,19 +222,9 @@ async def candles(ctx: Ctx) -> Any:
 
 
 def bullet(ctx: Ctx, user_id: str | None) -> dict[str, Any]:
-    settings = ctx.state.ws_settings
-    return {
-        "token": ctx.state.tokens.issue(user_id),
-        "instanceServers": [
-            {
-                "endpoint": ctx.state.ws_url,
-                "encrypt": False,
-                "protocol": "websocket",
-                "pingInterval": settings.ping_interval_ms,
-                "pingTimeout": settings.ping_timeout_ms,
-            }
-        ],
-    }
+    settings, state = ctx.state.ws_settings, ctx.state
+    token = state.tokens.issue(user_id)
+    return bullet_data(token, state.ws_url, settings.ping_interval_ms, settings.ping_timeout_ms)
 
 
 async def bullet_public(ctx: Ctx) -> Any:

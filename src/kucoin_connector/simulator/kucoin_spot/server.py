@@ -14,7 +14,6 @@ accounts start empty: ``fund_user`` credits them).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import random
 import time
@@ -22,7 +21,6 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from types import TracebackType
-from typing import Any
 
 from aiohttp import web
 
@@ -34,9 +32,11 @@ from ..engine.faults import FaultInjector
 from ..engine.market import MarketActivity
 from ..engine.models import SequentialIds
 from ..engine.specs import default_spec, initial_price
-from .app import WS_PATH, build_app
+from ..serving import AppServer
+from .app import build_app
 from .auth import ALL_PERMISSIONS, ApiKey, KeyStore
 from .candles import TradeTape
+from .http_faults import WS_PATH
 from .publisher import Publisher
 from .ratelimit import RateLimitConfig, RateLimiter
 from .services import SpotServices
@@ -92,8 +92,7 @@ class KucoinSimulator:
         time_s: Callable[[], float] = time.time,
         monotonic: MonotonicTime | None = None,
     ) -> None:
-        self.host = host
-        self.port = port
+        self._server = AppServer(host, port)
         self.seed = seed
         self.activity = activity
         self.activity_rate_hz = activity_rate_hz
@@ -152,8 +151,6 @@ class KucoinSimulator:
             levels=book_levels,
         )
         self._deposit_initial(DEFAULT_BALANCES if balances is None else balances)
-        self._runner: web.AppRunner | None = None
-        self._tasks: list[asyncio.Task[None]] = []
         self.rest_url = ""
         self.ws_url = ""
 
@@ -229,42 +226,37 @@ class KucoinSimulator:
 
     # ---- lifecycle ----------------------------------------------------------------------
     async def start(self) -> None:
-        if self._runner is not None:
+        if self._server.running:
             return
         self.market.seed_books()
         self.state.publisher.flush()
-        runner = web.AppRunner(
-            build_app(self.state, self.services),
-            handle_signals=False,
-            access_log=None,
-            shutdown_timeout=1.0,
-        )
-        await runner.setup()
-        site = web.TCPSite(runner, self.host, self.port)
-        await site.start()
-        self._runner = runner
-        self.port = _bound_port(runner) or self.port
-        self.rest_url = f"http://{self.host}:{self.port}"
-        self.ws_url = f"ws://{self.host}:{self.port}{WS_PATH}"
-        self.state.ws_url = self.ws_url
-        loop = asyncio.get_running_loop()
-        feed = SnapshotFeed(self.state)
-        self._tasks.append(loop.create_task(self._housekeeping(feed)))
-        self._tasks.append(loop.create_task(self.services.dcp_timer.run()))
+        background = [
+            self._housekeeping(SnapshotFeed(self.state)),
+            self.services.dcp_timer.run(),
+        ]
         if self.activity:
-            self._tasks.append(loop.create_task(self.market.run(self.activity_rate_hz)))
+            background.append(self.market.run(self.activity_rate_hz))
+        await self._server.start(build_app(self.state, self.services), background)
+        self.rest_url = self._server.url("http")
+        self.ws_url = self._server.url("ws", WS_PATH)
+        self.state.ws_url = self.ws_url
 
     async def stop(self) -> None:
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-        self._tasks.clear()
-        await self.state.hub.close_all()
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
+        await self._server.stop(self.state.hub.close_all)
+
+    @property
+    def host(self) -> str:
+        return self._server.host
+
+    @property
+    def port(self) -> int:
+        """The port served (the bound one once started on port 0)."""
+        return self._server.port
+
+    @property
+    def served_app(self) -> web.Application | None:
+        """The aiohttp app being served (None when stopped): its router lists the routes."""
+        return self._server.app
 
     async def __aenter__(self) -> KucoinSimulator:
         await self.start()
@@ -287,11 +279,3 @@ class KucoinSimulator:
             if loop.time() - last_snapshot >= self.snapshot_interval_s:
                 last_snapshot = loop.time()
                 feed.publish()
-
-
-def _bound_port(runner: web.AppRunner) -> int | None:
-    for address in runner.addresses:
-        if isinstance(address, tuple) and len(address) >= 2:
-            port: Any = address[1]
-            return int(port)
-    return None

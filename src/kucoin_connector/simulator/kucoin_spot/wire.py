@@ -99,3 +99,22 @@ def require(query: Mapping[str, Any], name: str) -> str:
     if value is None or value == "":
         raise bad_param(f"{name} is required")
     return str(value)
+
+
+def bullet_data(
+    token: str, ws_url: str, ping_interval_ms: int, ping_timeout_ms: int
+) -> dict[str, Any]:
+    """A bullet answer (``/api/v1/bullet-public`` and ``-private``): the token and the one
+    instance server to connect to with it."""
+    return {
+        "token": token,
+        "instanceServers": [
+            {
+                "endpoint": ws_url,
+                "encrypt": False,
+                "protocol": "websocket",
+                "pingInterval": ping_interval_ms,
+                "pingTimeout": ping_timeout_ms,
+            }
+        ],
+    }

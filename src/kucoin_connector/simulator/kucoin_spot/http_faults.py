@@ -1,7 +1,7 @@
-"""Fault injection on the futures front-end, as on spot: the shared engine's
-:class:`FaultInjector` answers with 5xx/429, late answers, lost order responses (the
-order is placed, its HTTP response aborted), and the loopback-only ``/admin/faults``
-route taking the same JSON fault objects as spot's."""
+"""KuCoin's HTTP edge, shared by the KuCoin front-ends (spot and futures): the 404 body
+for what is not served, injected HTTP faults, lost order responses, and the loopback-only
+``POST /admin/faults`` route. A front-end puts its fault injector and its rate-limit
+headers on the app (:func:`install`) and builds the app with :data:`MIDDLEWARES`."""
 
 from __future__ import annotations
 
@@ -11,30 +11,43 @@ from typing import Any
 
 from aiohttp import web
 
-from ..kucoin_spot.routing import FAULT_DELAY_KEY, ResponseDropped
-from ..kucoin_spot.wire import error_response
-from .routing import STATE_KEY
+from ..engine.faults import FaultInjector
+from .routing import FAULT_DELAY_KEY, ResponseDropped
+from .wire import error_response
 
 WS_PATH = "/endpoint"
 ADMIN_PREFIX = "/admin/"
 LOOPBACK = ("127.0.0.1", "::1", "localhost")
-# KuCoin Futures' documented per-request weight pool is the "Futures" pool.
-RATE_LIMIT_HEADERS = {
-    "gw-ratelimit-limit": "2000",
-    "gw-ratelimit-remaining": "0",
-    "gw-ratelimit-reset": "1000",
-}
+
+FAULTS_KEY: web.AppKey[FaultInjector] = web.AppKey("kucoin_faults", FaultInjector)
+# the gw-ratelimit-* headers an injected 429 carries (the front-end's pool)
+RATE_HEADERS_KEY: web.AppKey[Callable[[], dict[str, str]]] = web.AppKey("kucoin_rate_headers")
 
 HandlerT = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
+def install(
+    app: web.Application, faults: FaultInjector, rate_headers: Callable[[], dict[str, str]]
+) -> None:
+    app[FAULTS_KEY] = faults
+    app[RATE_HEADERS_KEY] = rate_headers
+    app.router.add_post("/admin/faults", admin_faults)
+
+
+def rate_limit_headers(limit: int) -> dict[str, str]:
+    return {
+        "gw-ratelimit-limit": str(limit),
+        "gw-ratelimit-remaining": "0",
+        "gw-ratelimit-reset": "1000",
+    }
+
+
 @web.middleware
 async def errors_middleware(request: web.Request, handler: HandlerT) -> web.StreamResponse:
-    """KuCoin's 404 for routes it does not serve; an aborted connection for a lost
-    order response."""
     try:
         return await handler(request)
     except (web.HTTPNotFound, web.HTTPMethodNotAllowed):
+        # KuCoin answers any route it does not serve, a wrong method included, this way.
         return error_response("404000", "Url Not Found", 404)
     except ResponseDropped:
         if request.transport is not None:
@@ -46,25 +59,31 @@ async def errors_middleware(request: web.Request, handler: HandlerT) -> web.Stre
 async def faults_middleware(request: web.Request, handler: HandlerT) -> web.StreamResponse:
     if request.path == WS_PATH or request.path.startswith(ADMIN_PREFIX):
         return await handler(request)
-    fault = request.app[STATE_KEY].faults.http_fault_for(request.method, request.path)
+    fault = request.app[FAULTS_KEY].http_fault_for(request.method, request.path)
     if fault is None:
         return await handler(request)
-    if fault.status is None:  # a late answer, processed after the delay (see routing)
+    if fault.status is None:
+        # A late answer: the route authenticates the request (and its timestamp) on
+        # receipt, then waits, then processes it even if the client gave up waiting.
         request[FAULT_DELAY_KEY] = fault.delay_s
         return await handler(request)
     if fault.delay_s > 0:
         await request.read()
         await asyncio.sleep(fault.delay_s)
     if fault.status == 429:
-        return error_response("429000", "Too Many Requests", 429, RATE_LIMIT_HEADERS)
+        headers = request.app[RATE_HEADERS_KEY]()
+        return error_response("429000", "Too Many Requests", 429, headers)
     code = "500000" if fault.status == 500 else f"{fault.status}000"
     return error_response(code, "Internal Server Error (injected)", fault.status)
+
+
+MIDDLEWARES = [errors_middleware, faults_middleware]
 
 
 async def admin_faults(request: web.Request) -> web.StreamResponse:
     if request.remote not in LOOPBACK:
         return error_response("400007", "admin routes are loopback-only", 403)
-    faults = request.app[STATE_KEY].faults
+    faults = request.app[FAULTS_KEY]
     try:
         spec: Any = await request.json()
         specs = spec["faults"] if isinstance(spec, dict) and "faults" in spec else [spec]
@@ -72,7 +91,3 @@ async def admin_faults(request: web.Request) -> web.StreamResponse:
     except (ValueError, KeyError, TypeError) as exc:
         return error_response("400100", f"bad fault spec: {exc}", 400)
     return web.json_response({"code": "200000", "data": results})
-
-
-def add_admin_routes(app: web.Application) -> None:
-    app.router.add_post("/admin/faults", admin_faults)
