@@ -1,6 +1,7 @@
 """ccxt's ``fetch_ohlcv``, unchanged, returns the closed candles of the simulator's trade
 tape: 1m and 5m candles recomputed here from ``sim.engine.trades``, on spot (ccxt kucoin)
-and on a perpetual (ccxt kucoinfutures).
+and on a perpetual (ccxt kucoinfutures); and the project's own candles feeds
+(``CandlesFactory``: ``kucoin``, ``kucoin_perpetual``) hold the same closed candles.
 
 The trades are printed in the past (the simulator's clock is skewed back while they are
 made, then set right) at fixed offsets from a 5-minute boundary, so that every candle is
@@ -12,14 +13,16 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Protocol
 
+from kucoin_connector.candles import CandlesFactory
 from kucoin_connector.simulator.engine.clock import SimClock
 from kucoin_connector.simulator.engine.engine import MatchingEngine
 from kucoin_connector.simulator.engine.models import OrderRequest, Trade
 from kucoin_connector.simulator.kucoin_futures.server import KucoinFuturesSimulator
 from kucoin_connector.simulator.kucoin_spot.server import KucoinSimulator
 
-from .harness import StartPeer, add_futures_peer, add_peer, decimal
+from .harness import STEP_TIMEOUT_S, StartPeer, add_futures_peer, add_peer, decimal
 
+Row = tuple[int, Decimal, Decimal, Decimal, Decimal, Decimal]  # ms, OHLC, volume
 SCRIPT = "ccxt_flow.py"
 FUTURES_SCRIPT = "ccxt_futures_flow.py"
 CONTRACT = "XBTUSDTM"
@@ -40,6 +43,7 @@ TRADES_AT = (
     (16 * MINUTE_MS + 45_000, "buy"),
 )
 FIRST_BOUNDARY_AGO = 8  # 5-minute buckets back: the last trade is 20+ minutes old
+HISTORY_MINUTES = (FIRST_BOUNDARY_AGO + 1) * 5  # a feed history that holds every trade
 
 
 class TradingSim(Protocol):
@@ -78,9 +82,7 @@ def print_trade_at(sim: TradingSim, symbol: str, size: Decimal, time_ms: int, si
         sim.clock.skew_ms = 0
 
 
-def closed_candles(
-    trades: list[Trade], interval_ms: int, now_ms: int
-) -> list[tuple[int, Decimal, Decimal, Decimal, Decimal, Decimal]]:
+def closed_candles(trades: list[Trade], interval_ms: int, now_ms: int) -> list[Row]:
     """[(start ms, open, high, low, close, volume)] oldest first, of the buckets that
     ended by ``now_ms``, from the trades (in any order)."""
     buckets: dict[int, list[Trade]] = {}
@@ -100,9 +102,7 @@ def closed_candles(
     ]
 
 
-def as_decimals(
-    candles: list[list[float]],
-) -> list[tuple[int, Decimal, Decimal, Decimal, Decimal, Decimal]]:
+def as_decimals(candles: list[list[float]]) -> list[Row]:
     return [
         (int(t), decimal(open_), decimal(high), decimal(low), decimal(close), decimal(volume))
         for t, open_, high, low, close, volume in candles
@@ -129,6 +129,40 @@ async def test_fetch_ohlcv_equals_the_trade_tape(
     await peer.finish()
 
 
+async def feed_candles(connector: str, base_url: str, interval: str, max_records: int) -> list[Row]:
+    """The closed candles with trades of the project's own candles feed for BTC-USDT."""
+    feed = CandlesFactory.get_candle(
+        connector=connector,
+        trading_pair=SYMBOL,
+        interval=interval,
+        max_records=max_records,
+        base_url=base_url,
+    )
+    async with feed:
+        await feed.wait_until_ready(STEP_TIMEOUT_S)
+        return [
+            (c.open_time_s * 1000, c.open, c.high, c.low, c.close, c.volume)
+            for c in feed.closed_candles
+            if not c.flat
+        ]
+
+
+async def test_fetch_ohlcv_equals_the_candles_feed(
+    sim: KucoinSimulator, start_peer: StartPeer
+) -> None:
+    """ccxt and the project's candles feed agree on every closed candle with trades."""
+    print_trades(sim, SYMBOL, TRADE_SIZE)
+    peer = await start_peer(SCRIPT, sim, add_peer(sim, "ccxt-feed", 2), "ohlcv")
+    await peer.report("load_markets")
+    one_minute = as_decimals(await peer.step("fetch_ohlcv_1m"))
+    five_minutes = as_decimals(await peer.step("fetch_ohlcv_5m"))
+    await peer.finish()
+    url = sim.rest_url
+    assert await feed_candles("kucoin", url, "1m", HISTORY_MINUTES) == one_minute
+    assert await feed_candles("kucoin", url, "5m", FIRST_BOUNDARY_AGO + 1) == five_minutes
+    assert (len(one_minute), len(five_minutes)) == (5, 3)
+
+
 async def test_futures_fetch_ohlcv_equals_the_trade_tape(
     sim: KucoinSimulator, futures_sim: KucoinFuturesSimulator, start_peer: StartPeer
 ) -> None:
@@ -145,4 +179,13 @@ async def test_futures_fetch_ohlcv_equals_the_trade_tape(
     assert one_minute == closed_candles(trades, MINUTE_MS, now)
     assert five_minutes == closed_candles(trades, FIVE_MINUTES_MS, now)
     assert (len(one_minute), len(five_minutes)) == (5, 3)
+    # the project's perpetual feed counts volume in base units, ccxt in contracts (lots)
+    multiplier = futures_sim.state.contracts[CONTRACT].multiplier
+    url = futures_sim.rest_url
+    for interval, records, rows in (
+        ("1m", HISTORY_MINUTES, one_minute),
+        ("5m", FIRST_BOUNDARY_AGO + 1, five_minutes),
+    ):
+        in_base_units = [(*row[:5], row[5] * multiplier) for row in rows]
+        assert await feed_candles("kucoin_perpetual", url, interval, records) == in_base_units
     await peer.finish()
