@@ -97,7 +97,7 @@ async def test_funding_is_settled_at_each_configured_interval(
     await _until(lambda: len(mine()) >= 2, "two funding settlements")
     first, second = mine()[:2]
     assert first.amount < 0 and second.amount < 0  # a short receives a positive rate
-    assert second.time_ms - first.time_ms >= 500
+    assert first.time_ms % 500 == 0 and second.time_ms - first.time_ms >= 500
     rate = await fclient.get(f"/api/v1/funding-rate/{SYMBOL}/current", signed=False)
     assert rate["fundingTime"] % 500 == 0
 

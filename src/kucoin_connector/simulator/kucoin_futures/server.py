@@ -205,10 +205,13 @@ class KucoinFuturesSimulator:
         liquidated = self.margin.mark(symbol, price, self.clock.now_ms())
         return liquidated
 
-    def settle_funding(self, symbol: str | None = None) -> list[FundingPayment]:
-        """Settle funding now for ``symbol`` (default: every contract) at its rate and
-        mark price; payments are kept for ``/api/v1/funding-history``."""
-        now = self.clock.now_ms()
+    def settle_funding(
+        self, symbol: str | None = None, *, at_ms: int | None = None
+    ) -> list[FundingPayment]:
+        """Settle funding for ``symbol`` (default: every contract) at its rate and mark
+        price, stamped ``at_ms`` (the funding time; default now); payments are kept for
+        ``/api/v1/funding-history``."""
+        now = self.clock.now_ms() if at_ms is None else at_ms
         payments: list[FundingPayment] = []
         for name in [symbol] if symbol else list(self.state.contracts):
             rate, mark = self.state.funding_rate(name), self.state.mark_price(name)
@@ -288,7 +291,7 @@ class KucoinFuturesSimulator:
             await asyncio.sleep(min(1.0, interval_s / 10))
             now = self.clock.now_ms()
             if now >= due:
-                self.settle_funding()
+                self.settle_funding(at_ms=due)  # the funding time, however late noticed
                 due = self.state.next_funding(now)
 
     async def _feeds_loop(self) -> None:
