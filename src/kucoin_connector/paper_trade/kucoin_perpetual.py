@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
+
+from pydantic import Field
 
 from kucoin_connector.core.types import PositionMode
 from kucoin_connector.kucoin_perpetual.config import KUCOIN_FUTURES_BASE_URL
@@ -14,6 +16,7 @@ from kucoin_connector.registry import ConnectorSpec, KeyCheck
 
 from .config import FeeSchedule
 from .kucoin import explain_paper_error
+from .perpetual.funding import FundingSchedule
 from .perpetual.settings import PerpetualPaperSettings
 from .perpetual_exchange import PerpetualPaperExchange
 from .spec_config import PaperTradeConfig
@@ -31,9 +34,17 @@ KUCOIN_FUTURES_FEES = FeeSchedule(Decimal("0.0002"), Decimal("0.0006"))  # base 
 class KucoinPerpetualPaperTradeConfig(PaperTradeConfig):
     base_url: str = KUCOIN_FUTURES_BASE_URL
     position_mode: Literal["ONEWAY", "HEDGE"] = "ONEWAY"
+    # None: KuCoin's funding times (04:00, 12:00, 20:00 UTC); else every multiple of this
+    # interval since the epoch (a simulator settling every few seconds)
+    funding_interval_ms: Annotated[int, Field(gt=0)] | None = None
 
     def perpetual_settings(self) -> PerpetualPaperSettings:
-        return PerpetualPaperSettings(position_mode=PositionMode(self.position_mode))
+        schedule = FundingSchedule()
+        if self.funding_interval_ms is not None:
+            schedule = FundingSchedule.every(self.funding_interval_ms)
+        return PerpetualPaperSettings(
+            position_mode=PositionMode(self.position_mode), funding=schedule
+        )
 
 
 def build_kucoin_perpetual_paper_trade(
