@@ -18,7 +18,7 @@ from kucoin_connector.core.order_book import OrderBook
 from kucoin_connector.core.public_trades import PublicTrade
 from kucoin_connector.core.types import TradingRule
 from kucoin_connector.kraken.exchange import KrakenExchange
-from kucoin_connector.kraken.public_trades import KrakenTrade
+from kucoin_connector.kraken.public_trades import KrakenTrade, trade_topic
 
 __all__ = ["KrakenMarketData"]
 
@@ -51,8 +51,13 @@ class KrakenMarketData:
 
     @property
     def ready(self) -> bool:
+        """Rules loaded, every book verified, every trade topic acknowledged (a trade
+        printed before would be missed by the queue model)."""
+        active = self.exchange.book_stream.client.active_topics
         return bool(self.exchange.trading_rules) and all(
-            self.exchange.order_book(p) is not None for p in self.trading_pairs
+            self.exchange.order_book(p) is not None
+            and trade_topic(self.exchange.api.pairs.ws_symbol(p)) in active
+            for p in self.trading_pairs
         )
 
     @property
