@@ -278,9 +278,14 @@ class PerpetualPaperExchange(PaperExchange):
         fee = fill.price * fill.amount * self.fees.rate(fill.is_maker)
         self._margins.filled(order.client_order_id, fill.amount)
         side = self._order_sides.get(order.client_order_id, PositionSide.BOTH)
-        self.ledger.apply_fill(
-            order.trading_pair, order.trade_type, fill.amount, fill.price, fee, side
-        )
+        try:
+            self.ledger.apply_fill(
+                order.trading_pair, order.trade_type, fill.amount, fill.price, fee, side
+            )
+        except (InsufficientFundsError, OrderValidationError) as exc:
+            # matched after the account changed under it (a liquidation, a price far from
+            # the hold's): the fill stands, the ledger keeps what it can book
+            log.warning("%s: paper fill not booked in full: %s", order.client_order_id, exc)
         self._marks.setdefault(order.trading_pair, fill.price)
         return TradeFee(self._settle_currency, fee), (self._settle_currency,)
 
