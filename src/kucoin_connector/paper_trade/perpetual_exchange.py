@@ -78,8 +78,6 @@ def as_perpetual_options(options: OrderOptions) -> PerpetualOrderOptions:
 
 
 class PerpetualPaperExchange(PaperExchange):
-    client_order_id_prefix = "kp"
-
     def __init__(
         self,
         source: KucoinPerpetualExchange,
