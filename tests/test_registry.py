@@ -99,7 +99,8 @@ def test_broken_plugins_fail_loudly(target: str, message: str) -> None:
 
 def test_unknown_and_conflicting_ids() -> None:
     with pytest.raises(
-        ConfigurationError, match=r"unknown connector 'bitfinex' \(available: kraken, kucoin"
+        ConfigurationError,
+        match=r"unknown connector 'bitfinex' \(available: kraken, kraken_paper_trade, kucoin",
     ):
         get_connector("bitfinex")
     with pytest.raises(ConfigurationError, match="registered twice"):

@@ -10,6 +10,8 @@ from pathlib import Path
 from kucoin_connector.cli import build_parser
 from kucoin_connector.connect import Console, run_connect
 from kucoin_connector.demo import DemoSettings, run_demo
+from kucoin_connector.simulator.kraken.server import KrakenSimulator
+from kucoin_connector.simulator.kucoin_futures.server import KucoinFuturesSimulator
 from kucoin_connector.simulator.kucoin_spot.server import KucoinSimulator
 
 
@@ -64,3 +66,22 @@ async def test_demo_trades_on_paper() -> None:
     ):
         assert line in text, f"missing {line!r} in:\n{text}"
     assert "failed" not in text
+
+
+async def test_connect_the_perpetual_and_kraken_paper_connectors_asks_for_no_key(
+    tmp_path: Path,
+) -> None:
+    async with (
+        KucoinFuturesSimulator(port=0, activity=False) as futures,
+        KrakenSimulator(port=0, activity=False) as kraken,
+    ):
+        for connector_id, url in (
+            ("kucoin_perpetual_paper_trade", futures.rest_url),
+            ("kraken_paper_trade", kraken.rest_url),
+        ):
+            argv = ["connect", connector_id, "--url", url, "--config-dir", str(tmp_path)]
+            args = build_parser().parse_args(argv)
+            out, err = io.StringIO(), io.StringIO()
+            assert await run_connect(args, console(out, err)) == 0, err.getvalue()
+            assert f"You are now connected to {connector_id}." in out.getvalue()
+    assert not await asyncio.to_thread(lambda: any(tmp_path.iterdir()))

@@ -103,3 +103,11 @@ def test_kucoin_funding_times_are_04_12_20_utc() -> None:
     hours = [datetime.fromtimestamp(t / 1000, UTC).hour for t in schedule.due_between(start, end)]
     assert hours == [4, 12, 20, 4]
     assert schedule.next_after(end) - end == 8 * 3_600_000
+
+
+def test_a_simulator_schedule_funds_at_multiples_of_its_interval() -> None:
+    schedule = FundingSchedule.every(400)
+    assert schedule.due_between(1000, 2000) == [1200, 1600, 2000]
+    assert schedule.next_after(2000) == 2400
+    with pytest.raises(ValueError, match="positive"):
+        FundingSchedule.every(0)

@@ -4,6 +4,10 @@
 checksum fails (or whose update arrives without a snapshot) is resynced alone: its topic
 is unsubscribed and subscribed again, which brings a fresh snapshot. After a reconnect
 every book topic is resubscribed by the WsClient, each with a snapshot.
+
+Listeners (e.g. the paper trading engine): ``add_book_listener`` is called with the WS v2
+symbol after each applied book message; ``add_trade_listener`` with each public trade. The
+``trade`` channel is subscribed only when a trade listener was added before ``start``.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from .book import KrakenBook
 from .book_messages import decode_keeping_numbers, parse_v2_book
 from .book_tracker import BookOutcome, BookTracker
 from .executions import ExecutionReport, is_balances_message, parse_executions
+from .public_trades import KrakenTrade, parse_v2_trades, trade_topic
 from .ws_adapter import BALANCES_TOPIC, EXECUTIONS_TOPIC, KrakenWsAdapter, book_topic
 
 __all__ = ["KrakenBookStream", "KrakenUserStream"]
@@ -40,6 +45,14 @@ class KrakenBookStream:
             name="kraken-book",
         )
         self.resyncs = 0
+        self._book_listeners: list[Callable[[str], None]] = []
+        self._trade_listeners: list[Callable[[KrakenTrade], None]] = []
+
+    def add_book_listener(self, callback: Callable[[str], None]) -> None:
+        self._book_listeners.append(callback)
+
+    def add_trade_listener(self, callback: Callable[[KrakenTrade], None]) -> None:
+        self._trade_listeners.append(callback)
 
     def book(self, ws_symbol: str) -> KrakenBook | None:
         return self.tracker.book(ws_symbol)
@@ -49,7 +62,11 @@ class KrakenBookStream:
         await self.subscribe(ws_symbols)
 
     async def subscribe(self, ws_symbols: Iterable[str]) -> None:
-        await self.client.subscribe([book_topic(s) for s in ws_symbols])
+        symbols = list(ws_symbols)
+        topics = [book_topic(s) for s in symbols]
+        if self._trade_listeners:
+            topics += [trade_topic(s) for s in symbols]
+        await self.client.subscribe(topics)
 
     async def stop(self) -> None:
         await self._tasks.cancel_all()
@@ -59,11 +76,22 @@ class KrakenBookStream:
     def _on_message(self, message: Any) -> None:
         parts = parse_v2_book(message)
         if parts is None:
-            return  # heartbeat, ticker, ...
+            self._on_trades(message)
+            return
         for part in parts:
-            if self.tracker.on_message(part) is BookOutcome.RESYNC:
+            outcome = self.tracker.on_message(part)
+            if outcome is BookOutcome.RESYNC:
                 self.resyncs += 1
                 self._tasks.spawn(self._resync(part.symbol))
+            elif outcome is BookOutcome.APPLIED:
+                for callback in self._book_listeners:
+                    callback(part.symbol)
+
+    def _on_trades(self, message: Any) -> None:
+        trades = parse_v2_trades(message)
+        for trade in trades or ():  # None: heartbeat, ticker, ...
+            for callback in self._trade_listeners:
+                callback(trade)
 
     async def _resync(self, ws_symbol: str) -> None:
         topic = book_topic(ws_symbol)

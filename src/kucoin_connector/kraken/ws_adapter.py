@@ -1,6 +1,7 @@
 """Kraken's WebSocket v2 protocol for the core's ``WsClient``.
 
 Topics: ``book:<SYMBOL>`` (public, at the adapter's depth, snapshot first),
+``trade:<SYMBOL>`` (public trades, no snapshot),
 ``executions`` and ``balances`` (private; the token goes in the subscribe params). On the
 private endpoint a fresh token is fetched before every connect (``GetWebSocketsToken``;
 valid 15 minutes until used, then as long as the subscription lasts). Kraken greets a
@@ -18,6 +19,8 @@ from typing import Any
 from kucoin_connector.core.errors import ConfigurationError
 from kucoin_connector.core.urls import require_secure_url
 from kucoin_connector.core.ws_protocol import WsConnectSpec
+
+from .public_trades import trade_topic_symbol
 
 __all__ = ["BALANCES_TOPIC", "EXECUTIONS_TOPIC", "KrakenWsAdapter", "book_topic"]
 
@@ -102,6 +105,10 @@ class KrakenWsAdapter:
             params = {"channel": "book", "symbol": [topic[len(_BOOK_PREFIX) :]]}
             if method == "subscribe":
                 params.update(depth=self._book_depth, snapshot=True)
+        elif (trade_symbol := trade_topic_symbol(topic)) is not None:
+            params = {"channel": "trade", "symbol": [trade_symbol]}
+            if method == "subscribe":
+                params["snapshot"] = False  # recent history is not news
         elif topic in (EXECUTIONS_TOPIC, BALANCES_TOPIC):
             if self._token is None:
                 raise ConfigurationError(f"{topic} needs a token (private endpoint)")

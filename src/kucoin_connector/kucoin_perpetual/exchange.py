@@ -60,6 +60,7 @@ from .contracts import ContractBook, ContractSpec
 from .endpoints import rate_limits as futures_rate_limits
 from .errors import raise_for_kucoin_futures
 from .orders import MarginMode, OrderRequest, PerpetualOrderOptions, order_body
+from .public_feeds import FuturesPublicFeeds
 from .stream import PrivateStreamRouter, StreamTargets
 from .streams import ORDERS_TOPIC, WALLET_TOPIC, FuturesStreams, level2_topic, position_topic
 from .translate import (
@@ -171,6 +172,11 @@ class KucoinPerpetualExchange(ExchangeBase):
                 refresh_fills=self._refresh_fills,
             )
         )
+        self.public_feeds = FuturesPublicFeeds(  # trades, marks, funding rates, book hooks
+            pair_for_symbol=self.pair_for_symbol,
+            contract_size_for=lambda symbol: self.contracts.spec_for_symbol(symbol).contract_size,
+            clock_ms=self._clock,
+        )
         self._use_websocket = use_websocket
         self._streams = FuturesStreams(self.api, throttler, ws_transport=ws_transport)
         self._started = False
@@ -223,12 +229,21 @@ class KucoinPerpetualExchange(ExchangeBase):
             self._tasks.spawn(self._reconcile_loop())
         if symbols:
             await self._streams.start_public(
-                [level2_topic(s) for s in symbols],
-                self._books.on_stream_message,
+                [*(level2_topic(s) for s in symbols), *self.public_feeds.topics(symbols)],
+                self._on_public_message,
                 self._public_reconnected,
             )
             for symbol in symbols:
                 self._books.schedule_resync(symbol)
+
+    def _on_public_message(self, message: Any) -> None:
+        self._books.on_stream_message(message)
+        self.public_feeds.on_message(message)
+
+    @property
+    def order_book_source(self) -> FuturesPublicFeeds:
+        """Listeners of the public data, named as on the spot connector."""
+        return self.public_feeds
 
     async def _public_reconnected(self) -> None:
         self._books.resync_all()

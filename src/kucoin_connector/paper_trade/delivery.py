@@ -16,7 +16,7 @@ log = logging.getLogger(__name__)
 
 class Delivery:
     def __init__(self) -> None:
-        self._queue: asyncio.Queue[tuple[float, Callable[[], None]]] = asyncio.Queue()
+        self._queue: asyncio.Queue[tuple[float, Callable[[], object]]] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
 
     def start(self) -> None:
@@ -29,7 +29,7 @@ class Delivery:
             task.cancel()
             await asyncio.gather(task, return_exceptions=True)
 
-    def send(self, delay_s: float, action: Callable[[], None]) -> None:
+    def send(self, delay_s: float, action: Callable[[], object]) -> None:
         """Run ``action`` ``delay_s`` from now, after everything sent before it."""
         due = asyncio.get_running_loop().time() + delay_s
         self._queue.put_nowait((due, action))

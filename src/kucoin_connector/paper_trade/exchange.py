@@ -123,12 +123,11 @@ class PaperExchange(ExchangeBase):
             raise
 
     async def _start_parts(self) -> None:
+        if not self._listening:  # before start: a source subscribes what its listeners need
+            self._listen(self.source)
+            self._listening = True
         await self.source.start()
         self._trading_rules = dict(self.source.trading_rules)
-        if not self._listening:
-            self.source.order_book_source.add_book_listener(self._on_book)
-            self.source.order_book_source.add_trade_listener(self._on_trade)
-            self._listening = True
         if self.settings.latency is None:
             round_trip = DEFAULT_ROUND_TRIP_MS
             if self._probe is not None:
@@ -139,6 +138,10 @@ class PaperExchange(ExchangeBase):
         self._delivery.start()
         self._tasks.spawn(self._settle_loop())
         await self.refresh_balances()
+
+    def _listen(self, source: MarketDataConnector) -> None:
+        source.order_book_source.add_book_listener(self._on_book)
+        source.order_book_source.add_trade_listener(self._on_trade)
 
     async def stop(self) -> None:
         await self._tasks.cancel_all()
@@ -225,10 +228,9 @@ class PaperExchange(ExchangeBase):
             base_increment=rule.min_base_amount_increment,
             taker_fee_rate=self.fees.taker,
         )
-        asset, amount = hold_for(request, matcher, order.trading_pair, self.fees.taker)
         try:
-            self.accounts.hold(order.client_order_id, asset, amount)
-        except InsufficientFundsError:
+            held_assets = self._hold(order, request, matcher, options)
+        except (InsufficientFundsError, InvalidOrderError):
             await asyncio.sleep(self._latency.response_s())
             raise
         exchange_order_id = f"paper-{next(self._exchange_ids)}"
@@ -236,7 +238,7 @@ class PaperExchange(ExchangeBase):
         result = matcher.submit(request, self._clock())
         acked = asyncio.Event()
         self._delivery.send(self._latency.response_s(), lambda: self._ack(record, acked))
-        self._send_balances(asset)
+        self._send_balances(*held_assets)
         self._execute(order.trading_pair, list(result.fills))
         if result.outcome is Outcome.CANCELLED:
             self._finish(record, OrderState.CANCELED, result.reason)
@@ -277,31 +279,61 @@ class PaperExchange(ExchangeBase):
     async def _fetch_balances(self) -> dict[str, Balance]:
         return self.accounts.balances()
 
+    # ------------------------------------------------------------------ accounting hooks
+    def _hold(
+        self,
+        order: InFlightOrder,
+        request: PaperOrderRequest,
+        matcher: PaperMatcher,
+        options: OrderOptions,
+    ) -> tuple[str, ...]:
+        """Hold what the order may spend (InsufficientFundsError when short); return the
+        assets whose balances changed. Spot: quote for a buy, base for a sell."""
+        asset, amount = hold_for(request, matcher, order.trading_pair, self.fees.taker)
+        self.accounts.hold(order.client_order_id, asset, amount)
+        return (asset,)
+
+    def _settle_fill(self, record: PaperRecord, fill: Fill) -> tuple[TradeFee, tuple[str, ...]]:
+        """Book one fill; return its fee and the assets whose balances changed."""
+        base, quote = split_trading_pair(record.order.trading_pair)
+        fee = fill.price * fill.amount * self.fees.rate(fill.is_maker)
+        settlement = FillSettlement(
+            fill.order_id, record.order.trade_type, base, quote, fill.price, fill.amount, fee
+        )
+        self.accounts.settle(settlement)
+        return TradeFee(quote, fee), (base, quote)
+
+    def _release_hold(self, client_order_id: str) -> tuple[str, ...]:
+        asset = self.accounts.release(client_order_id)
+        return (asset,) if asset is not None else ()
+
+    def _balance_now(self, asset: str) -> Balance:
+        return self.accounts.balance(asset)
+
     # ------------------------------------------------------------------ executions
     def _execute(self, trading_pair: str, fills: list[Fill]) -> None:
-        base, quote = split_trading_pair(trading_pair)
         for fill in fills:
             record = self._records.get(fill.order_id)
             if record is None:
                 continue
-            fee = fill.price * fill.amount * self.fees.rate(fill.is_maker)
-            settlement = FillSettlement(
-                fill.order_id, record.order.trade_type, base, quote, fill.price, fill.amount, fee
-            )
-            self.accounts.settle(settlement)
-            trade = record.add_fill(fill, TradeFee(quote, fee))
+            fee, assets = self._settle_fill(record, fill)
+            trade = record.add_fill(fill, fee)
             self.fill_log.append(trade)
             self._delivery.send(
                 self._latency.response_s(), functools.partial(self._deliver_fill, record, trade)
             )
-            self._send_balances(base, quote)
+            self._send_balances(*assets)
+            self._after_fill(record, trade)
             if record.is_complete:
                 self._finish(record, OrderState.FILLED, "")
+
+    def _after_fill(self, record: PaperRecord, trade: TradeUpdate) -> None:
+        """Called after each fill is booked (derivatives publish positions here)."""
 
     def _finish(self, record: PaperRecord, state: OrderState, reason: str) -> None:
         """The order is done on the paper venue: free its hold, tell the connector."""
         record.state = state
-        asset = self.accounts.release(record.order.client_order_id)
+        released = self._release_hold(record.order.client_order_id)
         update = OrderUpdate(
             trading_pair=record.order.trading_pair,
             update_timestamp_ms=self._clock(),
@@ -313,8 +345,8 @@ class PaperExchange(ExchangeBase):
         self._delivery.send(
             self._latency.response_s(), lambda: self.order_tracker.process_order_update(update)
         )
-        if asset is not None:
-            self._send_balances(asset)
+        if released:
+            self._send_balances(*released)
 
     def _ack(self, record: PaperRecord, acked: asyncio.Event) -> None:
         record.acknowledged = True
@@ -334,7 +366,7 @@ class PaperExchange(ExchangeBase):
         self.order_tracker.process_trade_update(trade)
 
     def _send_balances(self, *assets: str) -> None:
-        balances = [self.accounts.balance(asset) for asset in assets]
+        balances = [self._balance_now(asset) for asset in assets]
         self._delivery.send(self._latency.response_s(), lambda: self._publish_balances(balances))
 
     def _publish_balances(self, balances: list[Balance]) -> None:
