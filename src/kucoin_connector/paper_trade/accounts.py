@@ -36,26 +36,34 @@ class FillSettlement:
 
 
 class PaperAccounts:
+    """Paper balances and holds per asset: ``available = total - held``."""
+
     def __init__(self, balances: Mapping[str, Decimal] | None = None) -> None:
         self._totals: dict[str, Decimal] = {a: Decimal(v) for a, v in (balances or {}).items()}
         self._holds: dict[str, _Hold] = {}
 
     def total(self, asset: str) -> Decimal:
+        """The asset's total balance."""
         return self._totals.get(asset, ZERO)
 
     def held(self, asset: str) -> Decimal:
+        """What open paper orders hold of the asset."""
         return sum((h.amount for h in self._holds.values() if h.asset == asset), ZERO)
 
     def available(self, asset: str) -> Decimal:
+        """Total minus held."""
         return self.total(asset) - self.held(asset)
 
     def balance(self, asset: str) -> Balance:
+        """The asset's balance as the live connector reports one."""
         return Balance(asset, self.total(asset), self.available(asset))
 
     def balances(self) -> dict[str, Balance]:
+        """Every asset's balance, by asset name."""
         return {asset: self.balance(asset) for asset in sorted(self._totals)}
 
     def deposit(self, asset: str, amount: Decimal) -> None:
+        """Credit (or, negative, debit) the asset."""
         self._totals[asset] = self.total(asset) + amount
 
     def hold(self, order_id: str, asset: str, amount: Decimal) -> None:

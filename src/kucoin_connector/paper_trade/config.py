@@ -20,6 +20,7 @@ class FeeSchedule:
     taker: Decimal
 
     def rate(self, is_maker: bool) -> Decimal:
+        """The maker or taker fee rate."""
         return self.maker if is_maker else self.taker
 
 

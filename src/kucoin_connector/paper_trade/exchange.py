@@ -63,6 +63,9 @@ def default_paper_client_order_id() -> str:
 
 
 class PaperExchange(ExchangeBase):
+    """Paper trading behind the live connector's surface and events, driven by a real
+    connector's public data only (see docs/paper-trading.md)."""
+
     client_order_id_prefix = "pt"
 
     def __init__(
@@ -144,6 +147,7 @@ class PaperExchange(ExchangeBase):
         source.order_book_source.add_trade_listener(self._on_trade)
 
     async def stop(self) -> None:
+        """Stop the market data, the delivery of delayed messages and background tasks."""
         await self._tasks.cancel_all()
         await self._delivery.stop()
         await self.source.stop()
@@ -151,16 +155,19 @@ class PaperExchange(ExchangeBase):
         self._tasks.reopen()
 
     async def wait_ready(self, timeout_s: float = 30.0) -> None:
+        """Wait until the market data and the accounts are ready (TimeoutError)."""
         async with asyncio.timeout(timeout_s):
             while not self.ready:  # noqa: ASYNC110 - readiness has many sources: poll it
                 await asyncio.sleep(0.05)
 
     @property
     def latency(self) -> LatencyModel:
+        """The latency model in use (measured at start unless configured)."""
         return self._latency.model
 
     @property
     def status_dict(self) -> dict[str, bool]:
+        """Readiness by part."""
         return {
             "market_data_ready": self.source.ready,
             "trading_rule_initialized": bool(self._trading_rules),
@@ -169,16 +176,20 @@ class PaperExchange(ExchangeBase):
 
     @property
     def ready(self) -> bool:
+        """True once started and every ``status_dict`` entry is."""
         return self._started and all(self.status_dict.values())
 
     @property
     def trading_pairs(self) -> list[str]:
+        """The pairs followed."""
         return self.source.trading_pairs
 
     def get_order_book(self, trading_pair: str) -> OrderBook:
+        """The live public book the paper engine trades against."""
         return self.source.get_order_book(trading_pair)
 
     def matcher(self, trading_pair: str) -> PaperMatcher:
+        """The pair's paper matcher (created on first use)."""
         matcher = self._matchers.get(trading_pair)
         if matcher is None:
             matcher = self._matchers[trading_pair] = PaperMatcher(self.settings.queue)

@@ -41,6 +41,9 @@ _BUY, _SELL = TradeType.BUY, TradeType.SELL
 
 
 class PaperMatcher:
+    """One pair's paper matching: resting orders with their queue positions, fed the
+    public book and trades; marketable orders walk the book."""
+
     def __init__(self, settings: QueueSettings | None = None) -> None:
         self._settings = settings or QueueSettings()
         self._bids: list[Level] = []  # best first
@@ -54,10 +57,12 @@ class PaperMatcher:
 
     # ------------------------------------------------------------------ queries
     def resting(self, order_id: str) -> RestingOrder | None:
+        """A resting paper order by id (None when done or unknown)."""
         return self._orders.get(order_id)
 
     @property
     def resting_orders(self) -> list[RestingOrder]:
+        """Every resting paper order of the pair."""
         return list(self._orders.values())
 
     def visible_for_taker(self, side: TradeType) -> list[Level]:

@@ -20,17 +20,21 @@ DEFAULT_ROUND_TRIP_MS = 50.0  # used when nothing could be measured
 
 @dataclass(frozen=True, slots=True)
 class LatencyModel:
+    """Delays of order entry and of acknowledgements (plus jitter), in milliseconds."""
+
     entry_ms: float
     response_ms: float
     jitter_ms: float = 0.0
 
     @classmethod
     def from_round_trip(cls, round_trip_ms: float, jitter_ms: float = 0.0) -> LatencyModel:
+        """Half a measured round trip each way."""
         half = max(0.0, round_trip_ms) / 2
         return cls(entry_ms=half, response_ms=half, jitter_ms=jitter_ms)
 
     @classmethod
     def zero(cls) -> LatencyModel:
+        """No delay (tests and replays)."""
         return cls(0.0, 0.0)
 
 

@@ -25,12 +25,17 @@ from .models import ZERO, Fill, RestingOrder
 
 
 class CancelAdvance(Enum):
+    """How size leaving a level without a trade moves a resting paper order forward."""
+
     NONE = "none"  # risk averse: only trades move an order forward
     PROPORTIONAL = "proportional"  # by the share of the level ahead of the order
 
 
 @dataclass(frozen=True, slots=True)
 class QueueSettings:
+    """The queue model's choices: cancel advance, how long a level decrease waits for its
+    trade, and whether a trade through the price fills the whole order."""
+
     cancel_advance: CancelAdvance = CancelAdvance.NONE
     trade_match_window_ms: int = 1000
     through_fills_all: bool = False  # a trade through the price fills the whole order
