@@ -11,7 +11,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable, Coroutine, Iterable
-from typing import Any
+from types import TracebackType
+from typing import Any, Self
 
 from aiohttp import web
 
@@ -78,3 +79,59 @@ def bound_port(runner: web.AppRunner) -> int | None:
             port: Any = address[1]
             return int(port)
     return None
+
+
+class ServedVenue:
+    """What every venue's simulator shares: its URLs, start/stop on an :class:`AppServer`,
+    and use as ``async with``. A venue implements :meth:`start` (build its app and
+    background coroutines, then :meth:`_serve`) and :meth:`_close_connections`."""
+
+    _server: AppServer
+    rest_url: str
+    ws_url: str
+
+    async def start(self) -> None:
+        raise NotImplementedError
+
+    async def _close_connections(self) -> None:
+        """Close the venue's WebSocket connections (before the app shuts down)."""
+        raise NotImplementedError
+
+    async def _serve(
+        self,
+        app: web.Application,
+        background: Iterable[Coroutine[Any, Any, None]],
+        ws_path: str,
+    ) -> None:
+        await self._server.start(app, background)
+        self.rest_url = self._server.url("http")
+        self.ws_url = self._server.url("ws", ws_path)
+
+    async def stop(self) -> None:
+        await self._server.stop(self._close_connections)
+
+    @property
+    def host(self) -> str:
+        return self._server.host
+
+    @property
+    def port(self) -> int:
+        """The port served (the bound one once started on port 0)."""
+        return self._server.port
+
+    @property
+    def served_app(self) -> web.Application | None:
+        """The aiohttp app being served (None when stopped): its router lists the routes."""
+        return self._server.app
+
+    async def __aenter__(self) -> Self:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.stop()

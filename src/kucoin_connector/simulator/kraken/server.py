@@ -16,9 +16,6 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from types import TracebackType
-
-from aiohttp import web
 
 from ..engine.accounts import Accounts
 from ..engine.clock import SimClock
@@ -27,7 +24,7 @@ from ..engine.faults import FaultInjector
 from ..engine.market import MarketActivity
 from ..engine.models import SequentialIds
 from ..engine.specs import default_spec, initial_price
-from ..serving import AppServer
+from ..serving import AppServer, ServedVenue
 from .app import WS_PATH, build_app
 from .auth import KrakenKey, KrakenKeyStore, Lockout
 from .hub import KrakenHub
@@ -60,7 +57,7 @@ class KrakenSettings:
     lockout_s: float = 60.0
 
 
-class KrakenSimulator:
+class KrakenSimulator(ServedVenue):
     def __init__(
         self,
         *,
@@ -181,35 +178,7 @@ class KrakenSimulator:
         self.market.seed_books()
         self.publisher.flush()
         background = [self.market.run(self.activity_rate_hz)] if self.activity else []
-        await self._server.start(build_app(self.state, self.ws_endpoint), background)
-        self.rest_url = self._server.url("http")
-        self.ws_url = self._server.url("ws", WS_PATH)
+        await self._serve(build_app(self.state, self.ws_endpoint), background, WS_PATH)
 
-    async def stop(self) -> None:
-        await self._server.stop(self.hub.close_all)
-
-    @property
-    def host(self) -> str:
-        return self._server.host
-
-    @property
-    def port(self) -> int:
-        """The port served (the bound one once started on port 0)."""
-        return self._server.port
-
-    @property
-    def served_app(self) -> web.Application | None:
-        """The aiohttp app being served (None when stopped): its router lists the routes."""
-        return self._server.app
-
-    async def __aenter__(self) -> KrakenSimulator:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.stop()
+    async def _close_connections(self) -> None:
+        await self.hub.close_all()

@@ -19,7 +19,6 @@ import random
 import time
 from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
-from types import TracebackType
 
 from aiohttp import web
 
@@ -39,7 +38,7 @@ from ..kucoin_spot.server import SimCredentials
 from ..kucoin_spot.tokens import TokenStore
 from ..kucoin_spot.ws import WsEndpoint, WsSettings
 from ..kucoin_spot.ws_hub import WsHub
-from ..serving import AppServer
+from ..serving import AppServer, ServedVenue
 from . import rest_index, rest_market, rest_orders, rest_positions, ws_topics
 from .candles_feed import LimitCandles
 from .contracts import DEFAULT_CONTRACTS, FUNDING_INTERVAL_MS, ContractDef
@@ -53,7 +52,7 @@ DEFAULT_USER = "sim-futures-user"
 DEFAULT_BALANCES: Mapping[str, str] = {"USDT": "100000"}
 
 
-class KucoinFuturesSimulator:
+class KucoinFuturesSimulator(ServedVenue):
     """Serves KuCoin Futures' REST + WebSocket API on loopback from the shared engine."""
 
     def __init__(
@@ -249,39 +248,11 @@ class KucoinFuturesSimulator:
         background = [self._funding_loop(), self._feeds_loop()]
         if self.activity:
             background.append(self.market.run(self.activity_rate_hz))
-        await self._server.start(app, background)
-        self.rest_url = self._server.url("http")
-        self.ws_url = self._server.url("ws", WS_PATH)
+        await self._serve(app, background, WS_PATH)
         self.state.ws_url = self.ws_url
 
-    async def stop(self) -> None:
-        await self._server.stop(self.state.hub.close_all)
-
-    @property
-    def host(self) -> str:
-        return self._server.host
-
-    @property
-    def port(self) -> int:
-        """The port served (the bound one once started on port 0)."""
-        return self._server.port
-
-    @property
-    def served_app(self) -> web.Application | None:
-        """The aiohttp app being served (None when stopped): its router lists the routes."""
-        return self._server.app
-
-    async def __aenter__(self) -> KucoinFuturesSimulator:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.stop()
+    async def _close_connections(self) -> None:
+        await self.state.hub.close_all()
 
     async def _funding_loop(self) -> None:
         """Settle funding at each funding-interval boundary of the simulator's clock."""

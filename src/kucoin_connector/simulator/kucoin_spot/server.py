@@ -20,9 +20,6 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from types import TracebackType
-
-from aiohttp import web
 
 from ..engine.accounts import Accounts
 from ..engine.clock import SimClock
@@ -32,7 +29,7 @@ from ..engine.faults import FaultInjector
 from ..engine.market import MarketActivity
 from ..engine.models import SequentialIds
 from ..engine.specs import default_spec, initial_price
-from ..serving import AppServer
+from ..serving import AppServer, ServedVenue
 from .app import build_app
 from .auth import ALL_PERMISSIONS, ApiKey, KeyStore
 from .candles import TradeTape
@@ -65,7 +62,7 @@ class SimCredentials:
     user_id: str = DEFAULT_USER
 
 
-class KucoinSimulator:
+class KucoinSimulator(ServedVenue):
     """Serves KuCoin's REST + WebSocket API on loopback from an in-memory exchange."""
 
     def __init__(
@@ -236,39 +233,11 @@ class KucoinSimulator:
         ]
         if self.activity:
             background.append(self.market.run(self.activity_rate_hz))
-        await self._server.start(build_app(self.state, self.services), background)
-        self.rest_url = self._server.url("http")
-        self.ws_url = self._server.url("ws", WS_PATH)
+        await self._serve(build_app(self.state, self.services), background, WS_PATH)
         self.state.ws_url = self.ws_url
 
-    async def stop(self) -> None:
-        await self._server.stop(self.state.hub.close_all)
-
-    @property
-    def host(self) -> str:
-        return self._server.host
-
-    @property
-    def port(self) -> int:
-        """The port served (the bound one once started on port 0)."""
-        return self._server.port
-
-    @property
-    def served_app(self) -> web.Application | None:
-        """The aiohttp app being served (None when stopped): its router lists the routes."""
-        return self._server.app
-
-    async def __aenter__(self) -> KucoinSimulator:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.stop()
+    async def _close_connections(self) -> None:
+        await self.state.hub.close_all()
 
     async def _housekeeping(self, feed: SnapshotFeed) -> None:
         last_snapshot = 0.0
