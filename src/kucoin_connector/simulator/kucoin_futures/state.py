@@ -12,6 +12,7 @@ from ..engine.faults import FaultInjector
 from ..engine.margin import FundingPayment, MarginLedger
 from ..engine.positions import PositionBook
 from ..kucoin_spot.auth import KeyStore
+from ..kucoin_spot.ratelimit import RateLimitConfig, RateLimiter
 from ..kucoin_spot.tokens import TokenStore
 from ..kucoin_spot.ws import WsSettings
 from ..kucoin_spot.ws_hub import WsHub
@@ -36,6 +37,8 @@ class FuturesState:
     next_funding_ms: int = 0
     funding_interval_ms: int = FUNDING_INTERVAL_MS
     funding_history: list[FundingPayment] = field(default_factory=list)
+    # KuCoin's 429 pools; disabled by default, as on spot (the futures pool is not modelled)
+    limiter: RateLimiter = field(default_factory=lambda: RateLimiter(RateLimitConfig()))
 
     @property
     def positions(self) -> PositionBook:

@@ -19,7 +19,7 @@ from . import (
     rest_transfers,
 )
 from .http_faults import LOOPBACK, MIDDLEWARES, WS_PATH, install, rate_limit_headers
-from .routing import STATE_KEY, add_routes
+from .routing import KUCOIN_CODES, STATE_KEY, add_routes
 from .services import SERVICES_KEY, SpotServices
 from .state import SimState
 from .wire import error_response
@@ -65,5 +65,5 @@ def build_app(state: SimState, services: SpotServices) -> web.Application:
     # (/api/v1/accounts/transferable vs /api/v1/accounts/{accountId}).
     extra = (rest_account_mode, rest_transfers, rest_dcp, rest_oco)
     for module in (*extra, rest_public, rest_orders, rest_hf, rest_batch, rest_accounts):
-        add_routes(app, module.ROUTES)
+        add_routes(app, module.ROUTES, STATE_KEY, KUCOIN_CODES)
     return app

@@ -1,18 +1,26 @@
-"""Route declarations and the per-route wrapper: rate limit, authentication, envelope."""
+"""Route declarations and the per-route wrapper: rate limit, authentication, envelope.
+
+Shared by the KuCoin front-ends (spot here, futures in ``kucoin_futures``): a route's
+context and declaration are generic in the front-end's state (:class:`VenueState`), and
+:func:`add_routes` takes the front-end's state key and its table of KuCoin codes.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, Protocol, TypeVar
 
 from aiohttp import web
 from multidict import MultiMapping
 
+from ..engine.clock import SimClock
+from ..engine.faults import FaultInjector
 from ..engine.models import EngineError, Reject
-from .auth import PERMISSION_GENERAL, AuthFailure, verify_request
+from .auth import PERMISSION_GENERAL, AuthFailure, KeyStore, verify_request
+from .ratelimit import RateLimiter
 from .state import SimState
 from .wire import ApiError, bad_param, error_response, ok
 
@@ -25,11 +33,23 @@ RATE_LIMITED_MSG = "Too Many Requests"
 FAULT_DELAY_KEY: web.RequestKey[float] = web.RequestKey("kucoin_sim_fault_delay_s", float)
 
 
-@dataclass
-class Ctx:
-    """What a handler gets: the shared state, the caller and the request parts."""
+class VenueState(Protocol):
+    """What the route wrapper needs of a KuCoin front-end's state."""
 
-    state: SimState
+    keys: KeyStore
+    clock: SimClock
+    faults: FaultInjector
+    limiter: RateLimiter
+
+
+S = TypeVar("S", bound=VenueState)
+
+
+@dataclass
+class VenueCtx(Generic[S]):
+    """What a handler gets: the front-end's state, the caller and the request parts."""
+
+    state: S
     request: web.Request
     user_id: str
     query: MultiMapping[str]
@@ -50,21 +70,25 @@ class Ctx:
         return self.state.clock.now_ms()
 
 
-Handler = Callable[[Ctx], Awaitable[Any]]
-
-
 @dataclass(frozen=True)
-class Route:
+class VenueRoute(Generic[S]):
     method: str
     path: str
-    handler: Handler
+    handler: Callable[[VenueCtx[S]], Awaitable[Any]]
     signed: bool = False
     permission: str = PERMISSION_GENERAL
 
 
-def wrap(route: Route) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+Ctx = VenueCtx[SimState]  # the spot front-end's
+Route = VenueRoute[SimState]
+Handler = Callable[[Ctx], Awaitable[Any]]
+
+
+def wrap(
+    route: VenueRoute[S], state_key: web.AppKey[S], codes: Mapping[Reject, str]
+) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
     async def endpoint(request: web.Request) -> web.StreamResponse:
-        state = request.app[STATE_KEY]
+        state = request.app[state_key]
         body = await request.read()
         user_id = ""
         pool, identity = "public", request.remote or ""
@@ -89,11 +113,11 @@ def wrap(route: Route) -> Callable[[web.Request], Awaitable[web.StreamResponse]]
         if decision is not None and not decision.allowed:
             return error_response("429000", RATE_LIMITED_MSG, 429, headers)
         await _fault_delay(request)
-        ctx = Ctx(state, request, user_id, request.query, body)
+        ctx = VenueCtx(state, request, user_id, request.query, body)
         try:
             data = await route.handler(ctx)
         except EngineError as exc:
-            code = KUCOIN_CODES[exc.reason]
+            code = codes[exc.reason]
             return error_response(code, exc.message, engine_status(code), headers)
         except ApiError as exc:
             return error_response(exc.code, exc.message, exc.status, headers)
@@ -137,6 +161,11 @@ def engine_status(code: str) -> int:
     return 200
 
 
-def add_routes(app: web.Application, routes: list[Route]) -> None:
+def add_routes(
+    app: web.Application,
+    routes: list[VenueRoute[S]],
+    state_key: web.AppKey[S],
+    codes: Mapping[Reject, str],
+) -> None:
     for route in routes:
-        app.router.add_route(route.method, route.path, wrap(route))
+        app.router.add_route(route.method, route.path, wrap(route, state_key, codes))
