@@ -17,7 +17,7 @@ the declarations into the throttler table:
 from __future__ import annotations
 
 import string
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 from urllib.parse import quote
@@ -98,8 +98,12 @@ class Endpoint:
         return self.path.format(**quoted)
 
 
-def _ep(name: str, method: str, path: str, *, signed: bool, weight: int) -> Endpoint:
+def declare(name: str, method: str, path: str, *, signed: bool, weight: int) -> Endpoint:
+    """An endpoint whose rate-limit id is its name (KuCoin's futures table uses it too)."""
     return Endpoint(name, method, path, signed, limit_id=name, weight=weight)
+
+
+_ep = declare
 
 
 _ALL: tuple[Endpoint, ...] = (
@@ -189,7 +193,8 @@ _ALL: tuple[Endpoint, ...] = (
 )
 
 
-def _index(endpoints: Iterable[Endpoint]) -> Mapping[str, Endpoint]:
+def index_endpoints(endpoints: Iterable[Endpoint]) -> Mapping[str, Endpoint]:
+    """name -> Endpoint, read-only; a name declared twice is a ConfigurationError."""
     table: dict[str, Endpoint] = {}
     for endpoint in endpoints:
         if endpoint.name in table:
@@ -198,7 +203,7 @@ def _index(endpoints: Iterable[Endpoint]) -> Mapping[str, Endpoint]:
     return MappingProxyType(table)
 
 
-ENDPOINTS: Mapping[str, Endpoint] = _index(_ALL)
+ENDPOINTS: Mapping[str, Endpoint] = index_endpoints(_ALL)
 """name -> Endpoint (read-only)."""
 
 
@@ -221,7 +226,7 @@ TODAY_POOLS: Mapping[str, PoolLimit] = MappingProxyType(
 """Today's weighted resource pools (VIP0): public 2000 / 30 s per IP, spot 4000 / 30 s."""
 
 # WebSocket budgets from the seed: 30 connects per minute, 120 (un)subscribes per minute.
-_WS_LIMITS = (
+WS_LIMITS = (
     RateLimit(limit_id=WS_CONNECT_LIMIT_ID, limit=30, time_interval_s=60.0),
     RateLimit(limit_id=WS_SUBSCRIBE_LIMIT_ID, limit=120, time_interval_s=60.0),
 )
@@ -270,16 +275,29 @@ def rate_limits(
             raise ConfigurationError(f"weighted_pools lacks {sorted(missing)}")
     for pool_name, pool in pools.items():
         _check_pool(pool_name, pool)
+    return pooled_limits(pools, ENDPOINTS.values(), lambda e: e.pool, weighted=weighted)
+
+
+def pooled_limits(
+    pools: Mapping[str, PoolLimit],
+    endpoints: Iterable[Endpoint],
+    pool_of: Callable[[Endpoint], str],
+    *,
+    weighted: bool = True,
+) -> list[RateLimit]:
+    """The throttler table: each pool, one limit per endpoint linked to its pool (an
+    endpoint consumes its weight, or 1 when not ``weighted``), and the WS limits."""
     table = [
         RateLimit(limit_id=name, limit=pool.limit, time_interval_s=pool.time_interval_s)
         for name, pool in pools.items()
     ]
     declared = {limit.limit_id for limit in table}
-    for endpoint in ENDPOINTS.values():
+    for endpoint in endpoints:
         if endpoint.limit_id in declared:  # endpoints may share one limit id
             continue
         declared.add(endpoint.limit_id)
-        pool = pools[endpoint.pool]
+        pool_name = pool_of(endpoint)
+        pool = pools[pool_name]
         weight = min(endpoint.weight, pool.limit) if weighted else 1
         table.append(
             RateLimit(
@@ -287,8 +305,8 @@ def rate_limits(
                 limit=pool.limit,
                 time_interval_s=pool.time_interval_s,
                 weight=weight,
-                linked_limits=(LinkedLimit(endpoint.pool, weight),),
+                linked_limits=(LinkedLimit(pool_name, weight),),
             )
         )
-    table.extend(_WS_LIMITS)
+    table.extend(WS_LIMITS)
     return table

@@ -7,16 +7,17 @@ Weights and pools from KuCoin's futures API specification: signed calls consume 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from types import MappingProxyType
 
 from kucoin_connector.core.errors import ConfigurationError
-from kucoin_connector.core.throttler import LinkedLimit, RateLimit
+from kucoin_connector.core.throttler import RateLimit
 from kucoin_connector.kucoin.endpoints import (
-    WS_CONNECT_LIMIT_ID,
-    WS_SUBSCRIBE_LIMIT_ID,
     Endpoint,
     PoolLimit,
+    declare,
+    index_endpoints,
+    pooled_limits,
 )
 
 __all__ = ["ENDPOINTS", "FUTURES_POOL", "FUTURES_POOLS", "PUBLIC_POOL", "pool_of", "rate_limits"]
@@ -25,8 +26,7 @@ PUBLIC_POOL = "public"
 FUTURES_POOL = "futures"
 
 
-def _ep(name: str, method: str, path: str, *, signed: bool, weight: int) -> Endpoint:
-    return Endpoint(name, method, path, signed, limit_id=name, weight=weight)
+_ep = declare
 
 
 _ALL: tuple[Endpoint, ...] = (
@@ -65,27 +65,13 @@ _ALL: tuple[Endpoint, ...] = (
 )
 
 
-def _index(endpoints: Iterable[Endpoint]) -> Mapping[str, Endpoint]:
-    table: dict[str, Endpoint] = {}
-    for endpoint in endpoints:
-        if endpoint.name in table:
-            raise ConfigurationError(f"duplicate endpoint name {endpoint.name!r}")
-        table[endpoint.name] = endpoint
-    return MappingProxyType(table)
-
-
-ENDPOINTS: Mapping[str, Endpoint] = _index(_ALL)
+ENDPOINTS: Mapping[str, Endpoint] = index_endpoints(_ALL)
 """name -> Endpoint (read-only)."""
 
 FUTURES_POOLS: Mapping[str, PoolLimit] = MappingProxyType(
     {PUBLIC_POOL: PoolLimit(2000, 30.0), FUTURES_POOL: PoolLimit(2000, 30.0)}
 )
 """VIP0 budgets: public 2000 / 30 s per IP, futures 2000 / 30 s per user."""
-
-_WS_LIMITS = (
-    RateLimit(limit_id=WS_CONNECT_LIMIT_ID, limit=30, time_interval_s=60.0),
-    RateLimit(limit_id=WS_SUBSCRIBE_LIMIT_ID, limit=120, time_interval_s=60.0),
-)
 
 
 def pool_of(endpoint: Endpoint) -> str:
@@ -98,21 +84,4 @@ def rate_limits(pools: Mapping[str, PoolLimit] | None = None) -> list[RateLimit]
     missing = {PUBLIC_POOL, FUTURES_POOL} - set(chosen)
     if missing:
         raise ConfigurationError(f"futures rate-limit pools lack {sorted(missing)}")
-    table = [
-        RateLimit(limit_id=name, limit=pool.limit, time_interval_s=pool.time_interval_s)
-        for name, pool in chosen.items()
-    ]
-    for endpoint in ENDPOINTS.values():
-        pool = chosen[pool_of(endpoint)]
-        weight = min(endpoint.weight, pool.limit)
-        table.append(
-            RateLimit(
-                limit_id=endpoint.limit_id,
-                limit=pool.limit,
-                time_interval_s=pool.time_interval_s,
-                weight=weight,
-                linked_limits=(LinkedLimit(pool_of(endpoint), weight),),
-            )
-        )
-    table.extend(_WS_LIMITS)
-    return table
+    return pooled_limits(chosen, ENDPOINTS.values(), pool_of)
