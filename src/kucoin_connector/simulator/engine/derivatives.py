@@ -134,16 +134,10 @@ class MarginSettlement:
             )
 
     def hold(self, order: Order, currency: str, amount: Decimal) -> None:
-        order.hold_currency = currency
-        order.hold_remaining = amount
         now = order.updated_at_ms
         self.ledger.reserve(self.ledger.wallet(order.user_id, currency), amount, now)
 
     def release(self, order: Order, amount: Decimal) -> None:
-        if amount <= 0 or not order.hold_currency:
-            return
-        amount = min(amount, order.hold_remaining)
-        order.hold_remaining -= amount
         wallet = self.ledger.wallet(order.user_id, order.hold_currency)
         self.ledger.release(wallet, amount, order.updated_at_ms)
 

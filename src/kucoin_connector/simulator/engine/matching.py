@@ -156,7 +156,7 @@ class EngineCore:
         self._register(order)
         if order.stop:
             if currency:
-                self._settlement.hold(order, currency, amount)
+                self._hold(order, currency, amount)
             book.stops.append(order)
             self._emit(order, "stop", now)
             return
@@ -209,7 +209,18 @@ class EngineCore:
         if order.expire_at_ms:
             heapq.heappush(self._gtt, (order.expire_at_ms, order.seq, order))
 
+    def _hold(self, order: Order, currency: str, amount: Decimal) -> None:
+        """Record the hold on the order; the settlement moves the money."""
+        order.hold_currency = currency
+        order.hold_remaining = amount
+        self._settlement.hold(order, currency, amount)
+
     def _release_hold(self, order: Order, amount: Decimal) -> None:
+        """Release up to ``amount`` of what the order still holds."""
+        if amount <= 0 or not order.hold_currency:
+            return
+        amount = min(amount, order.hold_remaining)
+        order.hold_remaining -= amount
         self._settlement.release(order, amount)
 
     # ---- lifecycle -----------------------------------------------------------------
@@ -235,7 +246,7 @@ class EngineCore:
             self._finish(order, "canceled", now)
             return
         if currency:
-            self._settlement.hold(order, currency, amount)
+            self._hold(order, currency, amount)
         self._emit(order, "received", now)
         traded_before = book.trade_sequence
         reason = self._match(book, order, now)

@@ -9,8 +9,9 @@ taker can still afford. Two exist:
 - ``MarginSettlement`` (``derivatives.py``): lots of a linear contract; an order holds the
   margin of the lots it would open; a fill opens or closes positions and books PnL.
 
-Holds are recorded on the order (``hold_currency``, ``hold_remaining``, ``hold_unit``), so
-the core can release what is left when an order is done, whatever the settlement.
+Holds are recorded on the order by the core (``hold_currency``, ``hold_remaining``; the
+settlement may set ``hold_unit``), so it can release what is left when an order is done,
+whatever the settlement; a settlement's ``hold``/``release`` only move the money.
 """
 
 from __future__ import annotations
@@ -50,10 +51,13 @@ class Settlement(Protocol):
     def defers_hold(self, order: Order) -> bool:
         """True when a stop order computes its hold only once triggered."""
 
-    def hold(self, order: Order, currency: str, amount: Decimal) -> None: ...
+    def hold(self, order: Order, currency: str, amount: Decimal) -> None:
+        """Put ``amount`` of ``currency`` on hold for ``order`` (the core has recorded it
+        on the order)."""
 
     def release(self, order: Order, amount: Decimal) -> None:
-        """Release up to ``amount`` of what ``order`` still holds."""
+        """Give back ``amount`` of the order's hold (already trimmed by the core to what
+        it still holds, and taken off ``order.hold_remaining``)."""
 
     def capacity(
         self, spec: SymbolSpec, taker: Order, price: Decimal, taker_rate: Decimal
@@ -115,16 +119,10 @@ class SpotSettlement:
         return currency, amount
 
     def hold(self, order: Order, currency: str, amount: Decimal) -> None:
-        order.hold_currency = currency
-        order.hold_remaining = amount
         acc = self.accounts.account(order.user_id, currency, order.account_type)
         self.accounts.hold(acc, amount, order.id)
 
     def release(self, order: Order, amount: Decimal) -> None:
-        if amount <= 0 or not order.hold_currency:
-            return
-        amount = min(amount, order.hold_remaining)
-        order.hold_remaining -= amount
         acc = self.accounts.account(order.user_id, order.hold_currency, order.account_type)
         self.accounts.release(acc, amount, order.id)
 
