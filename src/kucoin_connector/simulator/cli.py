@@ -34,8 +34,7 @@ from .kraken.cli import KRAKEN_DEFAULT_PORT, KRAKEN_DEFAULT_SECRET
 from .kucoin_futures import cli as futures_cli
 from .kucoin_futures.cli import FUTURES_DEFAULT_PORT
 from .kucoin_spot import cli as spot_cli
-from .kucoin_spot.auth import KEY_VERSIONS
-from .kucoin_spot.server import SimCredentials
+from .kucoin_spot.auth import KEY_VERSIONS, SimCredentials
 
 KEY_FORMAT = "KEY:SECRET:PASSPHRASE[:VERSION[:USER]]"  # KuCoin's (spot and futures)
 KRAKEN_KEY_FORMAT = "KEY:SECRET[:USER]"  # Kraken's: no passphrase, the secret base64

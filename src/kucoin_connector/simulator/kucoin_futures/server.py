@@ -32,9 +32,8 @@ from ..engine.margin import FundingPayment, MarginLedger
 from ..engine.market import BOT_FUNDS, MarketActivity
 from ..engine.models import SequentialIds
 from ..engine.positions import Position, PositionBook
-from ..kucoin_spot.auth import ALL_PERMISSIONS, ApiKey, KeyStore
+from ..kucoin_spot.auth import ALL_PERMISSIONS, ApiKey, KeyStore, SimCredentials
 from ..kucoin_spot.http_faults import MIDDLEWARES, install, rate_limit_headers
-from ..kucoin_spot.server import SimCredentials
 from ..kucoin_spot.tokens import TokenStore
 from ..kucoin_spot.ws import WsEndpoint, WsSettings
 from ..kucoin_spot.ws_hub import WsHub
@@ -172,10 +171,7 @@ class KucoinFuturesSimulator(ServedVenue):
     @property
     def api_keys(self) -> list[SimCredentials]:
         """Every key the simulator accepts, the default one first."""
-        return [
-            SimCredentials(k.key, k.secret, k.passphrase, k.key_version, k.user_id)
-            for k in self.state.keys
-        ]
+        return self.state.keys.credentials()
 
     def user_ids(self) -> set[str]:
         """The users that own at least one API key."""

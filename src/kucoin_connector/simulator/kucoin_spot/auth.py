@@ -74,6 +74,21 @@ def expected_passphrase(key: ApiKey) -> str:
     return key.passphrase
 
 
+DEFAULT_USER = "sim-user-1"  # the KuCoin spot simulator's default user
+
+
+@dataclass(frozen=True)
+class SimCredentials:
+    """An API key the simulator accepts, as a client uses it (secret and passphrase hidden
+    from repr)."""
+
+    api_key: str
+    api_secret: str = field(repr=False)
+    passphrase: str = field(repr=False)
+    key_version: int = 2
+    user_id: str = DEFAULT_USER
+
+
 class KeyStore:
     """The API keys the simulator accepts, each key string at most once."""
 
@@ -93,6 +108,13 @@ class KeyStore:
 
     def keys(self) -> list[ApiKey]:
         return list(self._keys.values())
+
+    def credentials(self) -> list[SimCredentials]:
+        """Every accepted key as a client uses it, in the order added."""
+        return [
+            SimCredentials(k.key, k.secret, k.passphrase, k.key_version, k.user_id)
+            for k in self._keys.values()
+        ]
 
     def __iter__(self) -> Iterator[ApiKey]:
         return iter(list(self._keys.values()))

@@ -18,7 +18,6 @@ import logging
 import random
 import time
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
 from decimal import Decimal
 
 from ..engine.accounts import Accounts
@@ -31,7 +30,7 @@ from ..engine.models import SequentialIds
 from ..engine.specs import default_spec, initial_price
 from ..serving import AppServer, ServedVenue
 from .app import build_app
-from .auth import ALL_PERMISSIONS, ApiKey, KeyStore
+from .auth import ALL_PERMISSIONS, DEFAULT_USER, ApiKey, KeyStore, SimCredentials
 from .candles import TradeTape
 from .http_faults import WS_PATH
 from .publisher import Publisher
@@ -43,23 +42,14 @@ from .tokens import TokenStore
 from .ws import WsSettings
 from .ws_hub import WsHub
 
+# DEFAULT_USER and SimCredentials (auth.py) are part of this module's public names
+__all__ = ["DEFAULT_USER", "KucoinSimulator", "SimCredentials"]
+
 log = logging.getLogger(__name__)
 
 DEFAULT_PAIRS = ("BTC-USDT", "ETH-USDT")
 DEFAULT_BALANCES = {"USDT": "100000", "BTC": "5", "ETH": "50"}
-DEFAULT_USER = "sim-user-1"
 BALANCE_ACCOUNT_TYPES = ("trade", "trade_hf")
-
-
-@dataclass(frozen=True)
-class SimCredentials:
-    """An API key the simulator accepts (secret and passphrase hidden from repr)."""
-
-    api_key: str
-    api_secret: str = field(repr=False)
-    passphrase: str = field(repr=False)
-    key_version: int = 2
-    user_id: str = DEFAULT_USER
 
 
 class KucoinSimulator(ServedVenue):
@@ -202,10 +192,7 @@ class KucoinSimulator(ServedVenue):
     @property
     def api_keys(self) -> list[SimCredentials]:
         """Every key the simulator accepts, the default one first."""
-        return [
-            SimCredentials(k.key, k.secret, k.passphrase, k.key_version, k.user_id)
-            for k in self.state.keys
-        ]
+        return self.state.keys.credentials()
 
     def user_ids(self) -> set[str]:
         """The users that own at least one API key."""
