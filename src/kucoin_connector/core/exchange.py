@@ -21,7 +21,8 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from types import TracebackType
+from typing import Any, Self
 
 from .errors import (
     ConnectorError,
@@ -127,6 +128,44 @@ class ExchangeBase(HummingbotCompatMixin, ABC):
             clock_ms=clock_ms,
             max_lookups_per_pass=self._reconcile.max_orders_per_poll,
         )
+
+    # ------------------------------------------------------------------ life cycle
+    @abstractmethod
+    async def start(self) -> None:
+        """Load the venue's rules, open the streams, start the background work."""
+
+    @abstractmethod
+    async def stop(self) -> None:
+        """Stop the streams and background work and close the connections."""
+
+    async def __aenter__(self) -> Self:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.stop()
+
+    @property
+    def status_dict(self) -> dict[str, bool]:
+        """Each readiness condition by name (Hummingbot's ``status_dict``); a connector
+        adds its own (books, balances, streams)."""
+        return {"trading_rule_initialized": bool(self._trading_rules)}
+
+    @property
+    def ready(self) -> bool:
+        """True when every condition of ``status_dict`` holds."""
+        return all(self.status_dict.values())
+
+    async def wait_ready(self, timeout_s: float = 30.0) -> None:
+        """Wait until ``ready``; TimeoutError after ``timeout_s``."""
+        async with asyncio.timeout(timeout_s):
+            while not self.ready:  # noqa: ASYNC110 - readiness has many sources: poll it
+                await asyncio.sleep(0.05)
 
     # ------------------------------------------------------------------ hooks
     @abstractmethod

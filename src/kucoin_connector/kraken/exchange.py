@@ -16,7 +16,6 @@ import time
 import uuid
 from collections.abc import Callable, Sequence
 from decimal import Decimal
-from typing import Self
 
 from kucoin_connector.core.aiohttp_transport import AiohttpTransport
 from kucoin_connector.core.errors import ConfigurationError, ConnectorError, OrderNotFoundError
@@ -127,13 +126,6 @@ class KrakenExchange(ExchangeBase):
         )
 
     # ------------------------------------------------------------------ life cycle
-    async def __aenter__(self) -> Self:
-        await self.start()
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self.stop()
-
     @property
     def is_authenticated(self) -> bool:
         """True when API keys were given."""

@@ -9,15 +9,13 @@ Composed of small parts: ``KucoinAuth`` signs, ``AsyncThrottler`` paces, ``RestC
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from decimal import Decimal
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 
 import aiohttp
 from bidict import bidict
@@ -174,18 +172,6 @@ class KucoinExchange(ExchangeBase):
         self._started = False
 
     # ------------------------------------------------------------------ life cycle
-    async def __aenter__(self) -> Self:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.stop()
-
     @property
     def is_authenticated(self) -> bool:
         """True when API keys were given (private calls and the private stream are available)."""
@@ -233,14 +219,6 @@ class KucoinExchange(ExchangeBase):
         self._started = False
         self._tasks.reopen()
 
-    async def wait_ready(self, timeout_s: float = 30.0) -> None:
-        """Wait until ``ready`` (rules, balances, books and streams live); TimeoutError after
-        ``timeout_s``.
-        """
-        async with asyncio.timeout(timeout_s):
-            while not self.ready:  # noqa: ASYNC110 - readiness has many sources: poll it
-                await asyncio.sleep(0.05)
-
     @property
     def status_dict(self) -> dict[str, bool]:
         """Each readiness condition by name (Hummingbot's ``status_dict``): symbols, rules,
@@ -260,11 +238,6 @@ class KucoinExchange(ExchangeBase):
                 self._user_stream is not None and self._user_stream.is_connected
             )
         return status
-
-    @property
-    def ready(self) -> bool:
-        """True when every condition of ``status_dict`` holds."""
-        return all(self.status_dict.values())
 
     @property
     def trading_pairs(self) -> list[str]:

@@ -16,14 +16,12 @@ socket layer (or a test) can feed it.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 
 from kucoin_connector.core.aiohttp_transport import AiohttpTransport
 from kucoin_connector.core.errors import (
@@ -182,18 +180,6 @@ class KucoinPerpetualExchange(ExchangeBase):
         self._started = False
 
     # ------------------------------------------------------------------ life cycle
-    async def __aenter__(self) -> Self:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.stop()
-
     @property
     def is_authenticated(self) -> bool:
         """True when built with keys (private calls and streams available)."""
@@ -268,18 +254,6 @@ class KucoinPerpetualExchange(ExchangeBase):
             if self._use_websocket:
                 status["user_stream_initialized"] = self._streams.private_connected
         return status
-
-    @property
-    def ready(self) -> bool:
-        """True once every ``status_dict`` entry is."""
-        return all(self.status_dict.values())
-
-    async def wait_ready(self, timeout_s: float = 30.0) -> None:
-        """Wait until every ``status_dict`` entry is true (TimeoutError after
-        ``timeout_s``)."""
-        async with asyncio.timeout(timeout_s):
-            while not self.ready:  # noqa: ASYNC110 - readiness has many sources: poll it
-                await asyncio.sleep(0.05)
 
     async def stop(self) -> None:
         """Stop the streams and background tasks and close the HTTP session."""

@@ -18,8 +18,6 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from decimal import Decimal
-from types import TracebackType
-from typing import Self
 
 from kucoin_connector.core.errors import (
     InsufficientFundsError,
@@ -102,18 +100,6 @@ class PaperExchange(ExchangeBase):
         self.fill_log: list[TradeUpdate] = []  # every paper execution, in order (for reports)
 
     # ------------------------------------------------------------------ life cycle
-    async def __aenter__(self) -> Self:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.stop()
-
     async def start(self) -> None:
         """Start the public data source, measure the latency, publish the balances."""
         if self._started:
@@ -153,12 +139,6 @@ class PaperExchange(ExchangeBase):
         await self.source.stop()
         self._started = False
         self._tasks.reopen()
-
-    async def wait_ready(self, timeout_s: float = 30.0) -> None:
-        """Wait until the market data and the accounts are ready (TimeoutError)."""
-        async with asyncio.timeout(timeout_s):
-            while not self.ready:  # noqa: ASYNC110 - readiness has many sources: poll it
-                await asyncio.sleep(0.05)
 
     @property
     def latency(self) -> LatencyModel:
